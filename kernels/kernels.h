@@ -1,0 +1,107 @@
+/* kernels.h - numeric kernels of minewatch.
+ *
+ * Plain functions over spans: no I/O, no GDAL, no globals, no allocation, no
+ * threads.  The tile driver (pipeline/tiles.c) owns buffers and threads.
+ *
+ * Conventions
+ * - Reflectance spans are float; an invalid pixel (nodata, or a value that
+ *   cannot be computed) is NaN.  NaN propagates through every index and
+ *   difference kernel.
+ * - Masks are uint8_t, 0 or 1.
+ * - Class rasters use the MW_CLASS_* codes below (255 = masked / no data).
+ */
+#ifndef MW_KERNELS_H
+#define MW_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Change classes written to change.tif. */
+enum {
+    MW_CLASS_NONE = 0,        /* valid, no change */
+    MW_CLASS_VEG_LOSS = 1,    /* vegetation loss only */
+    MW_CLASS_BARE_GAIN = 2,   /* bare-ground gain only */
+    MW_CLASS_DISTURBANCE = 3, /* both: excavation, dumps, pits */
+    MW_CLASS_REVEG = 4,       /* revegetation */
+    MW_CLASS_OTHER = 5,       /* other change (bare ground lost, no greening) */
+    MW_CLASS_COUNT = 6,
+    MW_CLASS_MASKED = 255
+};
+
+/* Denominators whose magnitude is below this are treated as zero: the index
+ * is undefined there and the kernel writes NaN (not only for an exact 0). */
+#define MW_INDEX_EPS 1e-6f
+
+/* DN -> reflectance: out = dn * scale + offset; dn == nodata -> NaN.
+ * has_nodata = 0 disables the nodata test. */
+void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,
+                  float offset, int has_nodata, uint16_t nodata,
+                  float *restrict out);
+
+/* The same in place for float data: v = v * scale + offset; v == nodata or a
+ * non-finite v -> NaN. */
+void mw_scale_f32(float *restrict v, size_t n, float scale, float offset,
+                  int has_nodata, float nodata);
+
+/* NDVI = (nir - red) / (nir + red). */
+void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,
+             float *restrict out);
+
+/* Bare-soil index with SWIR (Rikimaru et al. 2002):
+ * BSI = ((swir1 + red) - (nir + blue)) / ((swir1 + red) + (nir + blue)). */
+void mw_bsi(const float *restrict blue, const float *restrict red,
+            const float *restrict nir, const float *restrict swir1, size_t n,
+            float *restrict out);
+
+/* Visible/NIR fallback for sensors without SWIR (GF-1/2/6):
+ * BSI_vnir = ((red + green) - (nir + blue)) / ((red + green) + (nir + blue)).
+ * Bare soil is bright in red and green and dull in NIR; vegetation the
+ * opposite; water is low everywhere but highest in blue. */
+void mw_bsi_vnir(const float *restrict blue, const float *restrict green,
+                 const float *restrict red, const float *restrict nir,
+                 size_t n, float *restrict out);
+
+/* out = t2 - t1 (NaN if either is NaN). */
+void mw_diff(const float *restrict t1, const float *restrict t2, size_t n,
+             float *restrict out);
+
+/* Thresholds of the per-pixel change classes. */
+typedef struct {
+    float ndvi_loss;  /* dNDVI <= -ndvi_loss   -> vegetation loss        */
+    float bsi_gain;   /* dBSI  >=  bsi_gain    -> bare-ground gain       */
+    float bare_min;   /* and BSI(t2) >= bare_min: the later date is bare */
+    float ndvi_gain;  /* dNDVI >=  ndvi_gain   -> revegetation           */
+    float bsi_loss;   /* dBSI  <= -bsi_loss (no greening) -> other change */
+} mw_thresholds;
+
+/* Per-pixel classes from dNDVI, dBSI and the later date's BSI.
+ * NaN in any input -> MW_CLASS_MASKED. */
+void mw_classify(const float *restrict dndvi, const float *restrict dbsi,
+                 const float *restrict bsi2, size_t n,
+                 const mw_thresholds *restrict t, uint8_t *restrict cls);
+
+/* Binary mask of pixels equal to value. */
+void mw_mask_eq(const uint8_t *restrict cls, size_t n, uint8_t value,
+                uint8_t *restrict mask);
+
+/* Morphological opening (erosion then dilation) of a binary w x h mask with a
+ * (2r+1) x (2r+1) square.  Neighbours outside the buffer are ignored, so a
+ * caller that keeps a halo of 2r pixels around the part it uses gets the same
+ * result as on the whole image.  tmp and tmp2 hold w*h bytes each.  In place
+ * is allowed (out == in).  r = 0 copies. */
+void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
+             uint8_t *restrict tmp2, uint8_t *out);
+
+/* 4-connected components of a binary mask.  labels gets 0 for background and
+ * 1..n for the components, numbered in raster order of each component's first
+ * pixel (so the numbering is a function of the mask alone).  parent is scratch
+ * of w*h/2 + 2 uint32_t.  Returns n. */
+uint32_t mw_label(const uint8_t *restrict mask, int w, int h,
+                  uint32_t *restrict labels, uint32_t *restrict parent);
+
+/* Union-find over a flat parent array (parent[i] == i for roots).  Root is the
+ * smaller index, so the result does not depend on the order of unions. */
+uint32_t mw_uf_find(uint32_t *parent, uint32_t x);
+void mw_uf_union(uint32_t *parent, uint32_t a, uint32_t b);
+
+#endif

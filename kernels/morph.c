@@ -1,0 +1,115 @@
+/* morph.c - binary morphology and connected-component labelling. */
+#include "kernels.h"
+
+#include <string.h>
+
+/* One separable pass of a running min (erode) or max (dilate) along rows
+ * (horizontal) or columns.  Neighbours outside the buffer are ignored. */
+static void pass(const uint8_t *restrict in, int w, int h, int r, int dilate,
+                 int vertical, uint8_t *restrict out)
+{
+    int len = vertical ? h : w, lines = vertical ? w : h;
+    size_t step = vertical ? (size_t)w : 1, lstep = vertical ? 1 : (size_t)w;
+    for (int l = 0; l < lines; l++) {
+        const uint8_t *src = in + (size_t)l * lstep;
+        uint8_t *dst = out + (size_t)l * lstep;
+        /* count of set pixels in the window [i-r, i+r] clipped to the line */
+        int lo = 0, hi = -1, set = 0;
+        for (int i = 0; i < len; i++) {
+            int want_hi = i + r < len ? i + r : len - 1;
+            int want_lo = i - r > 0 ? i - r : 0;
+            while (hi < want_hi)
+                set += src[(size_t)++hi * step];
+            while (lo < want_lo)
+                set -= src[(size_t)lo++ * step];
+            int n = hi - lo + 1;
+            dst[(size_t)i * step] = dilate ? set > 0 : set == n;
+        }
+    }
+}
+
+void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
+             uint8_t *restrict tmp2, uint8_t *out)
+{
+    size_t n = (size_t)w * (size_t)h;
+    if (r <= 0) {
+        if (out != in)
+            memmove(out, in, n);
+        return;
+    }
+    pass(in, w, h, r, 0, 0, tmp);   /* erode rows */
+    pass(tmp, w, h, r, 0, 1, tmp2); /* erode columns */
+    pass(tmp2, w, h, r, 1, 0, tmp); /* dilate rows */
+    pass(tmp, w, h, r, 1, 1, out);  /* dilate columns */
+}
+
+uint32_t mw_uf_find(uint32_t *parent, uint32_t x)
+{
+    uint32_t root = x;
+    while (parent[root] != root)
+        root = parent[root];
+    while (parent[x] != root) { /* path compression */
+        uint32_t next = parent[x];
+        parent[x] = root;
+        x = next;
+    }
+    return root;
+}
+
+void mw_uf_union(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    a = mw_uf_find(parent, a);
+    b = mw_uf_find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+uint32_t mw_label(const uint8_t *restrict mask, int w, int h,
+                  uint32_t *restrict labels, uint32_t *restrict parent)
+{
+    /* First pass: provisional labels in raster order, equivalences in the
+     * union-find.  Provisional labels are created in raster order of the
+     * first pixel of each run, and unions keep the smaller label as root, so
+     * each root is the provisional label of its component's first pixel. */
+    uint32_t next = 1;
+    parent[0] = 0;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *m = mask + (size_t)y * w;
+        uint32_t *lab = labels + (size_t)y * w;
+        const uint32_t *up = y > 0 ? lab - w : NULL;
+        for (int x = 0; x < w; x++) {
+            if (!m[x]) {
+                lab[x] = 0;
+                continue;
+            }
+            uint32_t left = x > 0 ? lab[x - 1] : 0;
+            uint32_t above = up ? up[x] : 0;
+            if (left && above) {
+                lab[x] = left < above ? left : above;
+                mw_uf_union(parent, left, above);
+            } else if (left || above) {
+                lab[x] = left ? left : above;
+            } else {
+                parent[next] = next;
+                lab[x] = next++;
+            }
+        }
+    }
+    /* Roots in increasing order get final numbers 1..n: increasing root order
+     * is raster order of the components' first pixels. */
+    uint32_t n = 0;
+    for (uint32_t i = 1; i < next; i++) {
+        uint32_t p = parent[i]; /* p <= i: unions keep the smaller root */
+        if (p == i)
+            parent[i] = ++n | 0x80000000u; /* root: next final number */
+        else
+            parent[i] = parent[p]; /* p < i is already resolved */
+    }
+    size_t total = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < total; i++)
+        if (labels[i])
+            labels[i] = parent[labels[i]] & 0x7fffffffu;
+    return n;
+}

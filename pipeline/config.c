@@ -1,0 +1,272 @@
+/* config.c - a key registry on top of inih. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mw.h"
+
+typedef enum { K_INT, K_DOUBLE, K_FLOAT, K_STRING, K_PATH, K_DATE, K_NODATA } kind;
+
+typedef struct {
+    const char *section, *key;
+    kind type;
+    double min, max;   /* inclusive range for numbers */
+    size_t offset;     /* field in mw_config */
+    size_t size;       /* buffer size for strings */
+    int required;
+    const char *dflt;  /* default as text, NULL if required or none */
+} key_def;
+
+#define F(field) offsetof(mw_config, field), sizeof(((mw_config *)0)->field)
+#define BIG 1e300
+
+static const key_def KEYS[] = {
+    {"scene", "t1", K_PATH, 0, 0, F(t1), 1, NULL},
+    {"scene", "t2", K_PATH, 0, 0, F(t2), 1, NULL},
+    {"scene", "t1_date", K_DATE, 0, 0, F(t1_date), 1, NULL},
+    {"scene", "t2_date", K_DATE, 0, 0, F(t2_date), 1, NULL},
+    {"bands", "blue", K_INT, 1, 64, F(blue), 1, NULL},
+    {"bands", "green", K_INT, 0, 64, F(green), 0, "0"},
+    {"bands", "red", K_INT, 1, 64, F(red), 1, NULL},
+    {"bands", "nir", K_INT, 1, 64, F(nir), 1, NULL},
+    {"bands", "swir1", K_INT, 0, 64, F(swir1), 0, "0"},
+    {"bands", "scale", K_DOUBLE, 1e-12, BIG, F(scale), 0, "1"},
+    {"bands", "offset", K_DOUBLE, -BIG, BIG, F(offset), 0, "0"},
+    {"bands", "nodata", K_NODATA, -BIG, BIG, F(nodata), 0, NULL},
+    {"detect", "ndvi_loss", K_FLOAT, 0, 2, F(thr.ndvi_loss), 0, "0.2"},
+    {"detect", "bsi_gain", K_FLOAT, 0, 2, F(thr.bsi_gain), 0, "0.1"},
+    {"detect", "bare_min", K_FLOAT, -1, 1, F(thr.bare_min), 0, "0.05"},
+    {"detect", "ndvi_gain", K_FLOAT, 0, 2, F(thr.ndvi_gain), 0, "0.2"},
+    {"detect", "bsi_loss", K_FLOAT, 0, 2, F(thr.bsi_loss), 0, "0.15"},
+    {"detect", "open_radius", K_INT, 0, 8, F(open_radius), 0, "1"},
+    {"detect", "min_area_m2", K_DOUBLE, 0, BIG, F(min_area_m2), 0, "2000"},
+    {"tiles", "size", K_INT, 64, 8192, F(tile_size), 0, "512"},
+    {"tiles", "threads", K_INT, 0, 1024, F(threads), 0, "0"},
+    {"licences", "path", K_PATH, 0, 0, F(lic_path), 1, NULL},
+    {"licences", "layer", K_STRING, 0, 0, F(lic_layer), 0, ""},
+    {"licences", "id_field", K_STRING, 0, 0, F(lic_id_field), 0, "licence_id"},
+    {"licences", "holder_field", K_STRING, 0, 0, F(lic_holder_field), 0, "holder"},
+    {"licences", "near_m", K_DOUBLE, 0, 100000, F(near_m), 0, "300"},
+    {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
+};
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+typedef struct {
+    mw_config *cfg;
+    char dir[MW_PATH_MAX];   /* folder of the config file */
+    unsigned char seen[NKEYS];
+    char err[512];
+} parse_state;
+
+static const key_def *find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key))
+            return &KEYS[i];
+    return NULL;
+}
+
+static int parse_number(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (end == text || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 0;
+    return y >= 1970 && y <= 2200;
+}
+
+/* Store text (as read from the file, or a default) into the field of k. */
+static int store(parse_state *st, const key_def *k, const char *text)
+{
+    char *base = (char *)st->cfg;
+    void *dst = base + k->offset;
+    double v = 0;
+    switch (k->type) {
+    case K_STRING:
+    case K_PATH:
+        if (k->type == K_PATH && text[0] != '/' && text[0]) {
+            if ((size_t)snprintf(dst, k->size, "%s/%s", st->dir, text) >= k->size)
+                goto too_long;
+        } else if ((size_t)snprintf(dst, k->size, "%s", text) >= k->size) {
+            goto too_long;
+        }
+        if (k->type == K_PATH && !text[0]) {
+            snprintf(st->err, sizeof st->err, "[%s] %s is empty", k->section, k->key);
+            return -1;
+        }
+        return 0;
+    case K_DATE:
+        if (!valid_date(text)) {
+            snprintf(st->err, sizeof st->err,
+                     "[%s] %s = '%s' is not a date YYYY-MM-DD", k->section, k->key, text);
+            return -1;
+        }
+        snprintf(dst, k->size, "%s", text);
+        return 0;
+    case K_NODATA:
+        if (!strcmp(text, "none")) {
+            st->cfg->has_nodata = 0;
+            return 0;
+        }
+        /* fall through */
+    case K_INT:
+    case K_DOUBLE:
+    case K_FLOAT:
+        if (parse_number(text, &v) ||
+            (k->type == K_INT && v != floor(v))) {
+            snprintf(st->err, sizeof st->err, "[%s] %s = '%s' is not %s", k->section,
+                     k->key, text, k->type == K_INT ? "an integer" : "a number");
+            return -1;
+        }
+        if (v < k->min || v > k->max) {
+            snprintf(st->err, sizeof st->err, "[%s] %s = %s is out of range [%g, %g]",
+                     k->section, k->key, text, k->min, k->max);
+            return -1;
+        }
+        if (k->type == K_INT)
+            *(int *)dst = (int)v;
+        else if (k->type == K_FLOAT)
+            *(float *)dst = (float)v;
+        else
+            *(double *)dst = v;
+        if (k->type == K_NODATA)
+            st->cfg->has_nodata = 1;
+        return 0;
+    }
+    return 0;
+too_long:
+    snprintf(st->err, sizeof st->err, "[%s] %s is too long", k->section, k->key);
+    return -1;
+}
+
+static int handler(void *user, const char *section, const char *name,
+                   const char *value)
+{
+    parse_state *st = user;
+    if (st->err[0])
+        return 0;
+    const key_def *k = find_key(section, name);
+    if (!k) {
+        snprintf(st->err, sizeof st->err, "unknown key '%s' in section [%s]", name, section);
+        return 0;
+    }
+    size_t i = (size_t)(k - KEYS);
+    if (st->seen[i]) {
+        snprintf(st->err, sizeof st->err, "[%s] %s is given twice", section, name);
+        return 0;
+    }
+    st->seen[i] = 1;
+    return store(st, k, value) == 0;
+}
+
+int mw_config_load(const char *path, mw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->file, sizeof cfg->file, "%s", path);
+    parse_state st = {.cfg = cfg};
+    snprintf(st.dir, sizeof st.dir, "%s", path);
+    char *slash = strrchr(st.dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(st.dir, sizeof st.dir, ".");
+
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        mw_error(MW_EXIT_CONFIG, "%s: cannot open configuration: %s", path, strerror(errno));
+        return -1;
+    }
+    int line = ini_parse_file(f, handler, &st);
+    fclose(f);
+    if (line != 0 || st.err[0]) {
+        if (line > 0)
+            mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,
+                     st.err[0] ? st.err : "syntax error");
+        else
+            mw_error(MW_EXIT_CONFIG, "%s: %s", path, st.err[0] ? st.err : "cannot read");
+        return -1;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (st.seen[i])
+            continue;
+        if (KEYS[i].required) {
+            mw_error(MW_EXIT_CONFIG, "%s: missing required key '%s' in section [%s]",
+                     path, KEYS[i].key, KEYS[i].section);
+            return -1;
+        }
+        if (KEYS[i].dflt && store(&st, &KEYS[i], KEYS[i].dflt)) {
+            mw_error(MW_EXIT_CONFIG, "%s: bad default: %s", path, st.err);
+            return -1;
+        }
+    }
+    if (strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
+        mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
+                 path, cfg->t2_date, cfg->t1_date);
+        return -1;
+    }
+    if (cfg->swir1 == 0 && cfg->green == 0) {
+        mw_error(MW_EXIT_CONFIG,
+                 "%s: [bands] needs swir1, or green for the visible/NIR bare-soil index",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+void mw_config_visit(const mw_config *cfg, mw_config_visit_fn fn, void *arg)
+{
+    const char *base = (const char *)cfg;
+    char text[MW_PATH_MAX + 32];
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key_def *k = &KEYS[i];
+        const void *src = base + k->offset;
+        switch (k->type) {
+        case K_STRING:
+        case K_PATH:
+        case K_DATE:
+            snprintf(text, sizeof text, "%s", (const char *)src);
+            break;
+        case K_INT:
+            snprintf(text, sizeof text, "%d", *(const int *)src);
+            break;
+        case K_FLOAT:
+            snprintf(text, sizeof text, "%.9g", *(const float *)src);
+            break;
+        case K_DOUBLE:
+            snprintf(text, sizeof text, "%.17g", *(const double *)src);
+            break;
+        case K_NODATA:
+            if (cfg->has_nodata)
+                snprintf(text, sizeof text, "%.17g", *(const double *)src);
+            else
+                snprintf(text, sizeof text, "%s", "raster");
+            break;
+        }
+        fn(k->section, k->key, text, arg);
+    }
+}

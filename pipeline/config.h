@@ -1,0 +1,60 @@
+/* config.h - the scan configuration: one INI file, every key registered.
+ *
+ * Keys are registered with a type, a range and a destination field
+ * (config.c); unknown keys, wrong types and out-of-range values are errors
+ * naming the file and line.  Relative paths are resolved against the folder
+ * of the configuration file.
+ */
+#ifndef MW_CONFIG_H
+#define MW_CONFIG_H
+
+#include <limits.h>
+
+#include "kernels.h"
+
+#define MW_PATH_MAX 4096
+
+typedef struct {
+    char file[MW_PATH_MAX]; /* the configuration file as given */
+
+    /* [scene] */
+    char t1[MW_PATH_MAX], t2[MW_PATH_MAX];
+    char t1_date[16], t2_date[16]; /* YYYY-MM-DD */
+
+    /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band */
+    int blue, green, red, nir, swir1;
+    double scale, offset;
+    int has_nodata;  /* 1 if nodata given in config (else the raster's) */
+    double nodata;
+
+    /* [detect] */
+    mw_thresholds thr;
+    int open_radius;
+    double min_area_m2;
+
+    /* [tiles] */
+    int tile_size;
+    int threads; /* 0 = all cores */
+
+    /* [licences] */
+    char lic_path[MW_PATH_MAX];
+    char lic_layer[256];
+    char lic_id_field[128];
+    char lic_holder_field[128];
+    double near_m;
+
+    /* [output] */
+    char out_dir[MW_PATH_MAX];
+} mw_config;
+
+/* Read and validate path into cfg.  Returns 0, or -1 with mw_error set
+ * (MW_EXIT_CONFIG). */
+int mw_config_load(const char *path, mw_config *cfg);
+
+/* Visit every registered key with its effective value as text (for the
+ * manifest and the log). */
+typedef void (*mw_config_visit_fn)(const char *section, const char *key,
+                                   const char *value, void *arg);
+void mw_config_visit(const mw_config *cfg, mw_config_visit_fn fn, void *arg);
+
+#endif

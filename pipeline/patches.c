@@ -1,0 +1,253 @@
+/* patches.c - merge components across tiles, measure and polygonize. */
+#include "patches.h"
+
+#include <cpl_string.h>
+#include <gdal_alg.h>
+#include <math.h>
+#include <ogr_srs_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "mw.h"
+
+/* Union the labels of two facing edges of neighbouring tiles. */
+static void join_edges(uint32_t *parent, const uint32_t *a, uint32_t base_a,
+                       const uint32_t *b, uint32_t base_b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (a[i] && b[i])
+            mw_uf_union(parent, base_a + a[i], base_b + b[i]);
+}
+
+static int by_first(const void *a, const void *b)
+{
+    const mw_comp *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* Merge the tiles' components into whole-scene components, sorted by first
+ * pixel.  Returns the count, or -1. */
+static long merge_components(const mw_tileset *ts, mw_comp **out)
+{
+    uint32_t *base = mw_calloc((size_t)ts->ntiles + 1, sizeof *base);
+    if (!base)
+        return -1;
+    for (int i = 0; i < ts->ntiles; i++)
+        base[i + 1] = base[i] + ts->tile[i].ncomp;
+    uint32_t total = base[ts->ntiles];
+    uint32_t *parent = mw_calloc((size_t)total + 1, sizeof *parent);
+    mw_comp *acc = mw_calloc((size_t)total + 1, sizeof *acc);
+    unsigned char *have = mw_calloc((size_t)total + 1, 1);
+    if (!parent || !acc || !have) {
+        free(base); free(parent); free(acc); free(have);
+        return -1;
+    }
+    for (uint32_t i = 0; i <= total; i++)
+        parent[i] = i;
+    for (int ty = 0; ty < ts->nty; ty++) {
+        for (int tx = 0; tx < ts->ntx; tx++) {
+            int i = ty * ts->ntx + tx;
+            const mw_tile *t = &ts->tile[i];
+            if (tx + 1 < ts->ntx)
+                join_edges(parent, t->edge[MW_EDGE_RIGHT], base[i],
+                           ts->tile[i + 1].edge[MW_EDGE_LEFT], base[i + 1], t->h);
+            if (ty + 1 < ts->nty)
+                join_edges(parent, t->edge[MW_EDGE_BOTTOM], base[i],
+                           ts->tile[i + ts->ntx].edge[MW_EDGE_TOP],
+                           base[i + ts->ntx], t->w);
+        }
+    }
+    long n = 0;
+    for (int i = 0; i < ts->ntiles; i++) {
+        for (uint32_t l = 1; l <= ts->tile[i].ncomp; l++) {
+            uint32_t r = mw_uf_find(parent, base[i] + l);
+            const mw_comp *c = &ts->tile[i].comp[l - 1];
+            if (!have[r]) {
+                acc[r] = *c;
+                have[r] = 1;
+                n++;
+            } else {
+                mw_comp_merge(&acc[r], c);
+            }
+        }
+    }
+    mw_comp *comps = mw_calloc((size_t)n, sizeof *comps);
+    if (comps) {
+        long k = 0;
+        for (uint32_t r = 1; r <= total; r++)
+            if (have[r] && parent[r] == r)
+                comps[k++] = acc[r];
+        qsort(comps, (size_t)n, sizeof *comps, by_first);
+    }
+    free(base); free(parent); free(acc); free(have);
+    if (!comps)
+        return -1;
+    *out = comps;
+    return n;
+}
+
+/* The polygon of one patch: its bounding box is read from the class raster,
+ * the disturbance pixels there are labelled, and the component that holds
+ * the patch's first pixel is polygonized. */
+static OGRGeometryH polygonize_patch(GDALDatasetH cls_ds, const mw_scene *s,
+                                     const mw_comp *c, OGRSpatialReferenceH srs)
+{
+    int x0 = c->min_col, y0 = c->min_row;
+    int w = c->max_col - x0 + 1, h = c->max_row - y0 + 1;
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *cls = malloc(n), *mask = malloc(n);
+    uint32_t *lab = malloc(n * sizeof *lab), *par = malloc((n / 2 + 2) * sizeof *par);
+    OGRGeometryH geom = NULL;
+    GDALDatasetH mem = NULL;
+    OGRDataSourceH ods = NULL;
+    if (!cls || !mask || !lab || !par) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory polygonizing a %dx%d patch", w, h);
+        goto done;
+    }
+    if (GDALRasterIO(GDALGetRasterBand(cls_ds, 1), GF_Read, x0, y0, w, h, cls, w, h,
+                     GDT_Byte, 0, 0) != CE_None) {
+        mw_error(MW_EXIT_INTERNAL, "cannot read back change classes (%s)", mw_gdal_message());
+        goto done;
+    }
+    mw_mask_eq(cls, n, MW_CLASS_DISTURBANCE, mask);
+    mw_label(mask, w, h, lab, par);
+    size_t first = (size_t)(c->first / (uint64_t)s->width - (uint64_t)y0) * w +
+                   (size_t)(c->first % (uint64_t)s->width - (uint64_t)x0);
+    uint32_t want = lab[first];
+    for (size_t i = 0; i < n; i++)
+        mask[i] = want && lab[i] == want;
+
+    mem = GDALCreate(GDALGetDriverByName("MEM"), "", w, h, 1, GDT_Byte, NULL);
+    double gt[6] = {s->gt[0] + x0 * s->gt[1], s->gt[1], 0,
+                    s->gt[3] + y0 * s->gt[5], 0, s->gt[5]};
+    GDALSetGeoTransform(mem, gt);
+    GDALRasterBandH band = GDALGetRasterBand(mem, 1);
+    if (GDALRasterIO(band, GF_Write, 0, 0, w, h, mask, w, h, GDT_Byte, 0, 0) != CE_None)
+        goto fail;
+    ods = OGR_Dr_CreateDataSource(OGRGetDriverByName("Memory"), "", NULL);
+    OGRLayerH lyr = ods ? OGR_DS_CreateLayer(ods, "p", srs, wkbPolygon, NULL) : NULL;
+    if (!lyr)
+        goto fail;
+    OGRFieldDefnH fd = OGR_Fld_Create("v", OFTInteger);
+    OGR_L_CreateField(lyr, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    if (GDALPolygonize(band, band, lyr, 0, NULL, NULL, NULL) != CE_None)
+        goto fail;
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g) {
+            if (!geom) {
+                geom = OGR_G_Clone(g);
+            } else { /* cannot happen for one 4-connected component */
+                OGRGeometryH u = OGR_G_Union(geom, g);
+                OGR_G_DestroyGeometry(geom);
+                geom = u;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    if (!geom)
+        goto fail;
+    goto done;
+fail:
+    mw_error(MW_EXIT_INTERNAL, "cannot polygonize the patch at pixel %d,%d (%s)", x0,
+             y0, mw_gdal_message());
+done:
+    if (ods)
+        OGR_DS_Destroy(ods);
+    if (mem)
+        GDALClose(mem);
+    free(cls); free(mask); free(lab); free(par);
+    return geom;
+}
+
+static void measure(mw_patch *p, const mw_scene *s, OGRCoordinateTransformationH to_ll)
+{
+    const mw_comp *c = &p->stat;
+    double n = (double)c->count;
+    p->area_m2 = n * s->pixel_area_m2;
+    p->area_ha = p->area_m2 / 10000.0;
+    p->area_mu = p->area_m2 / MW_M2_PER_MU;
+    p->cx = s->gt[0] + ((double)c->sum_col / n + 0.5) * s->gt[1];
+    p->cy = s->gt[3] + ((double)c->sum_row / n + 0.5) * s->gt[5];
+    p->minx = s->gt[0] + c->min_col * s->gt[1];
+    p->maxx = s->gt[0] + (c->max_col + 1) * s->gt[1];
+    p->maxy = s->gt[3] + c->min_row * s->gt[5];
+    p->miny = s->gt[3] + (c->max_row + 1) * s->gt[5];
+    p->mean_dndvi = (double)c->sum_dndvi / MW_STAT_Q / n;
+    p->mean_dbsi = (double)c->sum_dbsi / MW_STAT_Q / n;
+    p->min_dndvi = c->min_dndvi;
+    double x = p->cx, y = p->cy;
+    if (to_ll && OCTTransform(to_ll, 1, &x, &y, NULL)) {
+        p->lon = x;
+        p->lat = y;
+    } else {
+        p->lon = p->lat = NAN;
+    }
+}
+
+int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *ts,
+                     const char *class_path, mw_patchset *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    mw_comp *comps = NULL;
+    long nc = merge_components(ts, &comps);
+    if (nc < 0)
+        return -1;
+    ps->n_components = (size_t)nc;
+    size_t keep = 0;
+    for (long i = 0; i < nc; i++)
+        if ((double)comps[i].count * s->pixel_area_m2 >= cfg->min_area_m2)
+            comps[keep++] = comps[i];
+    ps->n_dropped = (size_t)nc - keep;
+    ps->p = mw_calloc(keep, sizeof *ps->p);
+    if (!ps->p) {
+        free(comps);
+        return -1;
+    }
+
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(wgs, "WGS84");
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH to_ll = OCTNewCoordinateTransformation(srs, wgs);
+    GDALDatasetH cls_ds = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                     NULL, NULL, NULL);
+    int rc = cls_ds ? 0 : -1;
+    if (!cls_ds)
+        mw_error(MW_EXIT_INTERNAL, "%s: cannot reopen (%s)", class_path, mw_gdal_message());
+    for (size_t i = 0; i < keep && rc == 0; i++) {
+        mw_patch *p = &ps->p[i];
+        snprintf(p->id, sizeof p->id, "P%06zu", i + 1);
+        p->stat = comps[i];
+        measure(p, s, to_ll);
+        p->geom = polygonize_patch(cls_ds, s, &comps[i], srs);
+        if (!p->geom)
+            rc = -1;
+        ps->n = i + 1;
+    }
+    if (cls_ds)
+        GDALClose(cls_ds);
+    if (to_ll)
+        OCTDestroyCoordinateTransformation(to_ll);
+    OSRDestroySpatialReference(srs);
+    OSRDestroySpatialReference(wgs);
+    free(comps);
+    return rc;
+}
+
+void mw_patchset_free(mw_patchset *ps)
+{
+    if (!ps || !ps->p)
+        return;
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->p[i].geom)
+            OGR_G_DestroyGeometry(ps->p[i].geom);
+    free(ps->p);
+    ps->p = NULL;
+    ps->n = 0;
+}

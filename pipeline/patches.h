@@ -1,0 +1,61 @@
+/* patches.h - from tile components to patches.
+ *
+ * Components that touch across tile borders are merged (union-find on the
+ * tiles' edge labels), patches under the minimum mapping unit are dropped,
+ * the rest get statistics, a deterministic id (raster order of their first
+ * pixel: independent of tile size and thread count) and a polygon
+ * (GDALPolygonize of the patch's own pixels, read back from the class
+ * raster).
+ */
+#ifndef MW_PATCHES_H
+#define MW_PATCHES_H
+
+#include <ogr_api.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "tiles.h"
+
+/* What the rules stage decides for a patch. */
+typedef enum { MW_FIND_INSIDE, MW_FIND_OUT_OF_BOUNDS, MW_FIND_UNLICENSED } mw_finding;
+
+typedef struct {
+    mw_finding finding;
+    int severity;             /* larger = worse; 0 = no rule broken */
+    char rules[128];          /* ';'-separated rule codes, worst first */
+    char licence_id[128];
+    char holder[256];
+    double inside_licence_m2, outside_licence_m2;
+    double beyond_boundary_m; /* farthest reach outside the licence */
+    double nearest_licence_m; /* distance to the nearest licence, -1 if none */
+} mw_verdict;
+
+typedef struct {
+    char id[24];
+    mw_comp stat;
+    double area_m2, area_ha, area_mu;
+    double cx, cy;            /* centroid (mean of pixel centres), scene CRS */
+    double lon, lat;          /* the same in WGS84 */
+    double minx, miny, maxx, maxy;
+    double mean_dndvi, min_dndvi, mean_dbsi;
+    OGRGeometryH geom;        /* polygon in the scene CRS (owned) */
+    mw_verdict v;
+} mw_patch;
+
+typedef struct {
+    size_t n;
+    mw_patch *p;              /* [n], in id order */
+    size_t n_components;      /* disturbance components before the MMU */
+    size_t n_dropped;         /* of which below the minimum mapping unit */
+} mw_patchset;
+
+#define MW_M2_PER_MU (10000.0 / 15.0)
+
+/* Merge, filter, measure and polygonize.  class_path is the class raster the
+ * tile pass wrote.  0, or -1 with mw_error. */
+int mw_patches_build(const mw_config *cfg, const mw_scene *scene,
+                     const mw_tileset *ts, const char *class_path,
+                     mw_patchset *out);
+void mw_patchset_free(mw_patchset *ps);
+
+#endif

@@ -1,0 +1,52 @@
+/* reports.h - the run's outputs, written whole or not at all.
+ *
+ * Everything is written into a private work folder inside the output folder
+ * (OUTDIR/.minewatch-work-PID) and renamed into OUTDIR only when every report
+ * is complete, manifest.json last.  A failed or killed run leaves the
+ * previous reports untouched (a stale work folder is removed by the next run).
+ */
+#ifndef MW_REPORTS_H
+#define MW_REPORTS_H
+
+#include "config.h"
+#include "ingest.h"
+#include "patches.h"
+#include "rules.h"
+#include "tiles.h"
+
+typedef struct {
+    char out_dir[MW_PATH_MAX];
+    char work_dir[MW_PATH_MAX];
+} mw_outdir;
+
+/* Create OUTDIR (and parents) and the work folder.  0, or -1 with mw_error
+ * (MW_EXIT_OUTPUT). */
+int mw_outdir_prepare(const char *out_dir, mw_outdir *od);
+/* Path of a file name inside the work folder. */
+void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_t size);
+/* Remove the work folder and everything in it. */
+void mw_outdir_discard(mw_outdir *od);
+
+/* What the manifest records besides the config. */
+typedef struct {
+    const char *stage[8];
+    double seconds[8];
+    int nstages;
+    double started_unix;
+} mw_timings;
+
+typedef struct {
+    const mw_config *cfg;
+    const mw_scene *scene;
+    const mw_tileset *tiles;
+    const mw_patchset *patches;
+    const mw_licences *licences;
+    const mw_timings *timings;
+} mw_run;
+
+/* Write change.tif (COG), suspects.csv, patches.gpkg and manifest.json into
+ * the work folder, then rename them into OUTDIR.  class_path is the tile
+ * pass's class raster.  0, or -1 with mw_error. */
+int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od);
+
+#endif

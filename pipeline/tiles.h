@@ -1,0 +1,67 @@
+/* tiles.h - the tile pass: read, index, classify, clean, label, per tile.
+ *
+ * The common grid is cut into square tiles of cfg->tile_size pixels.  Each
+ * tile is read with a halo of 2 * open_radius pixels so that the
+ * morphological clean-up of its core is exactly what it would be on the whole
+ * scene.  Tiles run in parallel (OpenMP); each thread owns its buffers and
+ * its GDAL handles, so memory is threads x one tile, whatever the scene size.
+ *
+ * Per tile the pass keeps only what the patch stage needs: the statistics of
+ * each disturbance component of the core, and the component labels along the
+ * four core edges, to merge components across tile borders.  Class codes go
+ * to a tiled work GeoTIFF (the future change.tif).
+ */
+#ifndef MW_TILES_H
+#define MW_TILES_H
+
+#include <gdal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ingest.h"
+
+/* Fixed-point scale of the index sums: integer sums are associative, so the
+ * means do not depend on the tile size or the merge order. */
+#define MW_STAT_Q 1e6
+
+/* Statistics of one connected disturbance component (or a merged patch). */
+typedef struct {
+    uint64_t first;      /* row * width + col of its first pixel, raster order */
+    int64_t count;
+    int64_t sum_col, sum_row;
+    int32_t min_col, min_row, max_col, max_row;
+    int64_t sum_dndvi, sum_dbsi; /* sums of round(d * MW_STAT_Q) */
+    float min_dndvi;
+} mw_comp;
+
+/* Merge b into a. */
+void mw_comp_merge(mw_comp *a, const mw_comp *b);
+
+enum { MW_EDGE_TOP, MW_EDGE_BOTTOM, MW_EDGE_LEFT, MW_EDGE_RIGHT };
+
+typedef struct {
+    int x0, y0, w, h;    /* core window in the grid */
+    uint32_t ncomp;
+    mw_comp *comp;       /* [ncomp]; local label l is comp[l - 1] */
+    uint32_t *edge[4];   /* local labels along the core edges (w or h each) */
+} mw_tile;
+
+typedef struct {
+    int size, ntx, nty, ntiles;
+    mw_tile *tile;       /* [ntiles], row-major */
+    uint64_t class_count[256];
+    int threads_used;
+} mw_tileset;
+
+/* Run the tile pass over the scene and write classes to class_path (a tiled
+ * GeoTIFF, created here).  threads <= 0: all cores.  Returns 0, or -1 with
+ * mw_error. */
+int mw_tiles_run(const mw_config *cfg, const mw_scene *scene,
+                 const char *class_path, int threads, mw_tileset *out,
+                 GDALProgressFunc progress, void *progress_arg);
+void mw_tileset_free(mw_tileset *ts);
+
+/* The colour table of change classes, for every writer of a class raster. */
+void mw_set_class_colors(GDALRasterBandH band);
+
+#endif
