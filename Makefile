@@ -52,6 +52,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(PIPELINE_OBJ) $(KERNEL_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/cog_check: $(BUILD)/obj/tests/tools/cog_check.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ltiff
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -64,7 +68,7 @@ samples: $(SAMPLE)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test: all samples unit
+test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/bad_input.sh
 

@@ -229,6 +229,11 @@ int mw_config_load(const char *path, mw_config *cfg)
                  path, cfg->t2_date, cfg->t1_date);
         return -1;
     }
+    if (cfg->tile_size % 16) {
+        mw_error(MW_EXIT_CONFIG, "%s: [tiles] size = %d is not a multiple of 16", path,
+                 cfg->tile_size);
+        return -1;
+    }
     if (cfg->swir1 == 0 && cfg->green == 0) {
         mw_error(MW_EXIT_CONFIG,
                  "%s: [bands] needs swir1, or green for the visible/NIR bare-soil index",

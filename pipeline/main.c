@@ -70,6 +70,10 @@ static int parse_scan_args(int argc, char **argv, scan_args *a)
         } else if (!strcmp(s, "--tile-size") && more) {
             if (parse_int_arg(s, argv[++i], 64, 8192, &a->tile_size))
                 return -1;
+            if (a->tile_size % 16) {
+                fprintf(stderr, "minewatch: --tile-size must be a multiple of 16\n");
+                return -1;
+            }
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
             a->quiet = 1;
         else if (s[0] == '-' || a->config) {

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Build the bad-input corpus under tests/bad/generated/ from the generated
+# sample: broken rasters and layers made with GDAL's own tools, and one
+# configuration per case (configs/sample.ini with one thing changed).
+# cases.tsv lists what each must do.
+set -eu
+cd "$(dirname "$0")"
+S=../../samples/generated
+G=generated
+rm -rf $G
+mkdir -p $G
+
+echo "this is not an image" >$G/not_raster.tif
+gdal_translate -q -b 1 -b 2 -b 3 $S/t2.tif $G/three_bands.tif
+gdal_translate -q -a_ullr 381000 4020000 401000 4000000 $S/t2.tif $G/shifted.tif
+ogr2ogr -q -f GPKG $G/licences_no_id.gpkg $S/layers.gpkg -sql "SELECT holder FROM licences" -nln licences
+echo "a file, not a folder" >$G/a_file
+
+# variant NAME SED-EXPRESSION: a config that differs from the sample's by one edit
+variant() {
+  sed -e "s#\.\./samples/generated/#../../../samples/generated/#" \
+    -e "s#^dir *=.*#dir = out#" -e "$2" \
+    ../../configs/sample.ini >$G/"$1".ini
+}
+variant missing_t1     's#^t1 *=.*#t1 = no_such_image.tif#'
+variant not_raster     's#^t2 *=.*#t2 = not_raster.tif#'
+variant too_few_bands  's#^t2 *=.*#t2 = three_bands.tif#'
+variant grid_differs   's#^t2 *=.*#t2 = shifted.tif#'
+variant licence_missing 's#^path *=.*#path = no_such_layer.gpkg#'
+variant licence_no_id  's#^path *=.*#path = licences_no_id.gpkg#'
+variant licence_no_layer 's#^layer *=.*#layer = mining_rights#'
+variant unwritable_out 's#^dir *=.*#dir = a_file/out#'
+variant unknown_key    's#^open_radius#colour = red\nopen_radius#'
+variant wrong_type     's#^min_area_m2 *=.*#min_area_m2 = large#'
+variant out_of_range   's#^ndvi_loss *=.*#ndvi_loss = 7#'
+variant bad_date       's#^t2_date *=.*#t2_date = 2024-02-30#'
+variant missing_key    '/^nir /d'
+echo "make_corpus: $(ls $G/*.ini | wc -l) configurations in tests/bad/$G"

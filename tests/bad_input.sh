@@ -1,0 +1,53 @@
+#!/bin/sh
+# Bad input: every case of tests/bad/cases.tsv gives exactly one error line on
+# stderr containing the expected text, the documented exit code, and no
+# output; a failed or killed run never touches the previous reports.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+B=${BUILD:-build}
+MW=$PWD/$B/minewatch
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "== bad input: tests/bad/cases.tsv"
+tests/bad/make_corpus.sh >/dev/null
+tab=$(printf '\t')
+while IFS="$tab" read -r cfg code text; do
+  case "$cfg" in '#'*|'') continue ;; esac
+  rm -rf tests/bad/generated/out
+  (cd tests/bad && "$MW" scan "$cfg" -q >"$TMP/stdout" 2>"$TMP/stderr")
+  rc=$?
+  t_eq "$cfg: exit code" "$code" "$rc"
+  t_eq "$cfg: one line on stderr" "1" "$(wc -l <"$TMP/stderr")"
+  t_has "$cfg: message" "$text" "$(cat "$TMP/stderr")"
+  t_eq "$cfg: nothing on stdout" "" "$(cat "$TMP/stdout")"
+  t_eq "$cfg: no reports" "" "$(ls -A tests/bad/generated/out 2>/dev/null)"
+done <tests/bad/cases.tsv
+
+t_eq "usage error exits 2" "2" "$($MW scan >/dev/null 2>&1; echo $?)"
+t_eq "unknown command exits 2" "2" "$($MW frobnicate >/dev/null 2>&1; echo $?)"
+
+echo "== previous reports survive a failed or killed run"
+OUT=$TMP/keep
+$MW scan configs/sample.ini -o "$OUT" -q
+before=$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)
+cp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
+(cd tests/bad && "$MW" scan generated/licence_missing.ini -o "$OUT" -q 2>/dev/null)
+t_eq "a failed run leaves the reports as they were" "$before" \
+  "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
+t_eq "a failed run leaves no work folder" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
+for delay in 0.2 0.5 0.8; do
+  $MW scan configs/sample.ini -o "$OUT" -q 2>/dev/null &
+  pid=$!
+  sleep $delay
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  t_eq "killed after ${delay}s: reports complete and unchanged or replaced whole" "ok" \
+    "$(cd "$OUT" && cmp -s suspects.csv "$TMP/good_suspects.csv" && gdalinfo change.tif >/dev/null 2>&1 && echo ok)"
+done
+$MW scan configs/sample.ini -o "$OUT" -q
+t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
+t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
+
+t_summary

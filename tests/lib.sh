@@ -1,0 +1,32 @@
+# tests/lib.sh - a minimal assertion library for the shell test scripts.
+# Each check prints "ok" or "FAIL" with its name; t_summary prints the closing
+# line "N passed, M failed" and returns non-zero if anything failed.
+
+T_PASSED=0
+T_FAILED=0
+# Python with GDAL's bindings and numpy: Debian's, whatever python3 is on PATH.
+PY=/usr/bin/python3
+
+t_pass() { T_PASSED=$((T_PASSED + 1)); echo "ok    $1"; }
+t_fail() { T_FAILED=$((T_FAILED + 1)); echo "FAIL  $1${2:+: $2}"; }
+
+# t_ok NAME CMD...: CMD exits 0
+t_ok() {
+  name=$1; shift
+  if out=$("$@" 2>&1); then t_pass "$name"; else t_fail "$name" "$(printf '%s' "$out" | tail -5)"; fi
+}
+
+# t_eq NAME EXPECTED ACTUAL
+t_eq() {
+  if [ "$2" = "$3" ]; then t_pass "$1"; else t_fail "$1" "expected '$2', got '$3'"; fi
+}
+
+# t_has NAME NEEDLE HAYSTACK: HAYSTACK contains NEEDLE
+t_has() {
+  case "$3" in *"$2"*) t_pass "$1" ;; *) t_fail "$1" "'$2' not in: $(printf '%s' "$3" | head -3)" ;; esac
+}
+
+t_summary() {
+  echo "$T_PASSED passed, $T_FAILED failed"
+  [ "$T_FAILED" -eq 0 ]
+}
