@@ -29,8 +29,8 @@ void mw_outdir_discard(mw_outdir *od);
 
 /* What the manifest records besides the config. */
 typedef struct {
-    const char *stage[8];
-    double seconds[8];
+    const char *stage[16];
+    double seconds[16];
     int nstages;
     double started_unix;
 } mw_timings;
