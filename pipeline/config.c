@@ -49,7 +49,7 @@ static const key_def KEYS[] = {
     {"detect", "min_area_m2", K_DOUBLE, 0, BIG, F(min_area_m2), 0, "2000"},
     {"tiles", "size", K_INT, 64, 8192, F(tile_size), 0, "512"},
     {"tiles", "threads", K_INT, 0, 1024, F(threads), 0, "0"},
-    {"licences", "path", K_PATH, 0, 0, F(lic_path), 1, NULL},
+    {"licences", "path", K_PATH, 0, 0, F(lic_path), 0, NULL},
     {"licences", "layer", K_STRING, 0, 0, F(lic_layer), 0, ""},
     {"licences", "id_field", K_STRING, 0, 0, F(lic_id_field), 0, "licence_id"},
     {"licences", "holder_field", K_STRING, 0, 0, F(lic_holder_field), 0, "holder"},

@@ -100,7 +100,7 @@ static int fail(const char *stage, mw_outdir *od)
 static void summary(const mw_run *run, const mw_outdir *od)
 {
     const mw_patchset *ps = run->patches;
-    size_t by[3] = {0, 0, 0};
+    size_t by[MW_FIND_COUNT] = {0};
     for (size_t i = 0; i < ps->n; i++)
         by[ps->p[i].v.finding]++;
     printf("minewatch scan %s -> %s\n", run->cfg->t1_date, run->cfg->t2_date);
@@ -109,8 +109,11 @@ static void summary(const mw_run *run, const mw_outdir *od)
            run->tiles->threads_used);
     printf("  patches    %zu (%zu below the minimum mapping unit dropped)\n", ps->n,
            ps->n_dropped);
-    printf("  findings   %zu unlicensed, %zu out of bounds, %zu inside a licence\n",
-           by[MW_FIND_UNLICENSED], by[MW_FIND_OUT_OF_BOUNDS], by[MW_FIND_INSIDE]);
+    if (run->licences->absent)
+        printf("  findings   not judged: no licence layer configured\n");
+    else
+        printf("  findings   %zu unlicensed, %zu out of bounds, %zu inside a licence\n",
+               by[MW_FIND_UNLICENSED], by[MW_FIND_OUT_OF_BOUNDS], by[MW_FIND_INSIDE]);
     printf("  reports    %s/{change.tif,suspects.csv,patches.gpkg,manifest.json}\n",
            od->out_dir);
 }

@@ -17,7 +17,13 @@
 #include "tiles.h"
 
 /* What the rules stage decides for a patch. */
-typedef enum { MW_FIND_INSIDE, MW_FIND_OUT_OF_BOUNDS, MW_FIND_UNLICENSED } mw_finding;
+typedef enum {
+    MW_FIND_INSIDE,
+    MW_FIND_OUT_OF_BOUNDS,
+    MW_FIND_UNLICENSED,
+    MW_FIND_NOT_JUDGED, /* no licence layer configured */
+    MW_FIND_COUNT
+} mw_finding;
 
 typedef struct {
     mw_finding finding;

@@ -389,11 +389,11 @@ static json_object *counts_json(const mw_run *run)
     json_object_object_add(o, "dropped_below_mmu",
                            json_object_new_int64((int64_t)run->patches->n_dropped));
     json_object_object_add(o, "patches", json_object_new_int64((int64_t)run->patches->n));
-    int64_t by[3] = {0, 0, 0};
+    int64_t by[MW_FIND_COUNT] = {0};
     for (size_t i = 0; i < run->patches->n; i++)
         by[run->patches->p[i].v.finding]++;
     json_object *f = json_object_new_object();
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < MW_FIND_COUNT; k++)
         json_object_object_add(f, mw_finding_name((mw_finding)k), json_object_new_int64(by[k]));
     json_object_object_add(o, "patches_by_finding", f);
     json_object_object_add(o, "licences", json_object_new_int64((int64_t)run->licences->n));
@@ -416,7 +416,7 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object *in = json_object_new_array();
     json_object_object_add(m, "inputs", in);
     if (add_input(in, "t1", s->path[0]) || add_input(in, "t2", s->path[1]) ||
-        add_input(in, "licences", run->licences->path)) {
+        (!run->licences->absent && add_input(in, "licences", run->licences->path))) {
         json_object_put(m);
         return -1;
     }

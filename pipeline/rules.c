@@ -17,6 +17,8 @@ const char *mw_finding_name(mw_finding f)
     case MW_FIND_INSIDE: return "INSIDE";
     case MW_FIND_OUT_OF_BOUNDS: return "OUT_OF_BOUNDS";
     case MW_FIND_UNLICENSED: return "UNLICENSED";
+    case MW_FIND_NOT_JUDGED: return "NOT_JUDGED";
+    case MW_FIND_COUNT: break;
     }
     return "?";
 }
@@ -86,6 +88,10 @@ int mw_licences_load(const mw_config *cfg, const mw_scene *s, mw_licences *lic)
     memset(lic, 0, sizeof *lic);
     const char *path = cfg->lic_path;
     snprintf(lic->path, sizeof lic->path, "%s", path);
+    if (!path[0]) {
+        lic->absent = 1;
+        return 0;
+    }
     if (access(path, R_OK) != 0) {
         mw_error(MW_EXIT_VECTOR, "%s: cannot read licence layer: %s", path, strerror(errno));
         return -1;
@@ -295,8 +301,14 @@ static int judge(const mw_config *cfg, const mw_scene *s, const mw_licences *lic
 int mw_rules_apply(const mw_config *cfg, const mw_scene *s, const mw_licences *lic,
                    mw_patchset *ps)
 {
-    for (size_t i = 0; i < ps->n; i++)
+    for (size_t i = 0; i < ps->n; i++) {
+        if (lic->absent) {
+            ps->p[i].v.finding = MW_FIND_NOT_JUDGED;
+            ps->p[i].v.nearest_licence_m = -1;
+            continue;
+        }
         if (judge(cfg, s, lic, &ps->p[i]))
             return -1;
+    }
     return 0;
 }

@@ -28,6 +28,7 @@ typedef struct {
     mw_licence *l;
     char path[MW_PATH_MAX];
     char layer[256];
+    int absent;               /* no licence layer configured: no verdicts */
 } mw_licences;
 
 /* Read the licence layer of cfg.  0, or -1 with mw_error (MW_EXIT_VECTOR)

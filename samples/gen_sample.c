@@ -86,12 +86,11 @@ static const char *const BAND_NAME[NB] = {"blue", "green", "red", "nir", "swir1"
 /* ---- planted events (pixel rectangles, half-open [c0,c1) x [r0,r1)) ---- */
 
 typedef struct { int c0, r0, c1, r1; } rect;
-enum kind { LAWFUL, OUT_OF_BOUNDS, UNLICENSED, CROP, SPECK };
 typedef struct {
-    enum kind kind;
-    const char *name, *rules;
-    int licence; /* index into LICENCES, -1 none */
-    int flagged, nrect;
+    const char *kind, *rules;
+    int licence;       /* index into LICENCES, -1 none */
+    int flagged, pit;  /* pit: vegetation -> excavation (else the crop field) */
+    int nrect;
     rect r[2];
 } event;
 
@@ -99,17 +98,17 @@ typedef struct {
  * unchanged; events are >= 150 px from each other and from the stripes. */
 static const event EVENTS[] = {
     /* 424 px east of L1's old pit, > 50 px inside L1 */
-    {LAWFUL, "lawful_expansion", "", 0, 1, 2,
+    {"lawful_expansion", "", 0, 1, 1, 2,
      {{990, 404, 1010, 422}, {1010, 408, 1018, 416}}},
     /* 720 px; 120 px beyond L2's east edge (col 1820), reaching 120 m */
-    {OUT_OF_BOUNDS, "out_of_bounds", "OUT_OF_BOUNDS", 1, 1, 2,
+    {"out_of_bounds", "OUT_OF_BOUNDS", 1, 1, 1, 2,
      {{1790, 1470, 1820, 1490}, {1810, 1474, 1832, 1484}}},
     /* 344 px, > 11 km from the nearest licence */
-    {UNLICENSED, "unlicensed_pit", "UNLICENSED", -1, 1, 2,
+    {"unlicensed_pit", "UNLICENSED", -1, 1, 1, 2,
      {{200, 1500, 220, 1514}, {220, 1504, 228, 1512}}},
-    {CROP, "crop_season", "", -1, 0, 1, {{850, 1600, 930, 1660}}},
+    {"crop_season", "", -1, 0, 0, 1, {{850, 1600, 930, 1660}}},
     /* 9 px = 900 m2: survives the opening, below the 2000 m2 minimum */
-    {SPECK, "speck", "", -1, 0, 1, {{1100, 1300, 1103, 1303}}},
+    {"speck", "", -1, 0, 1, 1, {{1100, 1300, 1103, 1303}}},
 };
 enum { NEVENTS = sizeof EVENTS / sizeof EVENTS[0] };
 
@@ -117,18 +116,11 @@ enum { NEVENTS = sizeof EVENTS / sizeof EVENTS[0] };
 static const int T2_STRIPE_COL[2] = {600, 1400}, T2_STRIPE_W = 12;
 static const int T1_STRIPE_ROW = 1000, T1_STRIPE_H = 8;
 
-static int is_disturbance(enum kind k) { return k != CROP; }
-
-static int in_rect(const rect *r, int c, int row)
-{
-    return c >= r->c0 && c < r->c1 && row >= r->r0 && row < r->r1;
-}
-
 static int event_at(int c, int r)
 {
     for (int e = 0; e < NEVENTS; e++)
-        for (int i = 0; i < EVENTS[e].nrect; i++)
-            if (in_rect(&EVENTS[e].r[i], c, r))
+        for (const rect *q = EVENTS[e].r; q < EVENTS[e].r + EVENTS[e].nrect; q++)
+            if (c >= q->c0 && c < q->c1 && r >= q->r0 && r < q->r1)
                 return e;
     return -1;
 }
@@ -248,23 +240,13 @@ static void scene_init(scene *sc)
     }
 }
 
-/* Overlay cover a (t1) / b (t2) with fraction f. */
-static void put(surface *s, const float *a, const float *b, double f)
+/* Overlay cover a (t1) / b (t2), brightness k, with fraction f. */
+static void put(surface *s, const float *a, const float *b, double k, double f)
 {
     for (int i = 0; i < NB; i++) {
-        s->t1[i] = (float)lerp(s->t1[i], a[i], f);
-        s->t2[i] = (float)lerp(s->t2[i], b[i], f);
+        s->t1[i] = (float)lerp(s->t1[i], a[i] * k, f);
+        s->t2[i] = (float)lerp(s->t2[i], b[i] * k, f);
     }
-}
-
-static void put_textured(surface *s, const float *a, const float *b, double k)
-{
-    float ta[NB], tb[NB];
-    for (int i = 0; i < NB; i++) {
-        ta[i] = (float)(a[i] * k);
-        tb[i] = (float)(b[i] * k);
-    }
-    put(s, ta, tb, 1.0);
 }
 
 /* Forest/grass mosaic with its seasonal change; grass_bias 1 forces grass
@@ -335,7 +317,7 @@ static int village(int c, int r, surface *s)
         double h = uniform(S_PLOT, (uint64_t)(c / 7), (uint64_t)(r / 6));
         cov = h < 0.45 ? ROOF : h < 0.75 ? CONCRETE : h < 0.9 ? BARE : FOREST;
     }
-    put(s, cov, cov, 1.0);
+    put(s, cov, cov, 1, 1);
     return 1;
 }
 
@@ -349,21 +331,19 @@ static void land_cover(const scene *sc, int c, int r, surface *s)
     int e = event_at(c, r);
     if (e >= 0) { /* planted: vegetation at t1 whatever lies around */
         double k = 0.92 + 0.16 * fbm(x, y, 6, S_TEXTURE);
-        if (EVENTS[e].kind == CROP)
-            put_textured(s, CROP_T1, CROP_T2, k);
+        if (!EVENTS[e].pit)
+            put(s, CROP_T1, CROP_T2, k, 1);
         else /* t1 keeps its vegetation */
             for (int i = 0; i < NB; i++)
                 s->t2[i] = (float)(PIT[i] * k);
     } else {
         double water = hw + 0.5 - dist;
         if (water > 0)
-            put(s, WATER, WATER, water > 1 ? 1 : water);
-        if (in_scar(x, y)) {
-            double k = 0.9 + 0.2 * fbm(x, y, 8, S_TEXTURE);
-            put_textured(s, BARE, BARE, k);
-        }
+            put(s, WATER, WATER, 1, water > 1 ? 1 : water);
+        if (in_scar(x, y))
+            put(s, BARE, BARE, 0.9 + 0.2 * fbm(x, y, 8, S_TEXTURE), 1);
         if (!village(c, r, s) && on_road(x, y))
-            put(s, ROAD, ROAD, 1.0);
+            put(s, ROAD, ROAD, 1, 1);
     }
     /* illumination / albedo variation (slopes, canopy density), the same
      * on both dates: broad +-8 % and fine-grained +-5 % */
@@ -388,8 +368,9 @@ static void sense(const surface *s, int c, int r, uint16_t *p1, uint16_t *p2)
     uint64_t id = (uint64_t)r * W + (uint64_t)c;
     for (int i = 0; i < NB; i++) {
         double off = i <= B_RED ? T2_VIS_OFFSET : 0;
-        p1[i] = nodata_t1(r) ? 0 : to_dn(s->t1[i], 1, 0, uniform(S_NOISE1, id, (uint64_t)i));
-        p2[i] = nodata_t2(c) ? 0 : to_dn(s->t2[i], T2_GAIN, off, uniform(S_NOISE2, id, (uint64_t)i));
+        uint64_t b = (uint64_t)i;
+        p1[i] = nodata_t1(r) ? 0 : to_dn(s->t1[i], 1, 0, uniform(S_NOISE1, id, b));
+        p2[i] = nodata_t2(c) ? 0 : to_dn(s->t2[i], T2_GAIN, off, uniform(S_NOISE2, id, b));
     }
 }
 
@@ -463,7 +444,7 @@ static int check_pixel(run *rn, int c, int r, const uint16_t *p1, const uint16_t
             why = "background pixel classed disturbance";
     } else if (cls == C_MASKED) {
         why = "event overlaps nodata";
-    } else if (is_disturbance(EVENTS[e].kind)) {
+    } else if (EVENTS[e].pit) {
         if (!(dn <= -NDVI_LOSS - MARGIN && db >= BSI_GAIN + MARGIN && b2 >= BARE_MIN + MARGIN))
             why = "planted disturbance misses its margin";
     } else if (cls != C_VEG_LOSS || b2 > -0.05f || db > 0.03f) {
@@ -491,16 +472,11 @@ static OGRSpatialReferenceH srs_new(int epsg)
 
 static GDALDatasetH create_tif(run *rn, const char *path, const char *date, const char *wkt)
 {
-    char **opt = NULL;
-    opt = CSLSetNameValue(opt, "TILED", "YES");
-    opt = CSLSetNameValue(opt, "BLOCKXSIZE", "256");
-    opt = CSLSetNameValue(opt, "BLOCKYSIZE", "256");
-    opt = CSLSetNameValue(opt, "COMPRESS", "DEFLATE");
-    opt = CSLSetNameValue(opt, "PREDICTOR", "2");
-    opt = CSLSetNameValue(opt, "INTERLEAVE", "PIXEL");
+    static char *opt[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+                                      "COMPRESS=DEFLATE", "PREDICTOR=2", "INTERLEAVE=PIXEL",
+                                      NULL};
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     GDALDatasetH ds = drv ? GDALCreate(drv, path, W, H, NB, GDT_UInt16, opt) : NULL;
-    CSLDestroy(opt);
     if (!ds) {
         fail(rn, "scene: cannot create %s: %s", path, gdal_msg());
         return NULL;
@@ -653,12 +629,11 @@ typedef struct {
     int cmin, rmin, cmax, rmax;
 } stats;
 
+static const stats STATS_EMPTY = {0, 0, 0, 0, W, H, -1, -1};
+
 static void stats_add(stats *st, int c, int r)
 {
-    if (st->count++ == 0) {
-        st->cmin = st->cmax = c;
-        st->rmin = st->rmax = r;
-    }
+    st->count++;
     st->sx += c + 0.5;
     st->sy += r + 0.5;
     st->cmin = c < st->cmin ? c : st->cmin;
@@ -686,16 +661,16 @@ static int stage_truth(run *rn)
           "centroid_x,centroid_y,min_x,min_y,max_x,max_y\n", f);
     for (int e = 0; e < NEVENTS; e++) {
         const event *ev = &EVENTS[e];
-        stats st = {0};
+        stats st = STATS_EMPTY;
         for (int r = 0; r < H; r++)
             for (int c = 0; c < W; c++)
                 if (event_at(c, r) == e)
                     stats_add(&st, c, r);
         st.pixels = st.count;
         const char *lic = ev->flagged && ev->licence >= 0 ? LICENCES[ev->licence].id : "";
-        write_row(f, e + 1, ev->name, ev->rules, lic, ev->flagged, &st);
+        write_row(f, e + 1, ev->kind, ev->rules, lic, ev->flagged, &st);
     }
-    stats st = {0}; /* nodata: pixels summed over both dates, extent of the union */
+    stats st = STATS_EMPTY; /* nodata: pixels summed over both dates, extent of the union */
     for (int r = 0; r < H; r++)
         for (int c = 0; c < W; c++) {
             st.pixels += nodata_t1(r) + nodata_t2(c);
