@@ -5,19 +5,19 @@
  * Writes into OUTDIR (created if missing):
  *   t1.tif, t2.tif  2000 x 2000 px, 10 m, EPSG:32649, origin (380000, 4020000),
  *                   5 x UInt16 (blue green red nir swir1), reflectance x 10000,
- *                   nodata 0; dates 2024-05-15 and 2024-09-20.
+ *                   nodata 0; acquired 2024-05-15 and 2024-09-20.
  *   layers.gpkg     layer "licences": 4 mining licences in EPSG:4547, a CRS
  *                   other than the imagery's on purpose.
  *   truth.csv       one row per planted event, coordinates in EPSG:32649.
  *
  * Every random number is splitmix64 used as a counter-based hash of (seed,
- * stream, coordinates): the output depends on nothing but this file, and on
- * no generation order.  Each file is written under a temporary name and
- * renamed when all four are complete (truth.csv last: it is make's target).
+ * stream, coordinates), so the output depends on nothing but this file and
+ * not on the order of generation.  Files are written under temporary names
+ * and renamed once all four are complete (truth.csv last: make's target).
  *
- * While rendering, every pixel is classified exactly as the pipeline does
- * (check_pixel).  The program fails if any background pixel is classed
- * disturbance or a planted pixel misses its designed margin.
+ * While rendering, every pixel is classified as the pipeline does
+ * (check_pixel): the run fails if a background pixel is classed disturbance
+ * or a planted pixel misses its designed margin.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -36,11 +36,11 @@
 enum { W = 2000, H = 2000, NB = 5, BLOCK = 256 };
 enum { B_BLUE, B_GREEN, B_RED, B_NIR, B_SWIR };
 #define PIXEL 10.0
-#define ORIGIN_X 380000.0
+#define ORIGIN_X 680000.0 /* 113.1 E, 36.3 N: Changzhi */
 #define ORIGIN_Y 4020000.0
 #define SEED 0x6d696e6577617463ull /* "minewatc" */
 
-/* Thresholds of the pipeline (configs/sample.ini) and the margin planted
+/* The pipeline's thresholds (configs/sample.ini) and the margin that planted
  * disturbance keeps beyond each of them after noise. */
 #define NDVI_LOSS 0.20
 #define BSI_GAIN 0.10
@@ -49,58 +49,52 @@ enum { B_BLUE, B_GREEN, B_RED, B_NIR, B_SWIR };
 #define BSI_LOSS 0.15
 #define MARGIN 0.10
 
-/* t2 is later in the season and from a slightly different sensor state:
- * DN2 = DN * 1.03 (+50 on the visible bands), then +-1.5 % uniform noise on
- * each band of each date. */
+/* Sensor: t2 DN = DN x 1.03 (+50 on the visible bands); then each band of
+ * each date gets +-1.5 % uniform noise. */
 #define T2_GAIN 1.03
 #define T2_VIS_OFFSET 50.0
 #define NOISE 0.015
 
-/* Land-cover end-members: surface reflectance (blue green red nir swir1).
- * The indices in the comments are those of the DNs after the t2 change.
- * Each stable cover moves by |dNDVI| < 0.07 and |dBSI| < 0.04 between the
- * dates; noise adds at most ~0.03 to either, so no stable cover comes
- * within 0.1 of a change threshold.  Pixels that mix covers (river banks)
- * stay between their end-members' changes. */
+/* Land-cover end-members, surface reflectance (blue green red nir swir1);
+ * the indices noted are those of the DNs, t1/t2 where they differ.
+ * Every stable cover moves by |dNDVI| < 0.07 and |dBSI| < 0.04 between the
+ * dates, and noise adds at most ~0.03 to either, so none comes within 0.1 of
+ * a threshold.  Mixed pixels (river banks) stay between their end-members. */
 static const float FOREST[NB] = {.030f, .055f, .035f, .320f, .150f}; /* NDVI .80 BSI -.31 */
 static const float GRASS[NB] = {.050f, .080f, .070f, .280f, .220f};  /* NDVI .60 BSI -.06 */
-static const float BARE[NB] = {.120f, .150f, .190f, .230f, .300f};   /* old faces: .10 .17 */
+static const float BARE[NB] = {.120f, .150f, .190f, .230f, .300f};   /* NDVI .10 BSI .17 */
 static const float ROAD[NB] = {.130f, .150f, .170f, .210f, .260f};   /* NDVI .10 BSI .12 */
 static const float WATER[NB] = {.060f, .050f, .030f, .015f, .008f};  /* -.33/-.40 -.33/-.30 */
-static const float ROOF[NB] = {.090f, .100f, .150f, .180f, .220f};   /* red tile: .09 .16 */
+static const float ROOF[NB] = {.090f, .100f, .150f, .180f, .220f};   /* NDVI .09 BSI .16 */
 static const float CONCRETE[NB] = {.160f, .170f, .180f, .210f, .230f}; /* .08 .05 */
-/* Seasonal greenness change of the natural background at t2, scaled by a
- * smooth field g in [0,1]: grass red x (1 + .04 g), nir x (1 - .05 g);
- * forest nir x (1 - .03 g).  Worst case dNDVI -.06, dBSI +.03. */
-/* Crop field: green in May (NDVI .76, BSI -.11), late-season canopy over
- * moist soil in September (NDVI .46, BSI -.15): dNDVI -.30 is vegetation
- * loss, but BSI falls, so it is never bare-ground gain. */
+/* Crop field: green in May (NDVI .76, BSI -.11); in September a thinner,
+ * yellowing canopy over moist soil (NDVI .46, BSI -.15): dNDVI -.30 is
+ * vegetation loss, but BSI falls, so it is never bare-ground gain. */
 static const float CROP_T1[NB] = {.030f, .070f, .050f, .360f, .260f};
 static const float CROP_T2[NB] = {.060f, .090f, .100f, .280f, .150f};
-/* Fresh excavation (rock, spoil): NDVI .02, BSI .23.  From grass it gives
- * dNDVI -.58, dBSI +.29; from forest even more. */
+/* Fresh excavation (rock, spoil): NDVI .02, BSI .23.  From grass that is
+ * dNDVI -.58, dBSI +.29; from forest more. */
 static const float PIT[NB] = {.130f, .160f, .220f, .230f, .360f};
 
 static const char *const BAND_NAME[NB] = {"blue", "green", "red", "nir", "swir1"};
 
-/* ---- planted events (pixel rectangles, half-open [c0,c1) x [r0,r1)) ---- */
+/* ---- planted events: pixel rectangles, half-open [c0,c1) x [r0,r1) ---- */
 
 typedef struct { int c0, r0, c1, r1; } rect;
 typedef struct {
     const char *kind, *rules;
-    int licence;       /* index into LICENCES, -1 none */
-    int flagged, pit;  /* pit: vegetation -> excavation (else the crop field) */
+    int licence;      /* index into LICENCES, -1 none */
+    int flagged, pit; /* pit: vegetation -> excavation (else: the crop field) */
     int nrect;
     rect r[2];
 } event;
 
-/* Every rectangle side >= 3 px, so a 3x3 opening returns each union
- * unchanged; events are >= 150 px from each other and from the stripes. */
+/* Every rectangle side >= 3 px, so a 3x3 opening leaves each union as it is;
+ * events are >= 150 px from each other and from the nodata stripes. */
 static const event EVENTS[] = {
-    /* 424 px east of L1's old pit, > 50 px inside L1 */
-    {"lawful_expansion", "", 0, 1, 1, 2,
-     {{990, 404, 1010, 422}, {1010, 408, 1018, 416}}},
-    /* 720 px; 120 px beyond L2's east edge (col 1820), reaching 120 m */
+    /* 424 px east of L1's old pit, > 40 px inside L1 */
+    {"lawful_expansion", "", 0, 1, 1, 2, {{990, 404, 1010, 422}, {1010, 408, 1018, 416}}},
+    /* 720 px, of which 120 px beyond L2's east edge (col 1820), reaching 120 m */
     {"out_of_bounds", "OUT_OF_BOUNDS", 1, 1, 1, 2,
      {{1790, 1470, 1820, 1490}, {1810, 1474, 1832, 1484}}},
     /* 344 px, > 11 km from the nearest licence */
@@ -112,10 +106,6 @@ static const event EVENTS[] = {
 };
 enum { NEVENTS = sizeof EVENTS / sizeof EVENTS[0] };
 
-/* Nodata: t2 has two SLC-off-like columns, t1 one row band (all bands 0). */
-static const int T2_STRIPE_COL[2] = {600, 1400}, T2_STRIPE_W = 12;
-static const int T1_STRIPE_ROW = 1000, T1_STRIPE_H = 8;
-
 static int event_at(int c, int r)
 {
     for (int e = 0; e < NEVENTS; e++)
@@ -125,17 +115,12 @@ static int event_at(int c, int r)
     return -1;
 }
 
-static int nodata_t1(int r) { return r >= T1_STRIPE_ROW && r < T1_STRIPE_ROW + T1_STRIPE_H; }
+/* Nodata (0 on all bands): t2 has two Landsat-7 SLC-off-like columns
+ * 12 px wide, t1 one 8 px row band; all full length. */
+static int nodata_t1(int r) { return r >= 1000 && r < 1008; }
+static int nodata_t2(int c) { return (c >= 600 && c < 612) || (c >= 1400 && c < 1412); }
 
-static int nodata_t2(int c)
-{
-    for (int i = 0; i < 2; i++)
-        if (c >= T2_STRIPE_COL[i] && c < T2_STRIPE_COL[i] + T2_STRIPE_W)
-            return 1;
-    return 0;
-}
-
-/* ---- licences (vertices in pixel-edge coordinates: col, row) ---- */
+/* ---- licences: vertices in pixel-edge coordinates (col, row) ---- */
 
 typedef struct {
     const char *id, *holder, *mineral, *from, *to;
@@ -143,32 +128,30 @@ typedef struct {
     double v[10][2];
 } licence;
 
-/* L1 is a rectangle rotated 5 degrees (filled in by licence_init); L2 an
- * L-shape on the pixel grid; L3 a plain rectangle; L4 a long irregular
- * ridge-following polygon. */
+/* L1 a rectangle rotated 5 degrees (see licence_init), L2 an L-shape on the
+ * pixel grid, L3 a plain rectangle, L4 a long irregular ridge polygon. */
 static licence LICENCES[] = {
-    {"C1404002010121130089263", "长治市鑫源石料有限公司", "建筑用石料",
-     "2020-06-01", "2026-05-31", 4, {{0}}},
-    {"C1404002008061120004517", "壶关县宏达建材有限责任公司", "石灰岩",
-     "2018-03-15", "2028-03-14", 6,
+    {"C1404002010121130089263", "长治市鑫源石料有限公司", "建筑用石料", "2020-06-01",
+     "2026-05-31", 4, {{0}}},
+    {"C1404002008061120004517", "壶关县宏达建材有限责任公司", "石灰岩", "2018-03-15",
+     "2028-03-14", 6,
      {{1650, 1400}, {1820, 1400}, {1820, 1560}, {1740, 1560}, {1740, 1520}, {1650, 1520}}},
-    {"C1404002012041130124850", "长治市上党区晋丰矿业有限公司", "建筑用白云岩",
-     "2021-01-10", "2025-12-31", 4, {{90, 160}, {230, 160}, {230, 300}, {90, 300}}},
-    {"C1404002015091130139972", "平顺县金岭铝土矿有限公司", "铝土矿",
-     "2019-09-01", "2029-08-31", 9,
-     {{1560, 230}, {1640, 170}, {1760, 260}, {1890, 470}, {1900, 690},
-      {1830, 720}, {1800, 520}, {1690, 360}, {1590, 320}}},
+    {"C1404002012041130124850", "长治市上党区晋丰矿业有限公司", "建筑用白云岩", "2021-01-10",
+     "2025-12-31", 4, {{90, 160}, {230, 160}, {230, 300}, {90, 300}}},
+    {"C1404002015091130139972", "平顺县金岭铝土矿有限公司", "铝土矿", "2019-09-01",
+     "2029-08-31", 9,
+     {{1560, 230}, {1640, 170}, {1760, 260}, {1890, 470}, {1900, 690}, {1830, 720},
+      {1800, 520}, {1690, 360}, {1590, 320}}},
 };
 enum { NLICENCES = sizeof LICENCES / sizeof LICENCES[0] };
 
 static void licence_init(void)
 {
-    const double cx = 1000.3, cy = 420.7, a = 85, b = 65;
-    const double t = 5.0 * M_PI / 180.0, ct = cos(t), st = sin(t);
+    const double cx = 1000.3, cy = 420.7, a = 85, b = 65, t = 5.0 * M_PI / 180.0;
     const double u[4] = {-a, a, a, -a}, v[4] = {-b, -b, b, b};
     for (int i = 0; i < 4; i++) {
-        LICENCES[0].v[i][0] = cx + u[i] * ct - v[i] * st;
-        LICENCES[0].v[i][1] = cy + u[i] * st + v[i] * ct;
+        LICENCES[0].v[i][0] = cx + u[i] * cos(t) - v[i] * sin(t);
+        LICENCES[0].v[i][1] = cy + u[i] * sin(t) + v[i] * cos(t);
     }
 }
 
@@ -189,16 +172,15 @@ static double uniform(uint64_t stream, uint64_t a, uint64_t b)
     return (double)(z >> 11) * (1.0 / 9007199254740992.0);
 }
 
-enum { S_VEG = 1, S_SEASON, S_BRIGHT, S_RIVER, S_SCAR, S_VILLAGE, S_PLOT,
-       S_TEXTURE, S_FINE, S_NOISE1, S_NOISE2 };
+enum { S_VEG = 1, S_SEASON, S_BRIGHT, S_FINE, S_RIVER, S_SCAR, S_VILLAGE, S_PLOT,
+       S_TEXTURE, S_NOISE1, S_NOISE2 };
 
 static double smooth01(double t) { return t * t * (3 - 2 * t); }
 static double lerp(double a, double b, double t) { return a + (b - a) * t; }
-
+static double clamp01(double t) { return t < 0 ? 0 : t > 1 ? 1 : t; }
 static double smoothstep(double e0, double e1, double x)
 {
-    double t = (x - e0) / (e1 - e0);
-    return smooth01(t < 0 ? 0 : t > 1 ? 1 : t);
+    return smooth01(clamp01((x - e0) / (e1 - e0)));
 }
 
 static double value_noise(double x, double y, uint64_t stream)
@@ -211,15 +193,13 @@ static double value_noise(double x, double y, uint64_t stream)
     return lerp(top, bot, ty);
 }
 
-/* Four octaves of value noise, feature size ~scale px, result in [0, 1]. */
+/* Four octaves of value noise, features of ~scale px, in [0, 1]. */
 static double fbm(double x, double y, double scale, uint64_t stream)
 {
     double sum = 0, norm = 0, amp = 1, f = 1.0 / scale;
-    for (int o = 0; o < 4; o++) {
-        sum += amp * value_noise(x * f, y * f, stream * 8 + (uint64_t)o);
+    for (uint64_t o = 0; o < 4; o++, amp *= 0.5, f *= 2) {
+        sum += amp * value_noise(x * f, y * f, stream * 8 + o);
         norm += amp;
-        amp *= 0.5;
-        f *= 2;
     }
     return sum / norm;
 }
@@ -228,19 +208,19 @@ static double fbm(double x, double y, double scale, uint64_t stream)
 
 typedef struct { float t1[NB], t2[NB]; } surface;
 
-/* Sinuous river running NNE-SSW: centre column and half-width per row. */
+/* A sinuous river running NNW-SSE: centre column and half-width per row. */
 typedef struct { double river_c[H], river_hw[H]; } scene;
 
 static void scene_init(scene *sc)
 {
     for (int r = 0; r < H; r++) {
-        sc->river_c[r] = 250 + 0.25 * r + 45 * sin(r / 140.0) +
-                         40 * (fbm(0.5, r, 300, S_RIVER) - 0.5);
+        double wander = 40 * (fbm(0.5, r, 300, S_RIVER) - 0.5);
+        sc->river_c[r] = 250 + 0.25 * r + 45 * sin(r / 140.0) + wander;
         sc->river_hw[r] = 8 + 3 * sin(r / 230.0);
     }
 }
 
-/* Overlay cover a (t1) / b (t2), brightness k, with fraction f. */
+/* Overlay cover a (t1) / b (t2), scaled by k, with fraction f. */
 static void put(surface *s, const float *a, const float *b, double k, double f)
 {
     for (int i = 0; i < NB; i++) {
@@ -249,11 +229,13 @@ static void put(surface *s, const float *a, const float *b, double k, double f)
     }
 }
 
-/* Forest/grass mosaic with its seasonal change; grass_bias 1 forces grass
+/* Forest/grass mosaic with a mild seasonal change at t2, scaled by a smooth
+ * field g in [0,1]: grass red x (1 + .04 g), nir x (1 - .05 g); forest nir
+ * x (1 - .03 g).  Worst case dNDVI -.07, dBSI +.03.  grass = 1 forces grass
  * (river banks). */
-static void natural_vegetation(double x, double y, double grass_bias, surface *s)
+static void natural_vegetation(double x, double y, double grass, surface *s)
 {
-    double forest = smoothstep(0.42, 0.58, fbm(x, y, 220, S_VEG)) * (1 - grass_bias);
+    double forest = smoothstep(0.42, 0.58, fbm(x, y, 220, S_VEG)) * (1 - grass);
     double g = fbm(x, y, 400, S_SEASON);
     float grass2[NB], forest2[NB];
     memcpy(grass2, GRASS, sizeof grass2);
@@ -267,9 +249,9 @@ static void natural_vegetation(double x, double y, double grass_bias, surface *s
     }
 }
 
-/* Ground that was already bare at t1 and stays so: old quarry faces (one
- * in L1, one in L4, an abandoned scar) as ellipses with ragged edges. */
-static const double SCARS[][4] = { /* centre col, row, radius col, row */
+/* Ground already bare at t1 that stays bare: old quarry faces in L1 and L4
+ * and an abandoned scar, as ellipses with ragged edges. */
+static const double SCARS[][4] = { /* centre col, row; radius col, row */
     {962, 413, 26, 20}, {1770, 380, 28, 14}, {300, 1150, 24, 16}};
 
 static int in_scar(double x, double y)
@@ -283,12 +265,12 @@ static int in_scar(double x, double y)
     return 0;
 }
 
-/* Dirt roads (bare on both dates) as polylines, NAN-separated. */
+/* Dirt roads, bare on both dates: polylines separated by NAN. */
 static const double ROADS[][2] = {
-    {0, 900}, {700, 1010}, {1400, 1080}, {2000, 1150}, {NAN, NAN},       /* valley road */
+    {0, 900}, {700, 1010}, {1400, 1080}, {2000, 1150}, {NAN, NAN},                /* valley */
     {1060, 1690}, {1030, 1300}, {1000, 1040}, {985, 700}, {962, 432}, {NAN, NAN}, /* to L1 */
-    {1130, 1760}, {1400, 1650}, {1700, 1500}, {NAN, NAN},               /* to L2 */
-    {1750, 1120}, {1790, 900}, {1860, 690}};                            /* to L4 */
+    {1130, 1760}, {1400, 1650}, {1700, 1500}, {NAN, NAN},                         /* to L2 */
+    {1750, 1120}, {1790, 900}, {1860, 690}};                                      /* to L4 */
 
 static int on_road(double x, double y)
 {
@@ -297,16 +279,15 @@ static int on_road(double x, double y)
         if (isnan(a[0]) || isnan(b[0]))
             continue;
         double dx = b[0] - a[0], dy = b[1] - a[1];
-        double t = ((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy);
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double t = clamp01(((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy));
         if (hypot(x - a[0] - t * dx, y - a[1] - t * dy) < 1.3)
             return 1;
     }
     return 0;
 }
 
-/* Village: 7 x 6 px plots separated by lanes; each plot a tiled roof, a
- * concrete roof, a bare courtyard or trees, all unchanged between dates. */
+/* Village: 7 x 6 px plots between lanes, each a tiled roof, a concrete roof,
+ * a bare courtyard or trees; unchanged between the dates. */
 static int village(int c, int r, surface *s)
 {
     double x = c + 0.5, y = r + 0.5, d = hypot(x - 1060, y - 1760);
@@ -329,7 +310,7 @@ static void land_cover(const scene *sc, int c, int r, surface *s)
     natural_vegetation(x, y, 1 - smoothstep(hw + 4, hw + 12, dist), s);
 
     int e = event_at(c, r);
-    if (e >= 0) { /* planted: vegetation at t1 whatever lies around */
+    if (e >= 0) { /* planted on vegetation, whatever lies around */
         double k = 0.92 + 0.16 * fbm(x, y, 6, S_TEXTURE);
         if (!EVENTS[e].pit)
             put(s, CROP_T1, CROP_T2, k, 1);
@@ -337,25 +318,19 @@ static void land_cover(const scene *sc, int c, int r, surface *s)
             for (int i = 0; i < NB; i++)
                 s->t2[i] = (float)(PIT[i] * k);
     } else {
-        double water = hw + 0.5 - dist;
-        if (water > 0)
-            put(s, WATER, WATER, 1, water > 1 ? 1 : water);
+        put(s, WATER, WATER, 1, clamp01(hw + 0.5 - dist));
         if (in_scar(x, y))
             put(s, BARE, BARE, 0.9 + 0.2 * fbm(x, y, 8, S_TEXTURE), 1);
         if (!village(c, r, s) && on_road(x, y))
             put(s, ROAD, ROAD, 1, 1);
     }
-    /* illumination / albedo variation (slopes, canopy density), the same
-     * on both dates: broad +-8 % and fine-grained +-5 % */
-    double bright = (0.92 + 0.16 * fbm(x, y, 350, S_BRIGHT)) *
-                    (0.95 + 0.10 * fbm(x, y, 10, S_FINE));
-    for (int i = 0; i < NB; i++) {
-        s->t1[i] = (float)(s->t1[i] * bright);
-        s->t2[i] = (float)(s->t2[i] * bright);
-    }
+    /* illumination and albedo (slopes, canopy density), the same on both
+     * dates: broad +-8 % times fine-grained +-5 % */
+    double k = (0.92 + 0.16 * fbm(x, y, 350, S_BRIGHT)) * (0.95 + 0.10 * fbm(x, y, 10, S_FINE));
+    put(s, s->t1, s->t2, k, 1);
 }
 
-/* ---- sensor model ---- */
+/* ---- sensor ---- */
 
 static uint16_t to_dn(double refl, double gain, double offset, double u)
 {
@@ -386,34 +361,31 @@ static void indices(const uint16_t *p, float *ndvi, float *bsi)
     *bsi = ((sw + red) - (n + b)) / ((sw + red) + (n + b));
 }
 
-static int classify(const uint16_t *p1, const uint16_t *p2, float *dndvi, float *dbsi,
-                    float *bsi2)
+static int classify(const uint16_t *p1, const uint16_t *p2, float *dn, float *db, float *b2)
 {
     for (int i = 0; i < NB; i++)
         if (p1[i] == 0 || p2[i] == 0)
             return C_MASKED;
     float n1, b1, n2;
     indices(p1, &n1, &b1);
-    indices(p2, &n2, bsi2);
-    *dndvi = n2 - n1;
-    *dbsi = *bsi2 - b1;
-    int loss = *dndvi <= -NDVI_LOSS, bare = *dbsi >= BSI_GAIN && *bsi2 >= BARE_MIN;
-    if (loss && bare)
-        return C_DISTURBANCE;
-    if (loss)
-        return C_VEG_LOSS;
-    if (bare)
-        return C_BARE_GAIN;
-    if (*dndvi >= NDVI_GAIN)
-        return C_REVEG;
-    if (*dbsi <= -BSI_LOSS)
-        return C_OTHER;
-    return C_NONE;
+    indices(p2, &n2, b2);
+    *dn = n2 - n1;
+    *db = *b2 - b1;
+    int loss = *dn <= -NDVI_LOSS, bare = *db >= BSI_GAIN && *b2 >= BARE_MIN;
+    return loss && bare ? C_DISTURBANCE : loss ? C_VEG_LOSS : bare ? C_BARE_GAIN
+           : *dn >= NDVI_GAIN ? C_REVEG : *db <= -BSI_LOSS ? C_OTHER : C_NONE;
 }
 
+/* ---- run state and errors ---- */
+
+enum { F_T1, F_T2, F_GPKG, F_CSV, NFILES };
+static const char *const FILES[NFILES][2] = {{"t1.tmp.tif", "t1.tif"}, {"t2.tmp.tif", "t2.tif"},
+                                             {"layers.tmp.gpkg", "layers.gpkg"},
+                                             {"truth.tmp.csv", "truth.csv"}};
 typedef struct {
     char err[1024];
-    char dir[4096], tmp[4][4200], out[4][4200];
+    const char *dir;
+    char tmp[NFILES][4096], out[NFILES][4096];
     scene sc;
 } run;
 
@@ -433,26 +405,24 @@ static const char *gdal_msg(void)
 }
 
 /* Background must never be disturbance; planted disturbance keeps MARGIN
- * beyond every threshold; the crop field is vegetation loss and not bare. */
+ * beyond every threshold; the crop field is vegetation loss, not bare. */
 static int check_pixel(run *rn, int c, int r, const uint16_t *p1, const uint16_t *p2)
 {
     float dn = 0, db = 0, b2 = 0;
     int cls = classify(p1, p2, &dn, &db, &b2), e = event_at(c, r);
     const char *why = NULL;
-    if (e < 0) {
-        if (cls == C_DISTURBANCE)
-            why = "background pixel classed disturbance";
-    } else if (cls == C_MASKED) {
+    if (e < 0)
+        why = cls == C_DISTURBANCE ? "background pixel classed disturbance" : NULL;
+    else if (cls == C_MASKED)
         why = "event overlaps nodata";
-    } else if (EVENTS[e].pit) {
-        if (!(dn <= -NDVI_LOSS - MARGIN && db >= BSI_GAIN + MARGIN && b2 >= BARE_MIN + MARGIN))
-            why = "planted disturbance misses its margin";
-    } else if (cls != C_VEG_LOSS || b2 > -0.05f || db > 0.03f) {
+    else if (EVENTS[e].pit)
+        why = dn <= -NDVI_LOSS - MARGIN && db >= BSI_GAIN + MARGIN && b2 >= BARE_MIN + MARGIN
+                  ? NULL : "planted disturbance misses its margin";
+    else if (cls != C_VEG_LOSS || b2 > -0.05f || db > 0.03f)
         why = "crop field is not plain vegetation loss";
-    }
     if (why)
-        return fail(rn, "scene: %s at col %d row %d (dNDVI %.3f dBSI %.3f BSI2 %.3f)", why,
-                    c, r, dn, db, b2);
+        return fail(rn, "scene: %s at col %d row %d (dNDVI %.3f dBSI %.3f BSI2 %.3f)", why, c,
+                    r, dn, db, b2);
     return 0;
 }
 
@@ -461,20 +431,29 @@ static int check_pixel(run *rn, int c, int r, const uint16_t *p1, const uint16_t
 static OGRSpatialReferenceH srs_new(int epsg)
 {
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
-    if (s && OSRImportFromEPSG(s, epsg) != OGRERR_NONE) {
-        OSRDestroySpatialReference(s);
-        return NULL;
-    }
-    if (s)
+    if (s && OSRImportFromEPSG(s, epsg) == OGRERR_NONE) {
         OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    return s;
+        return s;
+    }
+    OSRDestroySpatialReference(s);
+    return NULL;
+}
+
+static int close_checked(run *rn, GDALDatasetH ds, const char *stage, const char *path)
+{
+    CPLErrorReset();
+    GDALClose(ds);
+    if (CPLGetLastErrorType() >= CE_Failure)
+        return fail(rn, "%s: writing %s failed: %s", stage, path, gdal_msg());
+    return 0;
 }
 
 static GDALDatasetH create_tif(run *rn, const char *path, const char *date, const char *wkt)
 {
-    static char *opt[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
-                                      "COMPRESS=DEFLATE", "PREDICTOR=2", "INTERLEAVE=PIXEL",
-                                      NULL};
+    static char *opt[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
+                          "PREDICTOR=2", "INTERLEAVE=PIXEL", NULL};
+    static const GDALColorInterp ci[NB] = {GCI_BlueBand, GCI_GreenBand, GCI_RedBand,
+                                           GCI_Undefined, GCI_Undefined};
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     GDALDatasetH ds = drv ? GDALCreate(drv, path, W, H, NB, GDT_UInt16, opt) : NULL;
     if (!ds) {
@@ -484,8 +463,6 @@ static GDALDatasetH create_tif(run *rn, const char *path, const char *date, cons
     double gt[6] = {ORIGIN_X, PIXEL, 0, ORIGIN_Y, 0, -PIXEL};
     int bad = GDALSetGeoTransform(ds, gt) != CE_None || GDALSetProjection(ds, wkt) != CE_None ||
               GDALSetMetadataItem(ds, "ACQUISITION_DATE", date, NULL) != CE_None;
-    const GDALColorInterp ci[NB] = {GCI_BlueBand, GCI_GreenBand, GCI_RedBand, GCI_Undefined,
-                                    GCI_Undefined};
     for (int i = 0; i < NB && !bad; i++) {
         GDALRasterBandH b = GDALGetRasterBand(ds, i + 1);
         GDALSetDescription(b, BAND_NAME[i]);
@@ -500,16 +477,7 @@ static GDALDatasetH create_tif(run *rn, const char *path, const char *date, cons
     return ds;
 }
 
-static int close_checked(run *rn, GDALDatasetH ds, const char *stage, const char *path)
-{
-    CPLErrorReset();
-    GDALClose(ds);
-    if (CPLGetLastErrorType() >= CE_Failure)
-        return fail(rn, "%s: writing %s failed: %s", stage, path, gdal_msg());
-    return 0;
-}
-
-/* Both dates, one block of rows at a time. */
+/* Both dates are rendered, checked and written one block of rows at a time. */
 static int stage_scene(run *rn)
 {
     OGRSpatialReferenceH utm = srs_new(32649);
@@ -518,16 +486,14 @@ static int stage_scene(run *rn)
         OSRDestroySpatialReference(utm);
         return fail(rn, "scene: EPSG:32649 unavailable: %s", gdal_msg());
     }
-    GDALDatasetH ds1 = create_tif(rn, rn->tmp[0], "2024-05-15", wkt);
-    GDALDatasetH ds2 = ds1 ? create_tif(rn, rn->tmp[1], "2024-09-20", wkt) : NULL;
+    GDALDatasetH ds[2] = {create_tif(rn, rn->tmp[F_T1], "2024-05-15", wkt), NULL};
+    if (ds[0])
+        ds[1] = create_tif(rn, rn->tmp[F_T2], "2024-09-20", wkt);
     CPLFree(wkt);
     OSRDestroySpatialReference(utm);
-    size_t n = (size_t)W * BLOCK * NB;
-    uint16_t *b1 = malloc(n * sizeof *b1), *b2 = malloc(n * sizeof *b2);
-    int rc = 0;
-    if (!ds2)
-        rc = -1; /* create_tif has set the message */
-    else if (!b1 || !b2)
+    uint16_t *buf[2] = {malloc((size_t)W * BLOCK * NB * 2), malloc((size_t)W * BLOCK * NB * 2)};
+    int rc = ds[1] ? 0 : -1; /* else create_tif has set the message */
+    if (rc == 0 && (!buf[0] || !buf[1]))
         rc = fail(rn, "scene: out of memory");
 
     for (int r0 = 0; r0 < H && rc == 0; r0 += BLOCK) {
@@ -537,42 +503,42 @@ static int stage_scene(run *rn)
                 surface s;
                 size_t at = ((size_t)(r - r0) * W + (size_t)c) * NB;
                 land_cover(&rn->sc, c, r, &s);
-                sense(&s, c, r, b1 + at, b2 + at);
-                rc = check_pixel(rn, c, r, b1 + at, b2 + at);
+                sense(&s, c, r, buf[0] + at, buf[1] + at);
+                rc = check_pixel(rn, c, r, buf[0] + at, buf[1] + at);
             }
-        const int ps = NB * 2, ls = W * NB * 2;
-        for (int d = 0; d < 2 && rc == 0; d++)
-            if (GDALDatasetRasterIO(d ? ds2 : ds1, GF_Write, 0, r0, W, nr, d ? b2 : b1, W, nr,
-                                    GDT_UInt16, NB, NULL, ps, ls, 2) != CE_None)
+        for (int d = 0; d < 2 && rc == 0; d++) /* pixel-interleaved buffer */
+            if (GDALDatasetRasterIO(ds[d], GF_Write, 0, r0, W, nr, buf[d], W, nr, GDT_UInt16, NB,
+                                    NULL, NB * 2, W * NB * 2, 2) != CE_None)
                 rc = fail(rn, "scene: writing %s failed: %s", rn->tmp[d], gdal_msg());
     }
-    free(b1);
-    free(b2);
-    if (ds1 && close_checked(rn, ds1, "scene", rn->tmp[0]))
-        rc = -1;
-    if (ds2 && close_checked(rn, ds2, "scene", rn->tmp[1]))
-        rc = -1;
+    for (int d = 0; d < 2; d++) {
+        free(buf[d]);
+        if (ds[d] && close_checked(rn, ds[d], "scene", rn->tmp[d]))
+            rc = -1;
+    }
     return rc;
 }
 
+static const char *const FIELDS[] = {"licence_id", "holder", "mineral", "valid_from",
+                                     "valid_to", "status"};
+enum { NFIELDS = sizeof FIELDS / sizeof FIELDS[0] };
+
+/* The polygon is designed in UTM 49N, densified to a vertex every <= 100 m
+ * so it survives the round trip, and stored in EPSG:4547. */
 static int add_licence(OGRLayerH lyr, const licence *l, OGRCoordinateTransformationH ct)
 {
+    const char *val[NFIELDS] = {l->id, l->holder, l->mineral, l->from, l->to, "valid"};
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
     OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
     OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
-    for (int i = 0; i <= l->n; i++) {
-        const double *v = l->v[i % l->n];
-        OGR_G_AddPoint_2D(ring, ORIGIN_X + PIXEL * v[0], ORIGIN_Y - PIXEL * v[1]);
-    }
+    for (int i = 0; i <= l->n; i++)
+        OGR_G_AddPoint_2D(ring, ORIGIN_X + PIXEL * l->v[i % l->n][0],
+                          ORIGIN_Y - PIXEL * l->v[i % l->n][1]);
     OGR_G_AddGeometryDirectly(poly, ring);
-    OGR_G_Segmentize(poly, 100.0); /* a vertex every <= 100 m */
+    OGR_G_Segmentize(poly, 100.0);
     int rc = OGR_G_Transform(poly, ct) == OGRERR_NONE ? 0 : -1;
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "licence_id"), l->id);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "holder"), l->holder);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "mineral"), l->mineral);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "valid_from"), l->from);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "valid_to"), l->to);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "status"), "valid");
+    for (int i = 0; i < NFIELDS; i++)
+        OGR_F_SetFieldString(f, i, val[i]);
     OGR_F_SetGeometryDirectly(f, poly);
     if (rc == 0 && OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
         rc = -1;
@@ -580,20 +546,17 @@ static int add_licence(OGRLayerH lyr, const licence *l, OGRCoordinateTransformat
     return rc;
 }
 
-/* Licence polygons are designed on the UTM 49N grid and stored in
- * CGCS2000 / 3-degree GK CM 114E, all features in one transaction. */
+/* All licences in one transaction. */
 static int stage_licences(run *rn)
 {
-    const char *path = rn->tmp[2];
-    static const char *const fields[] = {"licence_id", "holder", "mineral",
-                                         "valid_from", "valid_to", "status"};
+    const char *path = rn->tmp[F_GPKG];
     OGRSpatialReferenceH utm = srs_new(32649), gk = srs_new(4547);
     OGRCoordinateTransformationH ct = utm && gk ? OCTNewCoordinateTransformation(utm, gk) : NULL;
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     GDALDatasetH ds = NULL;
     OGRLayerH lyr = NULL;
     int rc = -1;
-    VSIUnlink(path);
+    VSIUnlink(path); /* a leftover of a crashed run */
     if (!ct || !drv)
         fail(rn, "licences: no EPSG:32649 -> EPSG:4547 transform or GPKG driver: %s", gdal_msg());
     else if (!(ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL)))
@@ -602,14 +565,14 @@ static int stage_licences(run *rn)
         fail(rn, "licences: cannot create layer in %s: %s", path, gdal_msg());
     else
         rc = 0;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && rc == 0; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i], OFTString);
+    for (int i = 0; i < NFIELDS && rc == 0; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(FIELDS[i], OFTString);
         if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
-            rc = fail(rn, "licences: cannot create field %s: %s", fields[i], gdal_msg());
+            rc = fail(rn, "licences: cannot create field %s: %s", FIELDS[i], gdal_msg());
         OGR_Fld_Destroy(fd);
     }
     if (rc == 0 && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
-        rc = fail(rn, "licences: cannot start transaction: %s", gdal_msg());
+        rc = fail(rn, "licences: cannot start a transaction: %s", gdal_msg());
     for (int i = 0; i < NLICENCES && rc == 0; i++)
         if (add_licence(lyr, &LICENCES[i], ct))
             rc = fail(rn, "licences: cannot write %s: %s", LICENCES[i].id, gdal_msg());
@@ -623,19 +586,18 @@ static int stage_licences(run *rn)
     return rc;
 }
 
+/* Pixel statistics of one truth row. */
 typedef struct {
-    long pixels, count; /* pixels over both dates; count distinct for centroid */
-    double sx, sy;
+    long pixels, n; /* pixels reported; n distinct pixels behind centroid and bbox */
+    double sc, sr;
     int cmin, rmin, cmax, rmax;
 } stats;
 
-static const stats STATS_EMPTY = {0, 0, 0, 0, W, H, -1, -1};
-
 static void stats_add(stats *st, int c, int r)
 {
-    st->count++;
-    st->sx += c + 0.5;
-    st->sy += r + 0.5;
+    st->n++;
+    st->sc += c + 0.5;
+    st->sr += r + 0.5;
     st->cmin = c < st->cmin ? c : st->cmin;
     st->cmax = c > st->cmax ? c : st->cmax;
     st->rmin = r < st->rmin ? r : st->rmin;
@@ -646,53 +608,51 @@ static void write_row(FILE *f, int id, const char *kind, const char *rules, cons
                       int flagged, const stats *st)
 {
     fprintf(f, "%d,%s,%s,%s,%d,%ld,%ld,%.3f,%.3f,%.0f,%.0f,%.0f,%.0f\n", id, kind, rules, lic,
-            flagged, st->pixels, st->pixels * 100, ORIGIN_X + PIXEL * st->sx / st->count,
-            ORIGIN_Y - PIXEL * st->sy / st->count, ORIGIN_X + PIXEL * st->cmin,
+            flagged, st->pixels, st->pixels * 100, ORIGIN_X + PIXEL * st->sc / st->n,
+            ORIGIN_Y - PIXEL * st->sr / st->n, ORIGIN_X + PIXEL * st->cmin,
             ORIGIN_Y - PIXEL * (st->rmax + 1), ORIGIN_X + PIXEL * (st->cmax + 1),
             ORIGIN_Y - PIXEL * st->rmin);
 }
 
+/* Events, then the nodata stripes: their pixels summed over both dates,
+ * centroid and bbox of their union. */
 static int stage_truth(run *rn)
 {
-    FILE *f = fopen(rn->tmp[3], "w");
+    stats st[NEVENTS + 1];
+    for (int e = 0; e <= NEVENTS; e++)
+        st[e] = (stats){0, 0, 0, 0, W, H, -1, -1};
+    for (int r = 0; r < H; r++)
+        for (int c = 0; c < W; c++) {
+            int e = event_at(c, r);
+            if (e >= 0)
+                stats_add(&st[e], c, r);
+            st[NEVENTS].pixels += nodata_t1(r) + nodata_t2(c);
+            if (nodata_t1(r) || nodata_t2(c))
+                stats_add(&st[NEVENTS], c, r);
+        }
+    FILE *f = fopen(rn->tmp[F_CSV], "w");
     if (!f)
-        return fail(rn, "truth: cannot create %s", rn->tmp[3]);
+        return fail(rn, "truth: cannot create %s", rn->tmp[F_CSV]);
     fputs("event,kind,expected_rules,licence_id,flagged,pixels,area_m2,"
           "centroid_x,centroid_y,min_x,min_y,max_x,max_y\n", f);
     for (int e = 0; e < NEVENTS; e++) {
         const event *ev = &EVENTS[e];
-        stats st = STATS_EMPTY;
-        for (int r = 0; r < H; r++)
-            for (int c = 0; c < W; c++)
-                if (event_at(c, r) == e)
-                    stats_add(&st, c, r);
-        st.pixels = st.count;
+        st[e].pixels = st[e].n;
         const char *lic = ev->flagged && ev->licence >= 0 ? LICENCES[ev->licence].id : "";
-        write_row(f, e + 1, ev->kind, ev->rules, lic, ev->flagged, &st);
+        write_row(f, e + 1, ev->kind, ev->rules, lic, ev->flagged, &st[e]);
     }
-    stats st = STATS_EMPTY; /* nodata: pixels summed over both dates, extent of the union */
-    for (int r = 0; r < H; r++)
-        for (int c = 0; c < W; c++) {
-            st.pixels += nodata_t1(r) + nodata_t2(c);
-            if (nodata_t1(r) || nodata_t2(c))
-                stats_add(&st, c, r);
-        }
-    write_row(f, NEVENTS + 1, "nodata_stripes", "", "", 0, &st);
+    write_row(f, NEVENTS + 1, "nodata_stripes", "", "", 0, &st[NEVENTS]);
     if (ferror(f) | fclose(f))
-        return fail(rn, "truth: writing %s failed", rn->tmp[3]);
+        return fail(rn, "truth: writing %s failed", rn->tmp[F_CSV]);
     return 0;
 }
 
-static const char *const FILES[4][2] = {
-    {"t1.tmp.tif", "t1.tif"}, {"t2.tmp.tif", "t2.tif"},
-    {"layers.tmp.gpkg", "layers.gpkg"}, {"truth.tmp.csv", "truth.csv"}};
-
 static int stage_outdir(run *rn, const char *dir)
 {
-    if (strlen(dir) >= sizeof rn->dir - 32)
+    rn->dir = dir;
+    if (strlen(dir) > sizeof rn->tmp[0] - 32)
         return fail(rn, "outdir: path too long: %s", dir);
-    snprintf(rn->dir, sizeof rn->dir, "%s", dir);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NFILES; i++) {
         snprintf(rn->tmp[i], sizeof rn->tmp[i], "%s/%s", dir, FILES[i][0]);
         snprintf(rn->out[i], sizeof rn->out[i], "%s/%s", dir, FILES[i][1]);
     }
@@ -706,7 +666,7 @@ static int stage_outdir(run *rn, const char *dir)
 
 static int stage_publish(run *rn)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NFILES; i++)
         if (VSIRename(rn->tmp[i], rn->out[i]) != 0)
             return fail(rn, "publish: cannot rename %s to %s", rn->tmp[i], rn->out[i]);
     return 0;
@@ -714,20 +674,19 @@ static int stage_publish(run *rn)
 
 int main(int argc, char **argv)
 {
+    static run rn;
     if (argc != 2) {
         fprintf(stderr, "usage: gen_sample OUTDIR\n");
         return 2;
     }
-    static run rn;
     GDALAllRegister();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLPushErrorHandler(CPLQuietErrorHandler); /* GDAL's words go into rn.err */
     licence_init();
     scene_init(&rn.sc);
 
-    int rc = stage_outdir(&rn, argv[1]) || stage_scene(&rn) || stage_licences(&rn) ||
-             stage_truth(&rn) || stage_publish(&rn);
-    if (rc) {
-        for (int i = 0; i < 4 && rn.tmp[i][0]; i++)
+    if (stage_outdir(&rn, argv[1]) || stage_scene(&rn) || stage_licences(&rn) ||
+        stage_truth(&rn) || stage_publish(&rn)) {
+        for (int i = 0; i < NFILES && rn.tmp[i][0]; i++)
             VSIUnlink(rn.tmp[i]);
         for (char *p = rn.err; *p; p++) /* one line, whatever GDAL said */
             if (*p == '\n' || *p == '\r')
@@ -735,8 +694,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_sample: %s\n", rn.err);
         return 1;
     }
-    printf("gen_sample: wrote %s (%dx%d, %d events, %d licences)\n", rn.dir, W, H,
-           NEVENTS + 1, NLICENCES);
+    printf("gen_sample: wrote %s (%dx%d, %d events, %d licences)\n", rn.dir, W, H, NEVENTS + 1,
+           NLICENCES);
     GDALDestroyDriverManager();
     return 0;
 }
