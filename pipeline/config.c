@@ -26,6 +26,11 @@ typedef struct {
 
 #define F(field) offsetof(mw_config, field), sizeof(((mw_config *)0)->field)
 #define BIG 1e300
+/* path, layer and encoding of one vector layer section */
+#define LAYER_KEYS(sec, m)                                                     \
+    {sec, "path", K_PATH, 0, 0, F(m.path), 0, NULL},                           \
+    {sec, "layer", K_STRING, 0, 0, F(m.layer), 0, ""},                         \
+    {sec, "encoding", K_STRING, 0, 0, F(m.encoding), 0, "GBK"}
 
 static const key_def KEYS[] = {
     {"scene", "t1", K_PATH, 0, 0, F(t1), 1, NULL},
@@ -53,7 +58,33 @@ static const key_def KEYS[] = {
     {"licences", "layer", K_STRING, 0, 0, F(lic_layer), 0, ""},
     {"licences", "id_field", K_STRING, 0, 0, F(lic_id_field), 0, "licence_id"},
     {"licences", "holder_field", K_STRING, 0, 0, F(lic_holder_field), 0, "holder"},
+    {"licences", "mineral_field", K_STRING, 0, 0, F(lic_mineral_field), 0, "mineral"},
+    {"licences", "valid_from_field", K_STRING, 0, 0, F(lic_from_field), 0, "valid_from"},
+    {"licences", "valid_to_field", K_STRING, 0, 0, F(lic_to_field), 0, "valid_to"},
+    {"licences", "status_field", K_STRING, 0, 0, F(lic_status_field), 0, "status"},
+    {"licences", "reserves_field", K_STRING, 0, 0, F(lic_reserves_field), 0, ""},
+    {"licences", "encoding", K_STRING, 0, 0, F(lic_encoding), 0, "GBK"},
     {"licences", "near_m", K_DOUBLE, 0, 100000, F(near_m), 0, "300"},
+    LAYER_KEYS("exploration", expl),
+    {"exploration", "id_field", K_STRING, 0, 0, F(expl_id_field), 0, "right_id"},
+    {"exploration", "holder_field", K_STRING, 0, 0, F(expl_holder_field), 0, "holder"},
+    LAYER_KEYS("redline", redline),
+    {"redline", "name_field", K_STRING, 0, 0, F(redline_name_field), 0, "name"},
+    LAYER_KEYS("farmland", farmland),
+    LAYER_KEYS("urban", urban),
+    LAYER_KEYS("restoration", resto),
+    {"restoration", "id_field", K_STRING, 0, 0, F(resto_id_field), 0, "plot_id"},
+    {"restoration", "county_field", K_STRING, 0, 0, F(resto_county_field), 0, "county"},
+    {"restoration", "party_field", K_STRING, 0, 0, F(resto_party_field), 0, "party"},
+    {"restoration", "baseline_field", K_STRING, 0, 0, F(resto_baseline_field), 0, "baseline"},
+    {"restoration", "deadline_field", K_STRING, 0, 0, F(resto_deadline_field), 0, "deadline"},
+    {"restoration", "target_field", K_STRING, 0, 0, F(resto_target_field), 0, "target"},
+    {"restoration", "veg_ndvi", K_FLOAT, -1, 1, F(resto_veg_ndvi), 0, "0.4"},
+    {"restoration", "plan", K_PATH, 0, 0, F(resto_plan), 0, NULL},
+    LAYER_KEYS("counties", counties),
+    {"counties", "name_field", K_STRING, 0, 0, F(county_name_field), 0, "name"},
+    {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
+    {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
     {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -227,6 +258,11 @@ int mw_config_load(const char *path, mw_config *cfg)
     if (strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
         mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
                  path, cfg->t2_date, cfg->t1_date);
+        return -1;
+    }
+    if (strcmp(cfg->language, "en") && strcmp(cfg->language, "zh")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [report] language = '%s' is not en or zh", path,
+                 cfg->language);
         return -1;
     }
     if (cfg->tile_size % 16) {

@@ -14,6 +14,14 @@
 
 #define MW_PATH_MAX 4096
 
+/* Where a vector layer is: file, layer name, text encoding of non-UTF-8
+ * attributes. */
+typedef struct {
+    char path[MW_PATH_MAX];
+    char layer[256];
+    char encoding[32];
+} mw_layer_cfg;
+
 typedef struct {
     char file[MW_PATH_MAX]; /* the configuration file as given */
 
@@ -41,7 +49,25 @@ typedef struct {
     char lic_layer[256];
     char lic_id_field[128];
     char lic_holder_field[128];
+    char lic_mineral_field[128], lic_from_field[128], lic_to_field[128];
+    char lic_status_field[128], lic_reserves_field[128];
+    char lic_encoding[32];
     double near_m;
+
+    /* the other legal layers: [exploration], [redline], [farmland], [urban],
+     * [restoration], [counties]; path "" = not configured */
+    mw_layer_cfg expl, redline, farmland, urban, resto, counties;
+    char expl_id_field[128], expl_holder_field[128];
+    char redline_name_field[128];
+    char resto_id_field[128], resto_county_field[128], resto_party_field[128];
+    char resto_baseline_field[128], resto_deadline_field[128], resto_target_field[128];
+    char resto_plan[MW_PATH_MAX];
+    float resto_veg_ndvi;
+    char county_name_field[128];
+
+    /* [report] */
+    char language[8]; /* en | zh: CSV header language */
+    int csv_bom;
 
     /* [output] */
     char out_dir[MW_PATH_MAX];

@@ -109,13 +109,20 @@ static void summary(const mw_run *run, const mw_outdir *od)
            run->tiles->threads_used);
     printf("  patches    %zu (%zu below the minimum mapping unit dropped)\n", ps->n,
            ps->n_dropped);
-    if (run->licences->absent)
+    if (!run->layers->lic.present)
         printf("  findings   not judged: no licence layer configured\n");
     else
         printf("  findings   %zu unlicensed, %zu out of bounds, %zu inside a licence\n",
                by[MW_FIND_UNLICENSED], by[MW_FIND_OUT_OF_BOUNDS], by[MW_FIND_INSIDE]);
-    printf("  reports    %s/{change.tif,suspects.csv,patches.gpkg,manifest.json}\n",
-           od->out_dir);
+    if (run->restoration->n)
+        printf("  restoration %zu plots in %zu counties\n", run->restoration->n,
+               run->restoration->ncounty);
+    if (run->audit->ngroups)
+        printf("  licences   %zu audited, %d consolidation group(s)\n", run->audit->n,
+               run->audit->ngroups);
+    printf("  reports    %s/{change.tif,suspects.csv,patches.gpkg,manifest.json%s%s}\n",
+           od->out_dir, run->restoration->n ? ",restoration.csv,restoration_by_county.csv" : "",
+           run->layers->lic.present ? ",licences.csv" : "");
 }
 
 #define STAGE(name, call)                                                      \
@@ -142,7 +149,12 @@ static int cmd_scan(int argc, char **argv)
     mw_scene scene = {0};
     mw_tileset tiles = {0};
     mw_patchset patches = {0};
-    mw_licences lic = {0};
+    mw_layers layers;
+    mw_restoration resto;
+    mw_audit audit;
+    memset(&layers, 0, sizeof layers);
+    memset(&resto, 0, sizeof resto);
+    memset(&audit, 0, sizeof audit);
     mw_outdir od;
     int od_ready = 0, rc = MW_OK;
     mw_timings tm = {.started_unix = (double)time(NULL)};
@@ -158,15 +170,17 @@ static int cmd_scan(int argc, char **argv)
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
-    STAGE("licences", mw_licences_load(&cfg, &scene, &lic));
+    STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
                                 NULL));
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
-    STAGE("rules", mw_rules_apply(&cfg, &scene, &lic, &patches));
+    STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
+    STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
+    STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
     tm.stage[tm.nstages] = "total_before_reports";
     tm.seconds[tm.nstages++] = mw_now() - t_start;
-    mw_run run = {&cfg, &scene, &tiles, &patches, &lic, &tm};
+    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit};
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_discard(&od);
     if (!a.quiet)
@@ -174,7 +188,9 @@ static int cmd_scan(int argc, char **argv)
 done:
     mw_patchset_free(&patches);
     mw_tileset_free(&tiles);
-    mw_licences_free(&lic);
+    mw_audit_free(&audit);
+    mw_restoration_free(&resto);
+    mw_layers_free(&layers);
     mw_scene_free(&scene);
     return rc;
 }

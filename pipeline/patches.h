@@ -33,7 +33,13 @@ typedef struct {
     char holder[256];
     double inside_licence_m2, outside_licence_m2;
     double beyond_boundary_m; /* farthest reach outside the licence */
-    double nearest_licence_m; /* distance to the nearest licence, -1 if none */
+    double nearest_licence_m; /* distance to the nearest valid licence, -1 if none */
+    double redline_m2, farmland_m2, urban_m2;
+    double after_expiry_m2, exploration_m2;
+    unsigned rules_mask;      /* bit r set for each mw_rule that applies */
+    char licence_status[64];
+    char redline_name[128];
+    char county[128];
 } mw_verdict;
 
 typedef struct {

@@ -136,26 +136,26 @@ static int write_cog(const char *class_path, const char *dst)
     return mw_gdal_close(cog, dst);
 }
 
-/* ---- the patch table, shared by the CSV and the GeoPackage ------------- */
+/* ---- the patch table (suspects.csv and the patches layer) ---------------- */
 
-typedef enum { COL_S, COL_I, COL_R } col_type;
-typedef struct { const char *name; col_type type; } column;
-
-static const column COLS[] = {
+static const mw_column COLS[] = {
     {"patch_id", COL_S}, {"rules", COL_S}, {"severity", COL_I}, {"finding", COL_S},
-    {"licence_id", COL_S}, {"holder", COL_S},
+    {"licence_id", COL_S}, {"holder", COL_S}, {"licence_status", COL_S},
     {"area_m2", COL_R}, {"area_ha", COL_R}, {"area_mu", COL_R}, {"pixels", COL_I},
     {"inside_licence_m2", COL_R}, {"outside_licence_m2", COL_R},
     {"beyond_boundary_m", COL_R}, {"nearest_licence_m", COL_R},
+    {"after_expiry_m2", COL_R}, {"exploration_m2", COL_R},
+    {"redline_m2", COL_R}, {"redline_name", COL_S}, {"farmland_m2", COL_R},
+    {"urban_m2", COL_R}, {"county", COL_S},
     {"centroid_x", COL_R}, {"centroid_y", COL_R}, {"lon", COL_R}, {"lat", COL_R},
     {"min_x", COL_R}, {"min_y", COL_R}, {"max_x", COL_R}, {"max_y", COL_R},
     {"mean_dndvi", COL_R}, {"min_dndvi", COL_R}, {"mean_dbsi", COL_R},
     {"field_check", COL_I}, {"t1_date", COL_S}, {"t2_date", COL_S},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
-#define FIELD_CHECK_MU 10.0 /* 卫片执法: every suspect >= 10 mu goes to the field */
+#define FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
 
-typedef struct { char v[NCOLS][320]; } row;
+typedef struct { char v[NCOLS][MW_CELL]; } row;
 
 static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
 {
@@ -168,6 +168,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%s", mw_finding_name(v->finding));
     S("%s", v->licence_id);
     S("%s", v->holder);
+    S("%s", v->licence_status);
     S("%.1f", p->area_m2);
     S("%.4f", p->area_ha);
     S("%.2f", p->area_mu);
@@ -176,6 +177,13 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.1f", v->outside_licence_m2);
     S("%.1f", v->beyond_boundary_m);
     S("%.1f", v->nearest_licence_m);
+    S("%.1f", v->after_expiry_m2);
+    S("%.1f", v->exploration_m2);
+    S("%.1f", v->redline_m2);
+    S("%s", v->redline_name);
+    S("%.1f", v->farmland_m2);
+    S("%.1f", v->urban_m2);
+    S("%s", v->county);
     S("%.2f", p->cx);
     S("%.2f", p->cy);
     S("%.7f", p->lon);
@@ -187,7 +195,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.4f", p->mean_dndvi);
     S("%.4f", p->min_dndvi);
     S("%.4f", p->mean_dbsi);
-    S("%d", v->severity > 0 && p->area_mu >= FIELD_CHECK_MU);
+    S("%d", p->area_mu >= FIELD_CHECK_MU);
     S("%s", cfg->t1_date);
     S("%s", cfg->t2_date);
 #undef S
@@ -219,6 +227,64 @@ static size_t *report_order(const mw_patchset *ps)
     return order;
 }
 
+typedef struct {
+    const mw_run *run;
+    const size_t *order;
+} patch_ctx;
+
+static void patch_format(const mw_table *t, size_t i, char (*cells)[MW_CELL])
+{
+    const patch_ctx *c = t->ctx;
+    row *r = malloc(sizeof *r);
+    if (!r)
+        return;
+    format_row(&c->run->patches->p[c->order[i]], c->run->cfg, r);
+    memcpy(cells, r->v, sizeof r->v);
+    free(r);
+}
+
+static OGRGeometryH patch_geom(const mw_table *t, size_t i)
+{
+    const patch_ctx *c = t->ctx;
+    return c->run->patches->p[c->order[i]].geom;
+}
+
+/* ---- writing any table as CSV and as a GeoPackage layer ------------------ */
+
+/* Chinese headers for [report] language = zh; unlisted names stay English. */
+static const struct { const char *en, *zh; } ZH[] = {
+    {"patch_id", "图斑编号"}, {"rules", "违法类型"}, {"severity", "严重程度"},
+    {"finding", "矿权关系"}, {"licence_id", "许可证号"}, {"holder", "矿业权人"},
+    {"licence_status", "许可证状态"}, {"area_m2", "面积(平方米)"},
+    {"area_ha", "面积(公顷)"}, {"area_mu", "面积(亩)"}, {"pixels", "像元数"},
+    {"inside_licence_m2", "矿区范围内面积(平方米)"},
+    {"outside_licence_m2", "矿区范围外面积(平方米)"},
+    {"beyond_boundary_m", "越界距离(米)"}, {"nearest_licence_m", "最近矿区距离(米)"},
+    {"after_expiry_m2", "失效矿权内面积(平方米)"},
+    {"exploration_m2", "探矿权内面积(平方米)"}, {"redline_m2", "生态红线内面积(平方米)"},
+    {"redline_name", "红线名称"}, {"farmland_m2", "永久基本农田内面积(平方米)"},
+    {"urban_m2", "城镇开发边界内面积(平方米)"}, {"county", "县(区)"},
+    {"centroid_x", "中心X"}, {"centroid_y", "中心Y"}, {"lon", "经度"}, {"lat", "纬度"},
+    {"field_check", "需外业核查"}, {"t1_date", "前时相日期"}, {"t2_date", "后时相日期"},
+    {"plot_id", "图斑号"}, {"party", "责任主体"}, {"target", "目标植被覆盖率"},
+    {"veg_fraction_t1", "前时相植被覆盖率"}, {"veg_fraction_t2", "后时相植被覆盖率"},
+    {"status", "状态"}, {"overdue", "逾期"}, {"plots", "图斑数"}, {"ha", "面积(公顷)"},
+    {"restored_ha", "已修复面积(公顷)"}, {"pct_of_target", "完成率(%)"},
+    {"plan_plots", "规划图斑数"}, {"plan_ha", "规划面积(公顷)"},
+    {"mineral", "矿种"}, {"consolidation_group", "整合组"},
+    {"redline_overlap_m2", "与生态红线重叠(平方米)"},
+    {"farmland_overlap_m2", "与永久基本农田重叠(平方米)"},
+    {"urban_overlap_m2", "与城镇开发边界重叠(平方米)"},
+};
+
+static const char *header(const char *en, int zh)
+{
+    for (size_t i = 0; zh && i < sizeof ZH / sizeof ZH[0]; i++)
+        if (!strcmp(ZH[i].en, en))
+            return ZH[i].zh;
+    return en;
+}
+
 static void csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r")) {
@@ -234,26 +300,36 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static int write_csv(const mw_run *run, const size_t *order, const char *path)
+static int write_csv(const mw_table *t, const mw_config *cfg, const char *path)
 {
     FILE *f = fopen(path, "w");
-    if (!f) {
+    char (*cells)[MW_CELL] = calloc(t->ncols, MW_CELL);
+    if (!f || !cells) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create: %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        free(cells);
         return -1;
     }
-    for (size_t c = 0; c < NCOLS; c++)
-        fprintf(f, "%s%s", c ? "," : "", COLS[c].name);
+    if (cfg->csv_bom)
+        fputs("\xEF\xBB\xBF", f); /* Excel and WPS then read UTF-8 */
+    int zh = !strcmp(cfg->language, "zh");
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c)
+            fputc(',', f);
+        csv_field(f, header(t->cols[c].name, zh));
+    }
     fputc('\n', f);
-    row r;
-    for (size_t i = 0; i < run->patches->n; i++) {
-        format_row(&run->patches->p[order[i]], run->cfg, &r);
-        for (size_t c = 0; c < NCOLS; c++) {
+    for (size_t i = 0; i < t->nrows; i++) {
+        t->format(t, i, cells);
+        for (size_t c = 0; c < t->ncols; c++) {
             if (c)
                 fputc(',', f);
-            csv_field(f, r.v[c]);
+            csv_field(f, cells[c]);
         }
         fputc('\n', f);
     }
+    free(cells);
     int bad = ferror(f);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         bad = 1;
@@ -264,7 +340,52 @@ static int write_csv(const mw_run *run, const size_t *order, const char *path)
     return 0;
 }
 
-static int write_gpkg(const mw_run *run, const size_t *order, const char *path)
+static int write_layer(GDALDatasetH ds, const mw_table *t, OGRSpatialReferenceH srs,
+                       const char *path)
+{
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, t->name, t->geom ? srs : NULL,
+                                           t->geom ? wkbMultiPolygon : wkbNone, NULL);
+    int rc = lyr ? 0 : -1;
+    for (size_t c = 0; c < t->ncols && rc == 0; c++) {
+        OGRFieldType ft = t->cols[c].type == COL_S ? OFTString
+                          : t->cols[c].type == COL_I ? OFTInteger64 : OFTReal;
+        OGRFieldDefnH fd = OGR_Fld_Create(t->cols[c].name, ft);
+        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
+            rc = -1;
+        OGR_Fld_Destroy(fd);
+    }
+    char (*cells)[MW_CELL] = rc == 0 ? calloc(t->ncols, MW_CELL) : NULL;
+    if (rc == 0 && !cells)
+        rc = -1;
+    for (size_t i = 0; i < t->nrows && rc == 0; i++) {
+        t->format(t, i, cells);
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (t->cols[c].type == COL_S)
+                OGR_F_SetFieldString(f, (int)c, cells[c]);
+            else if (t->cols[c].type == COL_I)
+                OGR_F_SetFieldInteger64(f, (int)c, strtoll(cells[c], NULL, 10));
+            else
+                OGR_F_SetFieldDouble(f, (int)c, strtod(cells[c], NULL));
+        }
+        if (t->geom) {
+            OGRGeometryH g = t->geom(t, i);
+            if (g)
+                OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(OGR_G_Clone(g)));
+        }
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            rc = -1;
+        OGR_F_Destroy(f);
+    }
+    free(cells);
+    if (rc)
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot write layer '%s' (%s)", path, t->name,
+                 mw_gdal_message());
+    return rc;
+}
+
+/* All tables as layers of one GeoPackage, in one transaction. */
+static int write_gpkg(const mw_run *run, const mw_table *tables, size_t n, const char *path)
 {
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0,
                                  GDT_Unknown, NULL);
@@ -274,41 +395,14 @@ static int write_gpkg(const mw_run *run, const size_t *order, const char *path)
     }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(run->scene->wkt);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "patches", srs, wkbPolygon, NULL);
+    int rc = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = write_layer(ds, &tables[i], srs, path);
+    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot commit (%s)", path, mw_gdal_message());
+        rc = -1;
+    }
     OSRDestroySpatialReference(srs);
-    int rc = lyr ? 0 : -1;
-    for (size_t c = 0; c < NCOLS && rc == 0; c++) {
-        OGRFieldType t = COLS[c].type == COL_S ? OFTString
-                         : COLS[c].type == COL_I ? OFTInteger64 : OFTReal;
-        OGRFieldDefnH fd = OGR_Fld_Create(COLS[c].name, t);
-        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
-            rc = -1;
-        OGR_Fld_Destroy(fd);
-    }
-    if (rc == 0 && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
-        rc = -1;
-    row r;
-    for (size_t i = 0; i < run->patches->n && rc == 0; i++) {
-        const mw_patch *p = &run->patches->p[order[i]];
-        format_row(p, run->cfg, &r);
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-        for (size_t c = 0; c < NCOLS; c++) {
-            if (COLS[c].type == COL_S)
-                OGR_F_SetFieldString(f, (int)c, r.v[c]);
-            else if (COLS[c].type == COL_I)
-                OGR_F_SetFieldInteger64(f, (int)c, strtoll(r.v[c], NULL, 10));
-            else
-                OGR_F_SetFieldDouble(f, (int)c, strtod(r.v[c], NULL));
-        }
-        OGR_F_SetGeometry(f, p->geom);
-        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
-            rc = -1;
-        OGR_F_Destroy(f);
-    }
-    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
-        rc = -1;
-    if (rc)
-        mw_error(MW_EXIT_OUTPUT, "%s: cannot write patches (%s)", path, mw_gdal_message());
     if (mw_gdal_close(ds, path))
         rc = -1;
     return rc;
@@ -360,6 +454,19 @@ static int add_input(json_object *arr, const char *role, const char *path)
     return 0;
 }
 
+/* Every configured vector layer, by its section name. */
+static int add_layer_inputs(json_object *arr, const mw_layers *L)
+{
+    const struct { const char *role; const mw_layer *l; } all[] = {
+        {"licences", &L->lic}, {"exploration", &L->expl}, {"redline", &L->redline},
+        {"farmland", &L->farmland}, {"urban", &L->urban}, {"restoration", &L->resto},
+        {"counties", &L->counties}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i].l->present && add_input(arr, all[i].role, all[i].l->path))
+            return -1;
+    return 0;
+}
+
 static void visit_config(const char *section, const char *key, const char *value,
                          void *arg)
 {
@@ -396,7 +503,7 @@ static json_object *counts_json(const mw_run *run)
     for (int k = 0; k < MW_FIND_COUNT; k++)
         json_object_object_add(f, mw_finding_name((mw_finding)k), json_object_new_int64(by[k]));
     json_object_object_add(o, "patches_by_finding", f);
-    json_object_object_add(o, "licences", json_object_new_int64((int64_t)run->licences->n));
+    json_object_object_add(o, "licences", json_object_new_int64((int64_t)run->layers->lic.n));
     return o;
 }
 
@@ -416,7 +523,7 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object *in = json_object_new_array();
     json_object_object_add(m, "inputs", in);
     if (add_input(in, "t1", s->path[0]) || add_input(in, "t2", s->path[1]) ||
-        (!run->licences->absent && add_input(in, "licences", run->licences->path))) {
+        add_layer_inputs(in, run->layers)) {
         json_object_put(m);
         return -1;
     }
@@ -482,18 +589,46 @@ static int commit(mw_outdir *od, const char *const *names, size_t n)
 
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
 {
-    static const char *const names[] = {"change.tif", "suspects.csv", "patches.gpkg",
-                                        "manifest.json"};
-    char path[4][MW_PATH_MAX + 64];
-    for (int i = 0; i < 4; i++)
-        mw_outdir_work_path(od, names[i], path[i], sizeof path[i]);
     size_t *order = report_order(run->patches);
     if (!order && run->patches->n)
         return -1;
-    int rc = write_cog(class_path, path[0]) || write_csv(run, order, path[1]) ||
-             write_gpkg(run, order, path[2]) || write_manifest(run, path[3]);
+    patch_ctx pc = {run, order};
+    mw_table tables[8];
+    size_t nt = 0;
+    tables[nt++] = (mw_table){"suspects", "patches", COLS, NCOLS, run->patches->n,
+                              patch_format, patch_geom, &pc, run->cfg};
+    if (run->layers->resto.present) {
+        tables[nt++] = mw_restoration_table(run->restoration, run->cfg);
+        tables[nt++] = mw_restoration_county_table(run->restoration, run->cfg);
+    }
+    if (run->layers->lic.present)
+        tables[nt++] = mw_licence_table(run->audit, run->cfg);
+
+    const char *names[16];
+    char store[16][64];
+    size_t nn = 0;
+    names[nn++] = "change.tif";
+    char path[MW_PATH_MAX + 64];
+    mw_outdir_work_path(od, "change.tif", path, sizeof path);
+    int rc = write_cog(class_path, path);
+    for (size_t i = 0; i < nt && rc == 0; i++) {
+        snprintf(store[nn], sizeof store[nn], "%s.csv", tables[i].csv);
+        names[nn] = store[nn];
+        mw_outdir_work_path(od, names[nn++], path, sizeof path);
+        rc = write_csv(&tables[i], run->cfg, path);
+    }
+    if (rc == 0) {
+        names[nn++] = "patches.gpkg";
+        mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
+        rc = write_gpkg(run, tables, nt, path);
+    }
+    if (rc == 0) {
+        names[nn++] = "manifest.json";
+        mw_outdir_work_path(od, "manifest.json", path, sizeof path);
+        rc = write_manifest(run, path);
+    }
     free(order);
     if (rc)
         return -1;
-    return commit(od, names, 4);
+    return commit(od, names, nn);
 }

@@ -13,6 +13,8 @@
 #include "patches.h"
 #include "rules.h"
 #include "tiles.h"
+#include "audit.h"
+#include "restoration.h"
 
 typedef struct {
     char out_dir[MW_PATH_MAX];
@@ -40,9 +42,35 @@ typedef struct {
     const mw_scene *scene;
     const mw_tileset *tiles;
     const mw_patchset *patches;
-    const mw_licences *licences;
+    const mw_layers *layers;
     const mw_timings *timings;
+    const mw_restoration *restoration;
+    const mw_audit *audit;
 } mw_run;
+
+/* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
+ * patches.gpkg (with polygons when geom is set). */
+#define MW_CELL 320
+typedef enum { COL_S, COL_I, COL_R } mw_col_type;
+typedef struct {
+    const char *name;
+    mw_col_type type;
+} mw_column;
+typedef struct mw_table {
+    const char *csv, *name;
+    const mw_column *cols;
+    size_t ncols, nrows;
+    void (*format)(const struct mw_table *t, size_t row, char (*cells)[MW_CELL]);
+    OGRGeometryH (*geom)(const struct mw_table *t, size_t row); /* NULL: no geometry */
+    const void *ctx;
+    const mw_config *cfg;
+} mw_table;
+
+/* The tables of restoration.csv, restoration_by_county.csv, licences.csv
+ * (report_tables.c). */
+mw_table mw_restoration_table(const mw_restoration *r, const mw_config *cfg);
+mw_table mw_restoration_county_table(const mw_restoration *r, const mw_config *cfg);
+mw_table mw_licence_table(const mw_audit *a, const mw_config *cfg);
 
 /* Write change.tif (COG), suspects.csv, patches.gpkg and manifest.json into
  * the work folder, then rename them into OUTDIR.  class_path is the tile

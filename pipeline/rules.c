@@ -1,15 +1,24 @@
-/* rules.c - licences and the first rule pass. */
+/* rules.c - the legal layers and the per-patch rules. */
 #include "rules.h"
 
-#include <errno.h>
-#include <gdal.h>
 #include <math.h>
-#include <ogr_srs_api.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mw.h"
+
+static const struct { const char *code; int severity; } RULES[MW_RULE_COUNT] = {
+    [MW_RULE_RED_LINE] = {"RED_LINE", 7},
+    [MW_RULE_UNLICENSED] = {"UNLICENSED", 6},
+    [MW_RULE_AFTER_EXPIRY] = {"AFTER_EXPIRY", 5},
+    [MW_RULE_EXPLORATION_ONLY] = {"EXPLORATION_ONLY", 4},
+    [MW_RULE_OUT_OF_BOUNDS] = {"OUT_OF_BOUNDS", 3},
+    [MW_RULE_FARMLAND] = {"FARMLAND", 2},
+    [MW_RULE_URBAN_BOUNDARY] = {"URBAN_BOUNDARY", 1},
+};
+
+const char *mw_rule_code(mw_rule r) { return RULES[r].code; }
+int mw_rule_severity(mw_rule r) { return RULES[r].severity; }
 
 const char *mw_finding_name(mw_finding f)
 {
@@ -23,171 +32,109 @@ const char *mw_finding_name(mw_finding f)
     return "?";
 }
 
-/* Field index by name, or -1 with an error that lists the fields there are. */
-static int field_index(OGRFeatureDefnH defn, const char *name, const char *path,
-                       const char *layer, const char *key)
+int mw_mineral_exempt(const char *m)
 {
-    int i = OGR_FD_GetFieldIndex(defn, name);
-    if (i >= 0)
-        return i;
-    char have[512] = "";
-    size_t used = 0;
-    for (int k = 0; k < OGR_FD_GetFieldCount(defn) && used < sizeof have - 1; k++)
-        used += (size_t)snprintf(have + used, sizeof have - used, "%s%s", k ? ", " : "",
-                                 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k)));
-    mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no field '%s' ([licences] %s); fields: %s",
-             path, layer, name, key, have[0] ? have : "none");
-    return -1;
+    return strstr(m, "地热") || strstr(m, "矿泉水") || strcasestr(m, "geothermal") ||
+           strcasestr(m, "mineral water");
 }
 
-/* One licence feature into l (geometry reprojected, repaired if invalid).
- * Returns 1 if kept, 0 if skipped (no polygon), -1 on error. */
-static int read_licence(OGRFeatureH f, int id_i, int holder_i,
-                        OGRCoordinateTransformationH ct, const char *path,
-                        mw_licence *l)
+/* ---- loading -------------------------------------------------------------- */
+
+static int status_valid(const char *s)
 {
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    const char *id = OGR_F_GetFieldAsString(f, id_i);
-    if (!g || OGR_G_IsEmpty(g)) {
-        mw_warn("%s: licence '%s' (feature %lld) has no geometry; skipped", path, id,
-                (long long)OGR_F_GetFID(f));
-        return 0;
+    return !strcasecmp(s, "valid") || !strcasecmp(s, "active") || !strcmp(s, "有效") ||
+           !strcmp(s, "正常") || !s[0];
+}
+
+/* Dates compare as text once normalized to YYYY-MM-DD ('/' and '.' become
+ * '-'); an empty date is no limit. */
+static void norm_date(const char *in, char out[16])
+{
+    snprintf(out, 16, "%.10s", in);
+    for (char *p = out; *p; p++)
+        if (*p == '/' || *p == '.')
+            *p = '-';
+}
+
+static int licence_valid_at(const mw_feature *f, const char *date)
+{
+    char from[16], to[16];
+    norm_date(f->attr[LIC_FROM], from);
+    norm_date(f->attr[LIC_TO], to);
+    return status_valid(f->attr[LIC_STATUS]) && (!from[0] || strcmp(from, date) <= 0) &&
+           (!to[0] || strcmp(date, to) <= 0);
+}
+
+#define SPEC(sec, lc, ...)                                                     \
+    (mw_layer_spec)                                                            \
+    {                                                                          \
+        sec, lc.path, lc.layer, lc.encoding, __VA_ARGS__                       \
     }
-    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t != wkbPolygon && t != wkbMultiPolygon) {
-        mw_error(MW_EXIT_VECTOR, "%s: licence '%s' is a %s, not a polygon", path, id,
-                 OGR_G_GetGeometryName(g));
-        return -1;
-    }
-    OGRGeometryH c = OGR_G_Clone(g);
-    if (ct && OGR_G_Transform(c, ct) != OGRERR_NONE) {
-        OGR_G_DestroyGeometry(c);
-        mw_error(MW_EXIT_VECTOR, "%s: cannot reproject licence '%s' to the scene CRS",
-                 path, id);
-        return -1;
-    }
-    if (!OGR_G_IsValid(c)) {
-        OGRGeometryH fixed = OGR_G_MakeValid(c);
-        mw_warn("%s: licence '%s' has an invalid polygon; repaired", path, id);
-        OGR_G_DestroyGeometry(c);
-        c = fixed;
-        if (!c) {
-            mw_error(MW_EXIT_VECTOR, "%s: licence '%s' polygon cannot be repaired", path, id);
+
+int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
+{
+    memset(L, 0, sizeof *L);
+    mw_layer_cfg lic = {{0}, {0}, {0}};
+    snprintf(lic.path, sizeof lic.path, "%s", cfg->lic_path);
+    snprintf(lic.layer, sizeof lic.layer, "%s", cfg->lic_layer);
+    snprintf(lic.encoding, sizeof lic.encoding, "%s", cfg->lic_encoding);
+    const mw_layer_spec specs[] = {
+        SPEC("licences", lic, LIC_NFIELDS,
+             {cfg->lic_id_field, cfg->lic_holder_field, cfg->lic_mineral_field,
+              cfg->lic_from_field, cfg->lic_to_field, cfg->lic_status_field,
+              cfg->lic_reserves_field},
+             {"id_field", "holder_field", "mineral_field", "valid_from_field",
+              "valid_to_field", "status_field", "reserves_field"}),
+        SPEC("exploration", cfg->expl, EXPL_NFIELDS,
+             {cfg->expl_id_field, cfg->expl_holder_field}, {"id_field", "holder_field"}),
+        SPEC("redline", cfg->redline, RED_NFIELDS, {cfg->redline_name_field}, {"name_field"}),
+        SPEC("farmland", cfg->farmland, 0, {NULL}, {NULL}),
+        SPEC("urban", cfg->urban, 0, {NULL}, {NULL}),
+        SPEC("restoration", cfg->resto, RES_NFIELDS,
+             {cfg->resto_id_field, cfg->resto_county_field, cfg->resto_party_field,
+              cfg->resto_baseline_field, cfg->resto_deadline_field, cfg->resto_target_field},
+             {"id_field", "county_field", "party_field", "baseline_field", "deadline_field",
+              "target_field"}),
+        SPEC("counties", cfg->counties, CNTY_NFIELDS, {cfg->county_name_field},
+             {"name_field"}),
+    };
+    mw_layer *dst[] = {&L->lic, &L->expl, &L->redline, &L->farmland,
+                       &L->urban, &L->resto, &L->counties};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        if (mw_layer_load(&specs[i], s->wkt, dst[i])) {
+            mw_layers_free(L);
             return -1;
         }
     }
-    l->id = strdup(id);
-    l->holder = holder_i >= 0 ? strdup(OGR_F_GetFieldAsString(f, holder_i)) : strdup("");
-    l->geom = c;
-    OGR_G_GetEnvelope(c, &l->env);
-    return 1;
-}
-
-int mw_licences_load(const mw_config *cfg, const mw_scene *s, mw_licences *lic)
-{
-    memset(lic, 0, sizeof *lic);
-    const char *path = cfg->lic_path;
-    snprintf(lic->path, sizeof lic->path, "%s", path);
-    if (!path[0]) {
-        lic->absent = 1;
-        return 0;
-    }
-    if (access(path, R_OK) != 0) {
-        mw_error(MW_EXIT_VECTOR, "%s: cannot read licence layer: %s", path, strerror(errno));
+    L->lic_valid = mw_calloc(L->lic.n, 1);
+    L->lic_exempt = mw_calloc(L->lic.n, 1);
+    if (!L->lic_valid || !L->lic_exempt) {
+        mw_layers_free(L);
         return -1;
     }
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds) {
-        mw_error(MW_EXIT_VECTOR, "%s: not a vector dataset OGR can read (%s)", path,
-                 mw_gdal_message());
-        return -1;
+    char t2[16];
+    norm_date(cfg->t2_date, t2);
+    for (size_t i = 0; i < L->lic.n; i++) {
+        L->lic_valid[i] = (unsigned char)licence_valid_at(&L->lic.f[i], t2);
+        L->lic_exempt[i] = (unsigned char)mw_mineral_exempt(L->lic.f[i].attr[LIC_MINERAL]);
     }
-    int rc = -1;
-    OGRCoordinateTransformationH ct = NULL;
-    OGRSpatialReferenceH scene_srs = NULL;
-    OGRLayerH lyr = cfg->lic_layer[0] ? GDALDatasetGetLayerByName(ds, cfg->lic_layer)
-                                      : GDALDatasetGetLayer(ds, 0);
-    if (!lyr) {
-        mw_error(MW_EXIT_VECTOR, "%s: no layer '%s' ([licences] layer)", path,
-                 cfg->lic_layer[0] ? cfg->lic_layer : "(first)");
-        goto done;
-    }
-    snprintf(lic->layer, sizeof lic->layer, "%s", OGR_L_GetName(lyr));
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    int id_i = field_index(defn, cfg->lic_id_field, path, lic->layer, "id_field");
-    if (id_i < 0)
-        goto done;
-    int holder_i = field_index(defn, cfg->lic_holder_field, path, lic->layer, "holder_field");
-    if (holder_i < 0)
-        goto done;
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
-    if (!lsrs) {
-        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no coordinate reference system", path,
-                 lic->layer);
-        goto done;
-    }
-    scene_srs = OSRNewSpatialReference(s->wkt);
-    OGRSpatialReferenceH lclone = OSRClone(lsrs);
-    OSRSetAxisMappingStrategy(scene_srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(lclone, OAMS_TRADITIONAL_GIS_ORDER);
-    if (!OSRIsSame(lclone, scene_srs)) {
-        ct = OCTNewCoordinateTransformation(lclone, scene_srs);
-        if (!ct) {
-            OSRDestroySpatialReference(lclone);
-            mw_error(MW_EXIT_VECTOR, "%s: cannot transform layer '%s' to the scene CRS",
-                     path, lic->layer);
-            goto done;
-        }
-    }
-    OSRDestroySpatialReference(lclone);
-
-    GIntBig count = OGR_L_GetFeatureCount(lyr, TRUE);
-    lic->l = mw_calloc(count > 0 ? (size_t)count : 1, sizeof *lic->l);
-    if (!lic->l)
-        goto done;
-    OGR_L_ResetReading(lyr);
-    OGRFeatureH f;
-    int bad = 0;
-    while (!bad && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        if ((GIntBig)lic->n < count) {
-            int k = read_licence(f, id_i, holder_i, ct, path, &lic->l[lic->n]);
-            if (k < 0)
-                bad = 1;
-            else
-                lic->n += (size_t)k;
-        }
-        OGR_F_Destroy(f);
-    }
-    if (bad)
-        goto done;
-    if (lic->n == 0)
-        mw_warn("%s: licence layer '%s' is empty: every patch will be unlicensed", path,
-                lic->layer);
-    rc = 0;
-done:
-    if (ct)
-        OCTDestroyCoordinateTransformation(ct);
-    if (scene_srs)
-        OSRDestroySpatialReference(scene_srs);
-    GDALClose(ds);
-    if (rc)
-        mw_licences_free(lic);
-    return rc;
+    return 0;
 }
 
-void mw_licences_free(mw_licences *lic)
+void mw_layers_free(mw_layers *L)
 {
-    if (!lic || !lic->l)
+    if (!L)
         return;
-    for (size_t i = 0; i < lic->n; i++) {
-        free(lic->l[i].id);
-        free(lic->l[i].holder);
-        OGR_G_DestroyGeometry(lic->l[i].geom);
-    }
-    free(lic->l);
-    lic->l = NULL;
-    lic->n = 0;
+    mw_layer *all[] = {&L->lic, &L->expl, &L->redline, &L->farmland,
+                       &L->urban, &L->resto, &L->counties};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        mw_layer_free(all[i]);
+    free(L->lic_valid);
+    free(L->lic_exempt);
+    L->lic_valid = L->lic_exempt = NULL;
 }
+
+/* ---- geometry helpers ------------------------------------------------------ */
 
 static int env_near(const OGREnvelope *a, const OGREnvelope *b, double d)
 {
@@ -195,14 +142,35 @@ static int env_near(const OGREnvelope *a, const OGREnvelope *b, double d)
            a->MinY - d <= b->MaxY && b->MinY - d <= a->MaxY;
 }
 
-/* Largest distance from a vertex of g to target. */
+/* u := u ∪ g (g is cloned); returns the new union. */
+static OGRGeometryH add_to(OGRGeometryH u, OGRGeometryH g)
+{
+    if (!u)
+        return OGR_G_Clone(g);
+    OGRGeometryH next = OGR_G_Union(u, g);
+    OGR_G_DestroyGeometry(u);
+    return next;
+}
+
+static double area_in(OGRGeometryH p, OGRGeometryH u)
+{
+    if (!u)
+        return 0;
+    OGRGeometryH in = OGR_G_Intersection(p, u);
+    double a = in ? OGR_G_Area(in) : 0;
+    if (in)
+        OGR_G_DestroyGeometry(in);
+    return a;
+}
+
+/* Largest distance from a vertex of g to target (the farthest point of a
+ * polygon from a convex target is a vertex; close enough for licences). */
 static double farthest_vertex(OGRGeometryH g, OGRGeometryH target)
 {
     double far = 0;
-    int parts = OGR_G_GetGeometryCount(g);
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbGeometryCollection) {
-        for (int i = 0; i < parts; i++) {
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
             double d = farthest_vertex(OGR_G_GetGeometryRef(g, i), target);
             if (d > far)
                 far = d;
@@ -220,94 +188,178 @@ static double farthest_vertex(OGRGeometryH g, OGRGeometryH target)
     return far;
 }
 
-static void set_licence(mw_verdict *v, const mw_licence *l)
+/* Feature of l with the largest overlap with p (NULL if none); its area. */
+static const mw_feature *best_overlap(const mw_layer *l, OGRGeometryH p,
+                                      const OGREnvelope *env, const unsigned char *want,
+                                      unsigned char want_value, double *area)
 {
-    snprintf(v->licence_id, sizeof v->licence_id, "%s", l->id);
-    snprintf(v->holder, sizeof v->holder, "%s", l->holder);
+    const mw_feature *best = NULL;
+    *area = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if ((want && want[i] != want_value) || !env_near(env, &l->f[i].env, 0))
+            continue;
+        double a = area_in(p, l->f[i].geom);
+        if (a > *area) {
+            *area = a;
+            best = &l->f[i];
+        }
+    }
+    return best;
 }
 
-static int judge(const mw_config *cfg, const mw_scene *s, const mw_licences *lic,
-                 mw_patch *p)
+const char *mw_county_of(const mw_layers *L, OGRGeometryH g)
+{
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    double a;
+    const mw_feature *c = best_overlap(&L->counties, g, &env, NULL, 0, &a);
+    return c ? c->attr[CNTY_NAME] : "";
+}
+
+/* ---- the rules --------------------------------------------------------------- */
+
+static void set_rule(mw_verdict *v, mw_rule r)
+{
+    v->rules_mask |= 1u << r;
+}
+
+static void write_rules(mw_verdict *v)
+{
+    /* mw_rule order is worst first */
+    v->rules[0] = '\0';
+    v->severity = 0;
+    size_t used = 0;
+    for (int r = 0; r < MW_RULE_COUNT; r++) {
+        if (!(v->rules_mask & (1u << r)))
+            continue;
+        used += (size_t)snprintf(v->rules + used, sizeof v->rules - used, "%s%s",
+                                 used ? ";" : "", RULES[r].code);
+        if (RULES[r].severity > v->severity)
+            v->severity = RULES[r].severity;
+    }
+}
+
+static void name_licence(mw_verdict *v, const mw_feature *f, int is_licence)
+{
+    snprintf(v->licence_id, sizeof v->licence_id, "%s", f->attr[is_licence ? LIC_ID : EXPL_ID]);
+    snprintf(v->holder, sizeof v->holder, "%s",
+             f->attr[is_licence ? LIC_HOLDER : EXPL_HOLDER]);
+    if (is_licence)
+        snprintf(v->licence_status, sizeof v->licence_status, "%s", f->attr[LIC_STATUS]);
+    else
+        snprintf(v->licence_status, sizeof v->licence_status, "exploration");
+}
+
+static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw_patch *p)
 {
     mw_verdict *v = &p->v;
+    const double tol = s->pixel_area_m2;
     OGREnvelope env;
     OGR_G_GetEnvelope(p->geom, &env);
-    OGRGeometryH near_union = NULL; /* licences within near_m, unioned */
-    const mw_licence *best = NULL, *nearest = NULL;
-    double best_overlap = 0, nearest_d = INFINITY;
-    for (size_t i = 0; i < lic->n; i++) {
-        const mw_licence *l = &lic->l[i];
-        if (!env_near(&env, &l->env, cfg->near_m))
+
+    /* valid licences within near_m; invalid licences and exploration rights
+     * that touch the patch */
+    OGRGeometryH valid = NULL, rights = NULL, all = NULL;
+    double nearest = INFINITY;
+    const mw_feature *nearest_f = NULL;
+    for (size_t i = 0; i < L->lic.n; i++) {
+        const mw_feature *f = &L->lic.f[i];
+        int ok = L->lic_valid[i];
+        if (!env_near(&env, &f->env, ok ? cfg->near_m : 0))
             continue;
-        double d = OGR_G_Distance(p->geom, l->geom);
-        if (d < 0 || d > cfg->near_m)
+        double d = OGR_G_Distance(p->geom, f->geom);
+        if (d < 0 || d > (ok ? cfg->near_m : 0))
             continue;
-        if (d < nearest_d) {
-            nearest_d = d;
-            nearest = l;
-        }
-        if (d == 0) {
-            OGRGeometryH in = OGR_G_Intersection(p->geom, l->geom);
-            double a = in ? OGR_G_Area(in) : 0;
-            if (in)
-                OGR_G_DestroyGeometry(in);
-            if (a > best_overlap) {
-                best_overlap = a;
-                best = l;
+        if (ok) {
+            valid = add_to(valid, f->geom);
+            if (d < nearest) {
+                nearest = d;
+                nearest_f = f;
             }
         }
-        OGRGeometryH u = near_union ? OGR_G_Union(near_union, l->geom) : OGR_G_Clone(l->geom);
-        if (near_union)
-            OGR_G_DestroyGeometry(near_union);
-        near_union = u;
-        if (!near_union) {
-            mw_error(MW_EXIT_INTERNAL, "GEOS union failed for licence '%s'", l->id);
-            return -1;
+        rights = add_to(rights, f->geom);
+    }
+    all = rights ? OGR_G_Clone(rights) : NULL;
+    for (size_t i = 0; i < L->expl.n; i++)
+        if (env_near(&env, &L->expl.f[i].env, 0) &&
+            OGR_G_Intersects(p->geom, L->expl.f[i].geom))
+            all = add_to(all, L->expl.f[i].geom);
+
+    double in_valid = area_in(p->geom, valid);
+    double in_rights = area_in(p->geom, rights);
+    double in_all = area_in(p->geom, all);
+    v->inside_licence_m2 = in_valid;
+    v->outside_licence_m2 = fmax(0, p->area_m2 - in_valid);
+    v->after_expiry_m2 = fmax(0, in_rights - in_valid);
+    v->exploration_m2 = fmax(0, in_all - in_rights);
+    v->nearest_licence_m = nearest_f ? nearest : -1;
+    double elsewhere = p->area_m2 - in_all; /* outside every right */
+
+    if (v->after_expiry_m2 > tol)
+        set_rule(v, MW_RULE_AFTER_EXPIRY);
+    if (v->exploration_m2 > tol)
+        set_rule(v, MW_RULE_EXPLORATION_ONLY);
+    if (elsewhere > tol) {
+        if (nearest_f) {
+            set_rule(v, MW_RULE_OUT_OF_BOUNDS);
+            OGRGeometryH out = OGR_G_Difference(p->geom, all);
+            v->beyond_boundary_m = out ? farthest_vertex(out, valid) : 0;
+            if (out)
+                OGR_G_DestroyGeometry(out);
+        } else {
+            set_rule(v, MW_RULE_UNLICENSED);
         }
     }
-    v->nearest_licence_m = nearest ? nearest_d : -1;
-    if (!near_union) {
-        v->finding = MW_FIND_UNLICENSED;
-        v->severity = MW_SEV_UNLICENSED;
-        snprintf(v->rules, sizeof v->rules, "UNLICENSED");
-        v->outside_licence_m2 = p->area_m2;
-        return 0;
-    }
-    OGRGeometryH inside = OGR_G_Intersection(p->geom, near_union);
-    v->inside_licence_m2 = inside ? OGR_G_Area(inside) : 0;
-    if (inside)
-        OGR_G_DestroyGeometry(inside);
-    v->outside_licence_m2 = p->area_m2 - v->inside_licence_m2;
-    if (v->outside_licence_m2 < 0)
-        v->outside_licence_m2 = 0;
-    set_licence(v, best ? best : nearest);
-    if (v->outside_licence_m2 <= s->pixel_area_m2) {
-        v->finding = MW_FIND_INSIDE;
-        v->severity = 0;
-        v->rules[0] = '\0';
-    } else {
-        v->finding = MW_FIND_OUT_OF_BOUNDS;
-        v->severity = MW_SEV_OUT_OF_BOUNDS;
-        snprintf(v->rules, sizeof v->rules, "OUT_OF_BOUNDS");
-        OGRGeometryH outside = OGR_G_Difference(p->geom, near_union);
-        v->beyond_boundary_m = outside ? farthest_vertex(outside, near_union) : 0;
-        if (outside)
-            OGR_G_DestroyGeometry(outside);
-    }
-    OGR_G_DestroyGeometry(near_union);
+    v->finding = v->outside_licence_m2 <= tol ? MW_FIND_INSIDE
+                 : nearest_f                  ? MW_FIND_OUT_OF_BOUNDS
+                                              : MW_FIND_UNLICENSED;
+
+    /* the licence the row names: the valid one it lies in, else the invalid
+     * one, else the exploration right, else the nearest valid licence */
+    double a;
+    const mw_feature *f = best_overlap(&L->lic, p->geom, &env, L->lic_valid, 1, &a);
+    if (!f)
+        f = best_overlap(&L->lic, p->geom, &env, L->lic_valid, 0, &a);
+    if (f)
+        name_licence(v, f, 1);
+    else if ((f = best_overlap(&L->expl, p->geom, &env, NULL, 0, &a)) != NULL)
+        name_licence(v, f, 0);
+    else if (nearest_f)
+        name_licence(v, nearest_f, 1);
+
+    const mw_feature *red = best_overlap(&L->redline, p->geom, &env, NULL, 0, &a);
+    v->redline_m2 = mw_layer_overlap(&L->redline, p->geom, &env);
+    if (red)
+        snprintf(v->redline_name, sizeof v->redline_name, "%s", red->attr[RED_NAME]);
+    v->farmland_m2 = mw_layer_overlap(&L->farmland, p->geom, &env);
+    v->urban_m2 = mw_layer_overlap(&L->urban, p->geom, &env);
+    if (v->redline_m2 > tol)
+        set_rule(v, MW_RULE_RED_LINE);
+    if (v->farmland_m2 > tol)
+        set_rule(v, MW_RULE_FARMLAND);
+    if (v->urban_m2 > tol)
+        set_rule(v, MW_RULE_URBAN_BOUNDARY);
+    snprintf(v->county, sizeof v->county, "%s", mw_county_of(L, p->geom));
+    write_rules(v);
+
+    if (valid) OGR_G_DestroyGeometry(valid);
+    if (rights) OGR_G_DestroyGeometry(rights);
+    if (all) OGR_G_DestroyGeometry(all);
     return 0;
 }
 
-int mw_rules_apply(const mw_config *cfg, const mw_scene *s, const mw_licences *lic,
+int mw_rules_apply(const mw_config *cfg, const mw_scene *s, const mw_layers *L,
                    mw_patchset *ps)
 {
     for (size_t i = 0; i < ps->n; i++) {
-        if (lic->absent) {
-            ps->p[i].v.finding = MW_FIND_NOT_JUDGED;
-            ps->p[i].v.nearest_licence_m = -1;
+        mw_patch *p = &ps->p[i];
+        if (!L->lic.present) {
+            p->v.finding = MW_FIND_NOT_JUDGED;
+            p->v.nearest_licence_m = -1;
+            snprintf(p->v.county, sizeof p->v.county, "%s", mw_county_of(L, p->geom));
             continue;
         }
-        if (judge(cfg, s, lic, &ps->p[i]))
+        if (judge(cfg, s, L, p))
             return -1;
     }
     return 0;

@@ -17,7 +17,7 @@ else
   t_fail "scan exits 0" "$(tail -3 "$TMP/stderr")"
 fi
 t_has "summary names the reports" "$TMP/run/{change.tif,suspects.csv" "$(cat "$TMP/stdout")"
-for f in change.tif suspects.csv patches.gpkg manifest.json; do
+for f in change.tif suspects.csv patches.gpkg manifest.json licences.csv; do
   t_ok "$f written" test -s "$TMP/run/$f"
 done
 t_eq "no work folder left" "" "$(ls -A "$TMP/run" | grep minewatch-work || true)"
@@ -30,10 +30,11 @@ T_FAILED=$((T_FAILED + $(printf '%s\n' "$out" | grep -c '^FAIL')))
 t_eq "check_sample ran" "" "$(printf '%s\n' "$out" | grep -E '^(Traceback|Error)' || true)"
 
 # -- suspects.csv columns ------------------------------------------------
-hdr=$(head -1 "$TMP/run/suspects.csv")
+hdr=$(head -1 "$TMP/run/suspects.csv" | sed "s/^\xEF\xBB\xBF//")
 for c in patch_id rules severity licence_id holder area_m2 area_mu centroid_x centroid_y lon lat t1_date t2_date; do
   t_has "suspects.csv has column $c" ",$c," ",$hdr,"
 done
+t_eq "suspects.csv starts with a UTF-8 BOM (Excel, WPS)" "efbbbf" "$(head -c 3 "$TMP/run/suspects.csv" | od -An -tx1 | tr -d ' ')"
 
 # -- change.tif through GDAL -----------------------------------------------
 info=$(gdalinfo "$TMP/run/change.tif")
@@ -59,7 +60,7 @@ t_has "libtiff: 500 px overview" "width=500 height=500 tiled=1 tile=512x512 comp
 # -- patches.gpkg through OGR ----------------------------------------------
 og=$(ogrinfo -so "$TMP/run/patches.gpkg" patches)
 rows=$(($(wc -l <"$TMP/run/suspects.csv") - 1))
-t_has "patches.gpkg layer is polygons" "Geometry: Polygon" "$og"
+t_has "patches.gpkg layer is polygons" "Geometry: Multi Polygon" "$og"
 t_has "patches.gpkg has one feature per CSV row" "Feature Count: $rows" "$og"
 for c in patch_id rules licence_id holder area_m2 area_mu lon lat; do
   t_has "patches.gpkg has field $c" "$c:" "$og"

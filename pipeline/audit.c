@@ -1,0 +1,107 @@
+/* audit.c - control-line overlaps, disturbance and consolidation per licence. */
+#include "audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "mw.h"
+
+static int by_id(const void *a, const void *b)
+{
+    const mw_licence_row *x = a, *y = b;
+    int c = strcmp(x->f->attr[LIC_ID], y->f->attr[LIC_ID]);
+    return c ? c : (x->f->fid > y->f->fid) - (x->f->fid < y->f->fid);
+}
+
+static void disturbance(const mw_config *cfg, const mw_patchset *ps, mw_licence_row *r)
+{
+    OGRGeometryH zone = OGR_G_Buffer(r->f->geom, cfg->near_m, 8);
+    for (size_t i = 0; ps && i < ps->n; i++) {
+        OGRGeometryH g = ps->p[i].geom;
+        if (!zone || !OGR_G_Intersects(g, zone))
+            continue;
+        OGRGeometryH in = OGR_G_Intersection(g, r->f->geom);
+        OGRGeometryH near = OGR_G_Intersection(g, zone);
+        double a_in = in ? OGR_G_Area(in) : 0, a_near = near ? OGR_G_Area(near) : 0;
+        r->disturbed_inside_m2 += a_in;
+        r->disturbed_outside_m2 += a_near > a_in ? a_near - a_in : 0;
+        if (in) OGR_G_DestroyGeometry(in);
+        if (near) OGR_G_DestroyGeometry(near);
+    }
+    if (zone)
+        OGR_G_DestroyGeometry(zone);
+}
+
+/* Union-find over candidates within 500 m; groups of two or more, numbered
+ * in licence-id order of their first member. */
+static int consolidation(mw_audit *a)
+{
+    uint32_t *parent = mw_calloc(a->n + 1, sizeof *parent);
+    int *label = mw_calloc(a->n + 1, sizeof *label), *size = mw_calloc(a->n + 1, sizeof *size);
+    if (!parent || !label || !size) {
+        free(parent); free(label); free(size);
+        return -1;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t i = 0; i < a->n; i++) {
+        for (size_t j = i + 1; j < a->n && a->l[i].candidate; j++) {
+            if (!a->l[j].candidate)
+                continue;
+            double d = OGR_G_Distance(a->l[i].f->geom, a->l[j].f->geom);
+            if (d >= 0 && d <= MW_CONSOLIDATE_DIST_M)
+                mw_uf_union(parent, (uint32_t)i, (uint32_t)j);
+        }
+    }
+    for (size_t i = 0; i < a->n; i++)
+        size[mw_uf_find(parent, (uint32_t)i)]++;
+    for (size_t i = 0; i < a->n; i++) {
+        uint32_t r = mw_uf_find(parent, (uint32_t)i);
+        if (size[r] < 2)
+            continue;
+        if (!label[r])
+            label[r] = ++a->ngroups;
+        a->l[i].group = label[r];
+    }
+    free(parent); free(label); free(size);
+    return 0;
+}
+
+int mw_audit_run(const mw_config *cfg, const mw_layers *L, const mw_patchset *ps,
+                 mw_audit *a)
+{
+    memset(a, 0, sizeof *a);
+    if (!L->lic.present)
+        return 0;
+    a->l = mw_calloc(L->lic.n, sizeof *a->l);
+    if (!a->l)
+        return -1;
+    a->n = L->lic.n;
+    for (size_t i = 0; i < a->n; i++) {
+        mw_licence_row *r = &a->l[i];
+        r->f = &L->lic.f[i];
+        r->valid = L->lic_valid[i];
+        r->exempt = L->lic_exempt[i];
+        r->area_m2 = OGR_G_Area(r->f->geom);
+        if (!r->exempt) {
+            r->redline_m2 = mw_layer_overlap(&L->redline, r->f->geom, &r->f->env);
+            r->farmland_m2 = mw_layer_overlap(&L->farmland, r->f->geom, &r->f->env);
+            r->urban_m2 = mw_layer_overlap(&L->urban, r->f->geom, &r->f->env);
+        }
+        const char *res = r->f->attr[LIC_RESERVES];
+        r->candidate = !r->exempt && r->area_m2 < MW_CONSOLIDATE_AREA_M2 &&
+                       (!res[0] || strtod(res, NULL) < MW_CONSOLIDATE_RESERVES_T);
+        disturbance(cfg, ps, r);
+    }
+    qsort(a->l, a->n, sizeof *a->l, by_id);
+    return consolidation(a);
+}
+
+void mw_audit_free(mw_audit *a)
+{
+    if (!a)
+        return;
+    free(a->l);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,283 @@
+/* layers.c - vector layers through OGR. */
+#include "layers.h"
+
+#include <cpl_string.h>
+#include <errno.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mw.h"
+
+int mw_is_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p >> 5) == 6 ? 1 : (*p >> 4) == 14 ? 2
+              : (*p >> 3) == 30 ? 3 : -1;
+        if (n < 0)
+            return 0;
+        p++;
+        for (int i = 0; i < n; i++, p++)
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
+/* Text of field i as UTF-8. */
+static char *field_text(OGRFeatureH f, int i, const char *encoding, int *recoded)
+{
+    if (i < 0)
+        return strdup("");
+    const char *raw = OGR_F_GetFieldAsString(f, i);
+    if (mw_is_utf8(raw))
+        return strdup(raw);
+    char *u = CPLRecode(raw, encoding, CPL_ENC_UTF8);
+    char *out = strdup(u);
+    CPLFree(u);
+    *recoded = 1;
+    return out;
+}
+
+static int field_index(OGRFeatureDefnH defn, const mw_layer_spec *spec, int k,
+                       const char *path, const char *layer)
+{
+    const char *name = spec->field[k];
+    if (!name || !name[0])
+        return -1;
+    int i = OGR_FD_GetFieldIndex(defn, name);
+    if (i >= 0)
+        return i;
+    char have[512] = "";
+    size_t used = 0;
+    for (int j = 0; j < OGR_FD_GetFieldCount(defn) && used < sizeof have - 1; j++)
+        used += (size_t)snprintf(have + used, sizeof have - used, "%s%s", j ? ", " : "",
+                                 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, j)));
+    mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no field '%s' ([%s] %s); fields: %s", path,
+             layer, name, spec->section, spec->field_key[k], have[0] ? have : "none");
+    return -2;
+}
+
+/* Geometry of f in the scene CRS, repaired; NULL with *skip = 1 for an empty
+ * one; NULL with an error for a non-polygon or a failure. */
+static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct,
+                                    const char *path, const char *layer, int *skip)
+{
+    *skip = 0;
+    long long fid = (long long)OGR_F_GetFID(f);
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (!g || OGR_G_IsEmpty(g)) {
+        mw_warn("%s: layer '%s' feature %lld has no geometry; skipped", path, layer, fid);
+        *skip = 1;
+        return NULL;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t != wkbPolygon && t != wkbMultiPolygon) {
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld is a %s, not a polygon", path,
+                 layer, fid, OGR_G_GetGeometryName(g));
+        return NULL;
+    }
+    OGRGeometryH c = OGR_G_Clone(g);
+    if (ct && OGR_G_Transform(c, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(c);
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld cannot be reprojected to the "
+                 "scene CRS", path, layer, fid);
+        return NULL;
+    }
+    if (!OGR_G_IsValid(c)) {
+        OGRGeometryH fixed = OGR_G_MakeValid(c);
+        OGR_G_DestroyGeometry(c);
+        if (!fixed || OGR_G_IsEmpty(fixed)) {
+            if (fixed)
+                OGR_G_DestroyGeometry(fixed);
+            mw_warn("%s: layer '%s' feature %lld has an invalid polygon that repairs to "
+                    "nothing; skipped", path, layer, fid);
+            *skip = 1;
+            return NULL;
+        }
+        /* MakeValid may return a collection with lines: keep the polygons */
+        OGRGeometryH poly = OGR_G_ForceToMultiPolygon(fixed);
+        mw_warn("%s: layer '%s' feature %lld has an invalid polygon (self-intersection?); "
+                "repaired with MakeValid", path, layer, fid);
+        c = poly;
+    }
+    return c;
+}
+
+static OGRCoordinateTransformationH to_scene(OGRLayerH lyr, const char *scene_wkt,
+                                             const char *path, const char *name, int *same)
+{
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
+    *same = 0;
+    if (!lsrs) {
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no coordinate reference system", path,
+                 name);
+        return NULL;
+    }
+    OGRSpatialReferenceH a = OSRClone(lsrs), b = OSRNewSpatialReference(scene_wkt);
+    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = NULL;
+    if (OSRIsSame(a, b))
+        *same = 1;
+    else if (!(ct = OCTNewCoordinateTransformation(a, b)))
+        mw_error(MW_EXIT_VECTOR, "%s: cannot transform layer '%s' to the scene CRS", path,
+                 name);
+    OSRDestroySpatialReference(a);
+    OSRDestroySpatialReference(b);
+    return ct;
+}
+
+static GDALDatasetH open_vector(const char *path, const char *section)
+{
+    if (access(path, R_OK) != 0) {
+        mw_error(MW_EXIT_VECTOR, "%s: cannot read the [%s] layer: %s", path, section,
+                 strerror(errno));
+        return NULL;
+    }
+    /* Shapefiles: no recoding by GDAL (a missing .cpg would make it guess
+     * Latin-1); text that is not UTF-8 is decoded here. */
+    char **oo = CSLSetNameValue(NULL, "ENCODING", "");
+    const char *const only_shp[] = {"ESRI Shapefile", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, only_shp,
+                                 (const char *const *)oo, NULL);
+    CSLDestroy(oo);
+    if (!ds)
+        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        mw_error(MW_EXIT_VECTOR, "%s: not a vector dataset OGR can read (%s)", path,
+                 mw_gdal_message());
+    return ds;
+}
+
+int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
+{
+    memset(l, 0, sizeof *l);
+    if (!spec->path || !spec->path[0])
+        return 0;
+    l->present = 1;
+    const char *path = spec->path;
+    snprintf(l->path, sizeof l->path, "%s", path);
+    GDALDatasetH ds = open_vector(path, spec->section);
+    if (!ds)
+        return -1;
+    int rc = -1, same = 0;
+    OGRCoordinateTransformationH ct = NULL;
+    OGRLayerH lyr = spec->layer && spec->layer[0] ? GDALDatasetGetLayerByName(ds, spec->layer)
+                                                   : GDALDatasetGetLayer(ds, 0);
+    if (!lyr) {
+        mw_error(MW_EXIT_VECTOR, "%s: no layer '%s' ([%s] layer)", path,
+                 spec->layer && spec->layer[0] ? spec->layer : "(first)", spec->section);
+        goto done;
+    }
+    snprintf(l->name, sizeof l->name, "%s", OGR_L_GetName(lyr));
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int idx[MW_LAYER_MAX_FIELDS];
+    for (int k = 0; k < spec->nfields; k++)
+        if ((idx[k] = field_index(defn, spec, k, path, l->name)) == -2)
+            goto done;
+    ct = to_scene(lyr, scene_wkt, path, l->name, &same);
+    if (!ct && !same)
+        goto done;
+    GIntBig count = OGR_L_GetFeatureCount(lyr, TRUE);
+    l->f = mw_calloc(count > 0 ? (size_t)count : 1, sizeof *l->f);
+    if (!l->f)
+        goto done;
+    const char *enc = spec->encoding && spec->encoding[0] ? spec->encoding : "GBK";
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    int bad = 0;
+    while (!bad && (GIntBig)l->n < count && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        int skip;
+        OGRGeometryH g = feature_geometry(f, ct, path, l->name, &skip);
+        if (g) {
+            mw_feature *o = &l->f[l->n++];
+            o->geom = g;
+            o->fid = (long long)OGR_F_GetFID(f);
+            OGR_G_GetEnvelope(g, &o->env);
+            for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++)
+                o->attr[k] = field_text(f, k < spec->nfields ? idx[k] : -1, enc, &l->recoded);
+        } else if (!skip) {
+            bad = 1;
+        }
+        OGR_F_Destroy(f);
+    }
+    if (bad)
+        goto done;
+    if (l->n == 0)
+        mw_log("%s: layer '%s' ([%s]) is empty", path, l->name, spec->section);
+    if (l->recoded)
+        mw_log("%s: layer '%s': attribute text decoded from %s to UTF-8", path, l->name, enc);
+    rc = 0;
+done:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    GDALClose(ds);
+    if (rc)
+        mw_layer_free(l);
+    return rc;
+}
+
+void mw_layer_free(mw_layer *l)
+{
+    if (!l || !l->f) {
+        if (l)
+            l->n = 0;
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++)
+            free(l->f[i].attr[k]);
+        OGR_G_DestroyGeometry(l->f[i].geom);
+    }
+    free(l->f);
+    l->f = NULL;
+    l->n = 0;
+}
+
+OGRGeometryH mw_layer_union(const mw_layer *l)
+{
+    OGRGeometryH u = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        OGRGeometryH next = u ? OGR_G_Union(u, l->f[i].geom) : OGR_G_Clone(l->f[i].geom);
+        if (u)
+            OGR_G_DestroyGeometry(u);
+        u = next;
+    }
+    return u;
+}
+
+static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
+{
+    return a->MinX <= b->MaxX && b->MinX <= a->MaxX && a->MinY <= b->MaxY &&
+           b->MinY <= a->MaxY;
+}
+
+double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env)
+{
+    OGRGeometryH u = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        if (!env_meet(env, &l->f[i].env))
+            continue;
+        OGRGeometryH in = OGR_G_Intersection(g, l->f[i].geom);
+        if (!in)
+            continue;
+        if (OGR_G_IsEmpty(in)) {
+            OGR_G_DestroyGeometry(in);
+            continue;
+        }
+        OGRGeometryH next = u ? OGR_G_Union(u, in) : in;
+        if (u) {
+            OGR_G_DestroyGeometry(u);
+            OGR_G_DestroyGeometry(in);
+        }
+        u = next;
+    }
+    double a = u ? OGR_G_Area(u) : 0;
+    if (u)
+        OGR_G_DestroyGeometry(u);
+    return a;
+}
