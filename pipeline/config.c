@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mw.h"
 
@@ -217,6 +218,11 @@ static int handler(void *user, const char *section, const char *name,
 
 int mw_config_load(const char *path, mw_config *cfg)
 {
+    return mw_config_load_mode(path, cfg, 1);
+}
+
+int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
+{
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->file, sizeof cfg->file, "%s", path);
     parse_state st = {.cfg = cfg};
@@ -245,7 +251,8 @@ int mw_config_load(const char *path, mw_config *cfg)
     for (size_t i = 0; i < NKEYS; i++) {
         if (st.seen[i])
             continue;
-        if (KEYS[i].required) {
+        if (KEYS[i].required && (need_scene || (strcmp(KEYS[i].section, "scene") &&
+                                                strcmp(KEYS[i].section, "bands")))) {
             mw_error(MW_EXIT_CONFIG, "%s: missing required key '%s' in section [%s]",
                      path, KEYS[i].key, KEYS[i].section);
             return -1;
@@ -255,7 +262,13 @@ int mw_config_load(const char *path, mw_config *cfg)
             return -1;
         }
     }
-    if (strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
+    if (!need_scene && !cfg->t2_date[0]) { /* a licence audit judges validity today */
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cfg->t2_date, sizeof cfg->t2_date, "%Y-%m-%d", &tm);
+    }
+    if (need_scene && strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
         mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
                  path, cfg->t2_date, cfg->t1_date);
         return -1;
@@ -270,7 +283,7 @@ int mw_config_load(const char *path, mw_config *cfg)
                  cfg->tile_size);
         return -1;
     }
-    if (cfg->swir1 == 0 && cfg->green == 0) {
+    if (need_scene && cfg->swir1 == 0 && cfg->green == 0) {
         mw_error(MW_EXIT_CONFIG,
                  "%s: [bands] needs swir1, or green for the visible/NIR bare-soil index",
                  path);

@@ -76,6 +76,9 @@ typedef struct {
 /* Read and validate path into cfg.  Returns 0, or -1 with mw_error set
  * (MW_EXIT_CONFIG). */
 int mw_config_load(const char *path, mw_config *cfg);
+/* The same; need_scene = 0 accepts a file without [scene] and [bands] (the
+ * licence audit), t2_date then defaults to today. */
+int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene);
 
 /* Visit every registered key with its effective value as text (for the
  * manifest and the log). */

@@ -281,3 +281,33 @@ double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *en
         OGR_G_DestroyGeometry(u);
     return a;
 }
+
+int mw_layer_crs(const char *path, const char *layer, char **wkt)
+{
+    *wkt = NULL;
+    GDALDatasetH ds = open_vector(path, "licences");
+    if (!ds)
+        return -1;
+    OGRLayerH lyr = layer && layer[0] ? GDALDatasetGetLayerByName(ds, layer)
+                                      : GDALDatasetGetLayer(ds, 0);
+    OGRSpatialReferenceH srs = lyr ? OGR_L_GetSpatialRef(lyr) : NULL;
+    int rc = -1;
+    if (!lyr)
+        mw_error(MW_EXIT_VECTOR, "%s: no layer '%s' ([licences] layer)", path,
+                 layer && layer[0] ? layer : "(first)");
+    else if (!srs)
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no coordinate reference system", path,
+                 OGR_L_GetName(lyr));
+    else if (!OSRIsProjected(srs))
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' is not in a projected CRS; areas need "
+                 "metres (reproject it, e.g. to EPSG:4547)", path, OGR_L_GetName(lyr));
+    else if (OSRExportToWkt(srs, wkt) == OGRERR_NONE)
+        rc = 0;
+    if (rc == 0) {
+        char *copy = strdup(*wkt);
+        CPLFree(*wkt);
+        *wkt = copy;
+    }
+    GDALClose(ds);
+    return rc;
+}

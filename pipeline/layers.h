@@ -54,6 +54,10 @@ OGRGeometryH mw_layer_union(const mw_layer *l);
 /* Area of g inside the features of l whose envelope meets env. */
 double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env);
 
+/* The WKT of a layer's CRS, which must be projected (the licence audit
+ * without imagery measures in it).  0, or -1 with mw_error; free *wkt. */
+int mw_layer_crs(const char *path, const char *layer, char **wkt);
+
 /* Is s valid UTF-8? */
 int mw_is_utf8(const char *s);
 

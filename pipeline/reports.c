@@ -385,7 +385,7 @@ static int write_layer(GDALDatasetH ds, const mw_table *t, OGRSpatialReferenceH 
 }
 
 /* All tables as layers of one GeoPackage, in one transaction. */
-static int write_gpkg(const mw_run *run, const mw_table *tables, size_t n, const char *path)
+static int write_gpkg(const char *wkt, const mw_table *tables, size_t n, const char *path)
 {
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0,
                                  GDT_Unknown, NULL);
@@ -393,7 +393,7 @@ static int write_gpkg(const mw_run *run, const mw_table *tables, size_t n, const
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create (%s)", path, mw_gdal_message());
         return -1;
     }
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(run->scene->wkt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(wkt);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     int rc = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -620,7 +620,7 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     if (rc == 0) {
         names[nn++] = "patches.gpkg";
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
-        rc = write_gpkg(run, tables, nt, path);
+        rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
     if (rc == 0) {
         names[nn++] = "manifest.json";
@@ -631,4 +631,19 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     if (rc)
         return -1;
     return commit(od, names, nn);
+}
+
+int mw_reports_write_audit(const mw_config *cfg, const char *wkt, const mw_audit *audit,
+                           mw_outdir *od)
+{
+    const char *names[] = {"licences.csv", "licences.gpkg"};
+    mw_table t = mw_licence_table(audit, cfg);
+    char path[MW_PATH_MAX + 64];
+    mw_outdir_work_path(od, names[0], path, sizeof path);
+    if (write_csv(&t, cfg, path))
+        return -1;
+    mw_outdir_work_path(od, names[1], path, sizeof path);
+    if (write_gpkg(wkt, &t, 1, path))
+        return -1;
+    return commit(od, names, 2);
 }

@@ -72,6 +72,10 @@ mw_table mw_restoration_table(const mw_restoration *r, const mw_config *cfg);
 mw_table mw_restoration_county_table(const mw_restoration *r, const mw_config *cfg);
 mw_table mw_licence_table(const mw_audit *a, const mw_config *cfg);
 
+/* The licence audit alone (no imagery): licences.csv and licences.gpkg. */
+int mw_reports_write_audit(const mw_config *cfg, const char *wkt, const mw_audit *audit,
+                           mw_outdir *od);
+
 /* Write change.tif (COG), suspects.csv, patches.gpkg and manifest.json into
  * the work folder, then rename them into OUTDIR.  class_path is the tile
  * pass's class raster.  0, or -1 with mw_error. */
