@@ -26,6 +26,16 @@ t_has() {
   case "$3" in *"$2"*) t_pass "$1" ;; *) t_fail "$1" "'$2' not in: $(printf '%s' "$3" | head -3)" ;; esac
 }
 
+# t_py SCRIPT ARGS...: run a Python checker that prints "ok ..." / "FAIL ..."
+# lines; each line counts as one check, and a crash counts as a failure.
+t_py() {
+  out=$($PY "$@" 2>&1)
+  echo "$out"
+  T_PASSED=$((T_PASSED + $(printf '%s\n' "$out" | grep -c '^ok')))
+  T_FAILED=$((T_FAILED + $(printf '%s\n' "$out" | grep -c '^FAIL')))
+  if printf '%s\n' "$out" | grep -q '^Traceback'; then t_fail "$1 crashed"; fi
+}
+
 t_summary() {
   echo "$T_PASSED passed, $T_FAILED failed"
   [ "$T_FAILED" -eq 0 ]
