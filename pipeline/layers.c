@@ -3,6 +3,7 @@
 
 #include <cpl_string.h>
 #include <errno.h>
+#include <iconv.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
 #include <stdlib.h>
@@ -153,11 +154,25 @@ static GDALDatasetH open_vector(const char *path, const char *section)
     return ds;
 }
 
+static int known_encoding(const char *enc)
+{
+    iconv_t cd = iconv_open("UTF-8", enc);
+    if (cd == (iconv_t)-1)
+        return 0;
+    iconv_close(cd);
+    return 1;
+}
+
 int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
 {
     memset(l, 0, sizeof *l);
     if (!spec->path || !spec->path[0])
         return 0;
+    if (spec->encoding && spec->encoding[0] && !known_encoding(spec->encoding)) {
+        mw_error(MW_EXIT_CONFIG, "%s: unknown text encoding '%s' ([%s] encoding; e.g. GBK, "
+                 "GB18030, UTF-8)", spec->path, spec->encoding, spec->section);
+        return -1;
+    }
     l->present = 1;
     const char *path = spec->path;
     snprintf(l->path, sizeof l->path, "%s", path);

@@ -15,6 +15,11 @@ gdal_translate -q -b 1 -b 2 -b 3 $S/t2.tif $G/three_bands.tif
 gdal_translate -q -a_ullr 381000 4020000 401000 4000000 $S/t2.tif $G/shifted.tif
 ogr2ogr -q -f GPKG $G/licences_no_id.gpkg $S/layers.gpkg -sql "SELECT holder FROM licences" -nln licences
 echo "a file, not a folder" >$G/a_file
+ogr2ogr -q -f GPKG $G/points.gpkg $S/layers.gpkg -dialect sqlite -nln redline \
+  -sql "SELECT ST_Centroid(geom) AS geom, licence_id AS name FROM licences"
+mkdir -p $G/nocrs
+ogr2ogr -q -f "ESRI Shapefile" $G/nocrs/licences.shp $S/layers.gpkg licences
+rm -f $G/nocrs/licences.prj
 
 # variant NAME SED-EXPRESSION: a config that differs from the sample's by one edit
 variant() {
@@ -35,4 +40,8 @@ variant wrong_type     's#^min_area_m2 *=.*#min_area_m2 = large#'
 variant out_of_range   's#^ndvi_loss *=.*#ndvi_loss = 7#'
 variant bad_date       's#^t2_date *=.*#t2_date = 2024-02-30#'
 variant missing_key    '/^nir /d'
+variant layer_points   '$a [redline]\npath = points.gpkg'
+variant layer_no_crs   's#^path *=.*#path = nocrs/licences.shp#'
+variant bad_encoding   's#^near_m#encoding = KLINGON\nnear_m#'
+variant redline_no_field '$a [redline]\npath = ../../../samples/generated/layers.gpkg\nlayer = licences\nname_field = nom'
 echo "make_corpus: $(ls $G/*.ini | wc -l) configurations in tests/bad/$G"
