@@ -38,11 +38,15 @@ static const key_def KEYS[] = {
     {"scene", "t2", K_PATH, 0, 0, F(t2), 1, NULL},
     {"scene", "t1_date", K_DATE, 0, 0, F(t1_date), 1, NULL},
     {"scene", "t2_date", K_DATE, 0, 0, F(t2_date), 1, NULL},
+    {"scene", "sensor", K_PATH, 0, 0, F(sensor), 0, NULL},
     {"bands", "blue", K_INT, 1, 64, F(blue), 1, NULL},
     {"bands", "green", K_INT, 0, 64, F(green), 0, "0"},
     {"bands", "red", K_INT, 1, 64, F(red), 1, NULL},
     {"bands", "nir", K_INT, 1, 64, F(nir), 1, NULL},
     {"bands", "swir1", K_INT, 0, 64, F(swir1), 0, "0"},
+    {"bands", "swir2", K_INT, 0, 64, F(swir2), 0, "0"},
+    {"bands", "files", K_STRING, 0, 0, F(band_files), 0, ""},
+    {"bands", "saturation", K_DOUBLE, 0, BIG, F(saturation), 0, "0"},
     {"bands", "scale", K_DOUBLE, 1e-12, BIG, F(scale), 0, "1"},
     {"bands", "offset", K_DOUBLE, -BIG, BIG, F(offset), 0, "0"},
     {"bands", "nodata", K_NODATA, -BIG, BIG, F(nodata), 0, NULL},
@@ -53,6 +57,11 @@ static const key_def KEYS[] = {
     {"detect", "bsi_loss", K_FLOAT, 0, 2, F(thr.bsi_loss), 0, "0.15"},
     {"detect", "open_radius", K_INT, 0, 8, F(open_radius), 0, "1"},
     {"detect", "min_area_m2", K_DOUBLE, 0, BIG, F(min_area_m2), 0, "2000"},
+    {"detect", "engine", K_STRING, 0, 0, F(engine), 0, "threshold"},
+    {"detect", "threshold", K_STRING, 0, 0, F(threshold), 0, "auto"},
+    {"detect", "smooth_radius", K_INT, 0, 8, F(smooth_radius), 0, "1"},
+    {"survey", "max_pixels", K_INT, 65536, 1 << 26, F(survey_max_pixels), 0, "2097152"},
+    {"survey", "iterations", K_INT, 1, 200, F(survey_iterations), 0, "50"},
     {"tiles", "size", K_INT, 64, 8192, F(tile_size), 0, "512"},
     {"tiles", "threads", K_INT, 0, 1024, F(threads), 0, "0"},
     {"licences", "path", K_PATH, 0, 0, F(lic_path), 0, NULL},
@@ -95,6 +104,7 @@ typedef struct {
     char dir[MW_PATH_MAX];   /* folder of the config file */
     unsigned char seen[NKEYS];
     char err[512];
+    int profile;             /* reading the sensor profile */
 } parse_state;
 
 static const key_def *find_key(const char *section, const char *key)
@@ -208,6 +218,19 @@ static int handler(void *user, const char *section, const char *name,
         return 0;
     }
     size_t i = (size_t)(k - KEYS);
+    if (st->profile) { /* a sensor profile: defaults the scan file overrides */
+        if (strcmp(section, "bands") && strcmp(section, "detect") &&
+            strcmp(section, "survey")) {
+            snprintf(st->err, sizeof st->err,
+                     "[%s] %s: a sensor profile holds only [bands], [detect], [survey]",
+                     section, name);
+            return 0;
+        }
+        if (st->seen[i])
+            return 1;
+        st->seen[i] = 1;
+        return store(st, k, value) == 0;
+    }
     if (st->seen[i]) {
         snprintf(st->err, sizeof st->err, "[%s] %s is given twice", section, name);
         return 0;
@@ -216,12 +239,53 @@ static int handler(void *user, const char *section, const char *name,
     return store(st, k, value) == 0;
 }
 
+/* Read the sensor profile named by [scene] sensor: its keys fill what the
+ * scan file left unset; its paths are relative to its own folder. */
+static int read_profile(parse_state *st, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        mw_error(MW_EXIT_CONFIG, "%s: cannot open sensor profile: %s", path, strerror(errno));
+        return -1;
+    }
+    char dir[MW_PATH_MAX];
+    memcpy(dir, st->dir, sizeof dir);
+    snprintf(st->dir, sizeof st->dir, "%s", path);
+    char *slash = strrchr(st->dir, '/');
+    if (slash)
+        *slash = '\0';
+    st->profile = 1;
+    int line = ini_parse_file(f, handler, st);
+    fclose(f);
+    st->profile = 0;
+    memcpy(st->dir, dir, sizeof dir);
+    if (line != 0 || st->err[0]) {
+        mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,
+                 st->err[0] ? st->err : "syntax error");
+        return -1;
+    }
+    return 0;
+}
+
 int mw_config_load(const char *path, mw_config *cfg)
 {
     return mw_config_load_mode(path, cfg, 1);
 }
 
 int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        memset(cfg, 0, sizeof *cfg);
+        mw_error(MW_EXIT_CONFIG, "%s: cannot open configuration: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = mw_config_parse(f, path, cfg, need_scene);
+    fclose(f);
+    return rc;
+}
+
+int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->file, sizeof cfg->file, "%s", path);
@@ -233,13 +297,7 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
     else
         snprintf(st.dir, sizeof st.dir, ".");
 
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        mw_error(MW_EXIT_CONFIG, "%s: cannot open configuration: %s", path, strerror(errno));
-        return -1;
-    }
     int line = ini_parse_file(f, handler, &st);
-    fclose(f);
     if (line != 0 || st.err[0]) {
         if (line > 0)
             mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,
@@ -248,6 +306,8 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
             mw_error(MW_EXIT_CONFIG, "%s: %s", path, st.err[0] ? st.err : "cannot read");
         return -1;
     }
+    if (cfg->sensor[0] && read_profile(&st, cfg->sensor))
+        return -1;
     for (size_t i = 0; i < NKEYS; i++) {
         if (st.seen[i])
             continue;
@@ -282,6 +342,22 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
         mw_error(MW_EXIT_CONFIG, "%s: [tiles] size = %d is not a multiple of 16", path,
                  cfg->tile_size);
         return -1;
+    }
+    if (strcmp(cfg->engine, "threshold") && strcmp(cfg->engine, "irmad")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [detect] engine = '%s' is not threshold or irmad",
+                 path, cfg->engine);
+        return -1;
+    }
+    {
+        char *end;
+        double v = strtod(cfg->threshold, &end);
+        if (strcmp(cfg->threshold, "auto") && strcmp(cfg->threshold, "otsu") &&
+            strcmp(cfg->threshold, "kittler") && strcmp(cfg->threshold, "chi2") &&
+            (end == cfg->threshold || *end || !(v > 0))) {
+            mw_error(MW_EXIT_CONFIG, "%s: [detect] threshold = '%s' is not auto, otsu, "
+                     "kittler, chi2 or a positive number", path, cfg->threshold);
+            return -1;
+        }
     }
     if (need_scene && cfg->swir1 == 0 && cfg->green == 0) {
         mw_error(MW_EXIT_CONFIG,

@@ -9,6 +9,7 @@
 #define MW_CONFIG_H
 
 #include <limits.h>
+#include <stdio.h>
 
 #include "kernels.h"
 
@@ -28,9 +29,13 @@ typedef struct {
     /* [scene] */
     char t1[MW_PATH_MAX], t2[MW_PATH_MAX];
     char t1_date[16], t2_date[16]; /* YYYY-MM-DD */
+    char sensor[MW_PATH_MAX];      /* sensor profile read for [bands], [detect],
+                                    * [survey] defaults; "" = none */
 
     /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band */
-    int blue, green, red, nir, swir1;
+    int blue, green, red, nir, swir1, swir2;
+    char band_files[512];  /* comma-separated names put for {band} in t1/t2 */
+    double saturation;     /* DN >= saturation is saturated (masked); 0 = off */
     double scale, offset;
     int has_nodata;  /* 1 if nodata given in config (else the raster's) */
     double nodata;
@@ -39,6 +44,13 @@ typedef struct {
     mw_thresholds thr;
     int open_radius;
     double min_area_m2;
+    char engine[16];       /* threshold | irmad */
+    char threshold[32];    /* irmad: auto | otsu | kittler | chi2 | a number */
+    int smooth_radius;     /* irmad: box mean of the change magnitude */
+
+    /* [survey] */
+    int survey_max_pixels; /* decimated survey read budget */
+    int survey_iterations; /* IR-MAD iterations at most */
 
     /* [tiles] */
     int tile_size;
@@ -79,6 +91,9 @@ int mw_config_load(const char *path, mw_config *cfg);
 /* The same; need_scene = 0 accepts a file without [scene] and [bands] (the
  * licence audit), t2_date then defaults to today. */
 int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene);
+/* The same from an open stream; path names it in messages and anchors
+ * relative paths. */
+int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene);
 
 /* Visit every registered key with its effective value as text (for the
  * manifest and the log). */

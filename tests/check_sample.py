@@ -54,6 +54,9 @@ def main():
         dy = float(r["centroid_y"]) - float(t["centroid_y"])
         check(f"{ev} centroid within one pixel", (dx * dx + dy * dy) ** 0.5 <= side,
               f"off by {dx:.1f}, {dy:.1f} m")
+        if "county" in t:
+            check(f"{ev} county", r["county"] == t["county"],
+                  f"expected '{t['county']}', got '{r['county']}'")
         mu = float(r["area_m2"]) / (10000 / 15)
         check(f"{ev} area_mu", abs(float(r["area_mu"]) - mu) < 0.006, r["area_mu"])
     check("nothing else flagged", len(rows) == len(flagged),

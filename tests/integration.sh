@@ -80,6 +80,45 @@ assert m['minewatch_version'] and m['config']['detect']['min_area_m2']
 assert all(k in m['timings_s'] for k in ('tiles', 'patches', 'rules'))
 "
 
+# -- licence commands ----------------------------------------------------
+for epsg in 4526 4547; do
+  t_ok "import-corners --epsg $epsg" $MW licences import-corners $S/licence_corners.csv --epsg $epsg -o "$TMP/corners_$epsg.gpkg"
+done
+t_ok "corner polygons match the licence layer (both zone conventions)" $PY -c "
+from osgeo import ogr, osr
+osr.UseExceptions()
+def load(path, name):
+    ds = ogr.Open(path); lyr = ds.GetLayerByName(name)
+    to = osr.SpatialReference(); to.ImportFromEPSG(32649)
+    to.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    src = lyr.GetSpatialRef(); src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(src, to); out = {}
+    for f in lyr:
+        g = f.GetGeometryRef().Clone(); g.Transform(ct); out[f.GetField('licence_id')] = g
+    return out
+ref = load('$S/layers.gpkg', 'licences')
+for epsg in (4526, 4547):
+    got = load('$TMP/corners_%d.gpkg' % epsg, 'licences')
+    assert sorted(got) == sorted(ref), (sorted(got), sorted(ref))
+    for k, g in ref.items():
+        d = g.SymDifference(got[k]).GetArea()
+        assert d < 0.01 * g.Boundary().Length(), (epsg, k, d)  # the table rounds to 1 cm
+"
+printf 'licence_id,ring,point,x,y\nX1,1,1,4000000,38500000\nX1,1,2,4000000,38500500\nX1,1,4,4000400,38500000\n' >"$TMP/gap.csv"
+$MW licences import-corners "$TMP/gap.csv" --epsg 4526 -o "$TMP/gap.gpkg" 2>"$TMP/gap.err"
+t_eq "corner table with a missing point exits 5" "5" "$?"
+t_has "and names the line and the point" "gap.csv:4: licence 'X1' ring 1 misses point 3" "$(cat "$TMP/gap.err")"
+t_ok "no half-written licence layer" test ! -e "$TMP/gap.gpkg"
+$MW licences audit configs/sample.ini -o "$TMP/audit" -q
+t_eq "licences audit without imagery writes one row per licence" \
+  "$(ogrinfo -q -sql 'SELECT count(*) AS n FROM licences' $S/layers.gpkg | sed -n 's/.*n (Integer) = //p')" \
+  "$(($(wc -l <"$TMP/audit/licences.csv") - 1))"
+t_has "and finds the consolidation group" ",G1," "$(cat "$TMP/audit/licences.csv")"
+sed 's/^language = en/language = zh/' configs/sample.ini >configs/.zh_test.ini
+$MW scan configs/.zh_test.ini -o "$TMP/zh" -q
+rm -f configs/.zh_test.ini
+t_has "[report] language = zh gives Chinese headers" "图斑编号,违法类型,严重程度" "$(head -1 "$TMP/zh/suspects.csv")"
+
 # -- determinism: thread count and tile size -----------------------------
 ref=""
 for th in 1 2; do
