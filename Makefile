@@ -20,7 +20,7 @@ PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -fopenmp -ffp-contract=off \
             -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS)
-LDLIBS   += $(GDAL_LIBS) $(PKG_LIBS) -lm
+LDLIBS   += $(GDAL_LIBS) $(PKG_LIBS) -llapacke -llapack -lm
 LDFLAGS  += -fopenmp
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -76,3 +76,46 @@ clean:
 	rm -rf build build-san $(SAMPLE_DIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------
+#   make fuzz FUZZ_SECONDS=N   run each harness N seconds on tests/fuzz/corpus/*
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -std=c11 -Wall -Wextra -Werror -Wno-unknown-pragmas \
+                -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS) \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZERS      := config corners
+FUZZ_SRC_config  := tests/fuzz/fuzz_config.c pipeline/config.c pipeline/error.c
+FUZZ_SRC_corners := tests/fuzz/fuzz_corners.c pipeline/corners.c pipeline/error.c
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c pipeline/*.c pipeline/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRC_$*) $(LDLIBS)
+
+.PHONY: fuzz
+fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
+	@set -e; for f in $(FUZZERS); do \
+	  mkdir -p build-fuzz/corpus_$$f; \
+	  echo "== fuzz $$f for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crash_$$f- build-fuzz/corpus_$$f tests/fuzz/corpus/$$f \
+	    2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)'; \
+	done
+
+# ---- bench (issue 5) -------------------------------------------------------
+#   make bench           generate (once, cached in $MINEWATCH_BENCH_CACHE, default
+#                        /var/tmp/minewatch-bench) a Sentinel-2-tile-sized pair,
+#                        time minewatch against the GDAL read floor, gdal_calc.py,
+#                        memory bandwidth and the kernels; writes bench/results.json.
+#                        BENCH_SIZE=2048 for a quick run; see bench/run.sh.
+BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench read_floor stream kernel_bench)
+
+$(BUILD)/bench/kernel_bench: $(KERNEL_OBJ)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench
+bench: $(BUILD)/minewatch $(BENCH_BIN)
+	BUILD=$(BUILD) bench/run.sh

@@ -3,6 +3,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <errno.h>
 #include <gdal.h>
 #include <math.h>
@@ -93,7 +94,7 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
     static const char *const POINT[] = {"point", "点号", "拐点号", NULL};
     static const char *const X[] = {"x", "X坐标", NULL};
     static const char *const Y[] = {"y", "Y坐标", NULL};
-    FILE *f = fopen(path, "r");
+    VSILFILE *f = VSIFOpenL(path, "rb"); /* VSI: real files and /vsimem/ alike */
     if (!f) {
         mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table: %s", path, strerror(errno));
         return -1;
@@ -104,7 +105,7 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
     size_t n = 0, cap = 0;
     long rc = 0;
     const char *line;
-    while (rc == 0 && (line = CPLReadLine(f)) != NULL) {
+    while (rc == 0 && (line = CPLReadLineL(f)) != NULL) {
         lineno++;
         if (lineno == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
             line += 3;
@@ -141,6 +142,8 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
             why = "point is not a positive integer";
         else if (parse_num(cell[cx], &k.y) || parse_num(cell[cy], &k.x))
             why = "x or y is not a number";
+        else if (k.x <= 0 || k.x >= 1e8 || k.y <= 0 || k.y >= 1e7)
+            why = "x (northing) or y (easting) is outside a Gauss-Kruger zone";
         if (!why) {
             /* easting: detect the zone prefix */
             double e = k.x;
@@ -178,7 +181,8 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
         }
         c[n++] = k;
     }
-    fclose(f);
+    CPLReadLineL(NULL); /* free CPL's line buffer */
+    VSIFCloseL(f);
     if (rc == 0 && !hdr) {
         mw_error(MW_EXIT_VECTOR, "%s: corner table is empty", path);
         rc = -1;
@@ -252,11 +256,16 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
     long n = read_table(csv_path, zone, prefixed, &c, &extra);
     if (n < 0)
         return -1;
+    if (n == 0) {
+        mw_error(MW_EXIT_VECTOR, "%s: corner table has a header but no points", csv_path);
+        CSLDestroy(extra);
+        return -1;
+    }
     qsort(c, (size_t)n, sizeof *c, by_licence);
 
     char tmp[MW_PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp.gpkg", out_path);
-    unlink(tmp);
+    VSIUnlink(tmp);
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), tmp, 0, 0, 0, GDT_Unknown, NULL);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, epsg);
@@ -310,12 +319,12 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
         rc = -1;
     free_corners(c, (size_t)n);
     CSLDestroy(extra);
-    if (rc == 0 && rename(tmp, out_path) != 0) {
+    if (rc == 0 && VSIRename(tmp, out_path) != 0) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot move into place: %s", out_path, strerror(errno));
         rc = -1;
     }
     if (rc)
-        unlink(tmp);
+        VSIUnlink(tmp);
     else
         mw_log("%s: %zu licences from %ld corner points (EPSG:%d)", out_path, nlic, n, epsg);
     return rc;
