@@ -9,11 +9,14 @@ PACKAGES="
   libgdal-dev gdal-bin python3-gdal python3-numpy
   libtiff-dev
   libfftw3-dev
+  liblapacke-dev
   libcmocka-dev
   libinih-dev
   libjson-c-dev
   libssl-dev
   libgomp1
+  clang libclang-rt-14-dev valgrind
+  time linux-perf
 "
 # Skip apt entirely when everything is already there (fast re-runs, offline).
 missing=""
