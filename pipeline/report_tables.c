@@ -67,10 +67,34 @@ static const mw_column COUNTY_COLS[] = {
     {"t1_date", COL_S}, {"t2_date", COL_S},
 };
 
+/* The last row is the total over all counties. */
+static mw_county_progress county_total(const mw_restoration *r, int zh)
+{
+    mw_county_progress s = {.plan_plots = r->has_plan ? 0 : -1};
+    snprintf(s.county, sizeof s.county, "%s", zh ? "合计" : "TOTAL");
+    for (size_t i = 0; i < r->ncounty; i++) {
+        const mw_county_progress *c = &r->c[i];
+        s.plots += c->plots, s.completed += c->completed, s.in_progress += c->in_progress;
+        s.not_started += c->not_started, s.regressed += c->regressed;
+        s.new_disturbance += c->new_disturbance, s.no_data += c->no_data;
+        s.overdue += c->overdue, s.ha += c->ha, s.restored_ha += c->restored_ha;
+        if (c->plan_plots >= 0 && s.plan_plots >= 0) {
+            s.plan_plots += c->plan_plots;
+            s.plan_ha += c->plan_ha;
+        }
+    }
+    return s;
+}
+
 static void county_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
 {
     const mw_restoration *r = t->ctx;
+    mw_county_progress total;
     const mw_county_progress *p = &r->c[i];
+    if (i == r->ncounty) {
+        total = county_total(r, !strcmp(t->cfg->language, "zh"));
+        p = &total;
+    }
     /* percent of the plan's hectares when a plan is given, else of the
      * plots' own hectares */
     double base = p->plan_plots >= 0 && p->plan_ha > 0 ? p->plan_ha : p->ha;
@@ -101,7 +125,8 @@ static void county_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
 mw_table mw_restoration_county_table(const mw_restoration *r, const mw_config *cfg)
 {
     return (mw_table){"restoration_by_county", "restoration_by_county", COUNTY_COLS,
-                      sizeof COUNTY_COLS / sizeof COUNTY_COLS[0], r->ncounty, county_format,
+                      sizeof COUNTY_COLS / sizeof COUNTY_COLS[0],
+                      r->ncounty ? r->ncounty + 1 : 0, county_format,
                       NULL, r, cfg};
 }
 

@@ -195,6 +195,12 @@ static mw_county_progress *county_row(mw_restoration *r, const char *name)
     return c;
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return m > 0 && n >= m && !strcmp(s + n - m, tail);
+}
+
 /* The plan table: a CSV with a header naming county_zh and/or county_en (or
  * county), plots and target_ha. */
 static int read_plan(const char *path, mw_restoration *r)
@@ -243,11 +249,12 @@ static int read_plan(const char *path, mw_restoration *r)
             rc = -1;
             continue;
         }
-        /* match a county the plots name, in Chinese or in English */
+        /* match a county the plots name, in Chinese or in English; a plot's
+         * county may carry its city in front (长治市上党区 for 上党区) */
         mw_county_progress *c = NULL;
         for (size_t i = 0; i < r->ncounty && !c; i++)
-            if ((col_zh >= 0 && !strcmp(r->c[i].county, cell[col_zh])) ||
-                (col_en >= 0 && !strcmp(r->c[i].county, cell[col_en])))
+            if ((col_zh >= 0 && ends_with(r->c[i].county, cell[col_zh])) ||
+                (col_en >= 0 && !strcasecmp(r->c[i].county, cell[col_en])))
                 c = &r->c[i];
         if (!c && !(c = county_row(r, cell[col_zh >= 0 ? col_zh : col_en])))
             rc = -1;

@@ -119,6 +119,20 @@ $MW scan configs/.zh_test.ini -o "$TMP/zh" -q
 rm -f configs/.zh_test.ini
 t_has "[report] language = zh gives Chinese headers" "图斑编号,违法类型,严重程度" "$(head -1 "$TMP/zh/suspects.csv")"
 
+# -- restoration against Changzhi's plan (shared/ beside the repo) ---------
+if [ -f ../shared/data/plans/changzhi_restoration_2021_2025.csv ]; then
+  $MW scan configs/changzhi_restoration.ini -o "$TMP/cz" -q
+  t_ok "Changzhi plan: 10 counties, 392 plots, 447.80 ha in the total row" $PY -c "
+import csv
+rows = list(csv.reader(open('$TMP/cz/restoration_by_county.csv', encoding='utf-8-sig')))
+body, total = rows[1:-1], rows[-1]
+assert len([r for r in body if r[12]]) == 10, body
+assert total[0] == '合计' and total[12] == '392' and total[13] == '447.80', total
+"
+else
+  echo "skip  Changzhi plan: ../shared/data/plans not found"
+fi
+
 # -- determinism: thread count and tile size -----------------------------
 ref=""
 for th in 1 2; do
