@@ -71,6 +71,7 @@ unit: $(UNIT_BIN)
 test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/bad_input.sh
+	BUILD=$(BUILD) tests/ledger.sh
 
 clean:
 	rm -rf build build-san $(SAMPLE_DIR)

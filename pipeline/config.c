@@ -93,6 +93,7 @@ static const key_def KEYS[] = {
     {"restoration", "plan", K_PATH, 0, 0, F(resto_plan), 0, NULL},
     LAYER_KEYS("counties", counties),
     {"counties", "name_field", K_STRING, 0, 0, F(county_name_field), 0, "name"},
+    {"ledger", "path", K_PATH, 0, 0, F(ledger), 0, NULL},
     {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
     {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
     {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
@@ -151,7 +152,7 @@ static int store(parse_state *st, const key_def *k, const char *text)
     switch (k->type) {
     case K_STRING:
     case K_PATH:
-        if (k->type == K_PATH && text[0] != '/' && text[0]) {
+        if (k->type == K_PATH && text[0] != '/' && text[0] && strncmp(text, "PG:", 3)) {
             if ((size_t)snprintf(dst, k->size, "%s/%s", st->dir, text) >= k->size)
                 goto too_long;
         } else if ((size_t)snprintf(dst, k->size, "%s", text) >= k->size) {

@@ -77,6 +77,9 @@ typedef struct {
     float resto_veg_ndvi;
     char county_name_field[128];
 
+    /* [ledger] */
+    char ledger[MW_PATH_MAX]; /* GeoPackage path or "PG:..." ("" = none) */
+
     /* [report] */
     char language[8]; /* en | zh: CSV header language */
     int csv_bom;

@@ -11,6 +11,12 @@
 static char g_message[1024];
 static mw_exit g_code = MW_OK;
 static char g_gdal_message[512];
+static int g_quiet;
+
+void mw_set_quiet(int quiet)
+{
+    g_quiet = quiet;
+}
 
 void mw_error(mw_exit code, const char *fmt, ...)
 {
@@ -59,6 +65,8 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 
 void mw_log(const char *fmt, ...)
 {
+    if (g_quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vlog("", fmt, ap);

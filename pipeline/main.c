@@ -20,6 +20,7 @@
 #include "config.h"
 #include "corners.h"
 #include "ingest.h"
+#include "ledger.h"
 #include "mw.h"
 #include "patches.h"
 #include "reports.h"
@@ -31,6 +32,7 @@ static void usage(FILE *f)
     fputs("usage: minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] [-q]\n"
           "       minewatch licences import-corners CORNERS.csv --epsg N -o OUT.gpkg\n"
           "       minewatch licences audit CONFIG.ini [-o OUTDIR]\n"
+          "       minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
           "       minewatch version\n"
           "\n"
           "scan   compare the two dates of CONFIG, find disturbance patches, judge them\n"
@@ -44,6 +46,7 @@ typedef struct {
     const char *out_dir;
     int threads;      /* -1: from config */
     int tile_size;    /* -1: from config */
+    const char *ledger; /* NULL: from config */
     int quiet;
 } scan_args;
 
@@ -78,7 +81,9 @@ static int parse_scan_args(int argc, char **argv, scan_args *a)
                 fprintf(stderr, "minewatch: --tile-size must be a multiple of 16\n");
                 return -1;
             }
-        } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
+        } else if (!strcmp(s, "--ledger") && more)
+            a->ledger = argv[++i];
+        else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
             a->quiet = 1;
         else if (s[0] == '-' || a->config) {
             fprintf(stderr, "minewatch: unexpected argument '%s'\n", s);
@@ -149,6 +154,7 @@ static int cmd_scan(int argc, char **argv)
         usage(stderr);
         return MW_EXIT_USAGE;
     }
+    mw_set_quiet(a.quiet);
     mw_config cfg;
     mw_scene scene = {0};
     mw_tileset tiles = {0};
@@ -156,6 +162,7 @@ static int cmd_scan(int argc, char **argv)
     mw_layers layers;
     mw_restoration resto;
     mw_audit audit;
+    mw_ledger *ledger = NULL;
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -182,6 +189,12 @@ static int cmd_scan(int argc, char **argv)
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
+    if (a.ledger)
+        snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
+    if (cfg.ledger[0]) {
+        STAGE("ledger", mw_ledger_open(cfg.ledger, &ledger));
+        STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
+    }
     tm.stage[tm.nstages] = "total_before_reports";
     tm.seconds[tm.nstages++] = mw_now() - t_start;
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit};
@@ -192,6 +205,7 @@ static int cmd_scan(int argc, char **argv)
 done:
     mw_patchset_free(&patches);
     mw_tileset_free(&tiles);
+    mw_ledger_close(ledger);
     mw_audit_free(&audit);
     mw_restoration_free(&resto);
     mw_layers_free(&layers);
@@ -239,6 +253,7 @@ static int cmd_audit(int argc, char **argv)
         usage(stderr);
         return MW_EXIT_USAGE;
     }
+    mw_set_quiet(a.quiet);
     mw_config cfg;
     mw_layers layers;
     mw_audit audit;
@@ -274,6 +289,35 @@ done:
     return rc;
 }
 
+/* minewatch ledger set-status ID STATUS --ledger PATH_OR_PG */
+static int cmd_ledger(int argc, char **argv)
+{
+    const char *target = NULL, *pos[3] = {NULL, NULL, NULL};
+    int np = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--ledger") && i + 1 < argc)
+            target = argv[++i];
+        else if (np < 3 && argv[i][0] != '-')
+            pos[np++] = argv[i];
+        else
+            np = 4;
+    }
+    if (np != 3 || strcmp(pos[0], "set-status") || !target) {
+        fprintf(stderr, "usage: minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
+                        "       STATUS: reported, field_checked, confirmed, dismissed, closed\n");
+        return MW_EXIT_USAGE;
+    }
+    mw_ledger *l;
+    if (mw_ledger_open(target, &l))
+        return fail("ledger", NULL);
+    int rc = mw_ledger_set_status(l, pos[1], pos[2]);
+    mw_ledger_close(l);
+    if (rc)
+        return fail("ledger", NULL);
+    printf("%s: %s is now %s\n", target, pos[1], pos[2]);
+    return MW_OK;
+}
+
 static int cmd_licences(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "import-corners"))
@@ -300,7 +344,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return MW_OK;
     }
-    if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "licences") != 0) {
+    if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "licences") != 0 &&
+        strcmp(cmd, "ledger") != 0) {
         fprintf(stderr, "minewatch: unknown command '%s'\n", cmd);
         usage(stderr);
         return MW_EXIT_USAGE;
@@ -311,8 +356,9 @@ int main(int argc, char **argv)
      * keeps memory bounded (peers measured 2-6x slower with the default). */
     if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
         GDALSetCacheMax64((GIntBig)64 << 20);
-    int rc = !strcmp(cmd, "scan") ? cmd_scan(argc - 2, argv + 2)
-                                   : cmd_licences(argc - 2, argv + 2);
+    int rc = !strcmp(cmd, "scan")     ? cmd_scan(argc - 2, argv + 2)
+             : !strcmp(cmd, "ledger") ? cmd_ledger(argc - 2, argv + 2)
+                                      : cmd_licences(argc - 2, argv + 2);
     GDALDestroyDriverManager();
     return rc;
 }

@@ -21,7 +21,8 @@ typedef enum {
     MW_EXIT_CONFIG = 3,   /* configuration file unreadable or invalid */
     MW_EXIT_RASTER = 4,   /* input imagery missing, unreadable or unusable */
     MW_EXIT_VECTOR = 5,   /* a vector layer missing, unreadable or unusable */
-    MW_EXIT_OUTPUT = 6    /* output folder or report cannot be written */
+    MW_EXIT_OUTPUT = 6,   /* output folder or report cannot be written */
+    MW_EXIT_LEDGER = 7    /* the ledger cannot be opened, read or written */
 } mw_exit;
 
 /* Record an error (printf format).  Keeps the first one. */
@@ -35,6 +36,8 @@ void mw_error_clear(void);
 /* Timestamped log lines on stderr. */
 void mw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* quiet: mw_log prints nothing (warnings and errors still do). */
+void mw_set_quiet(int quiet);
 
 /* Route GDAL/CPL errors into mw_warn / the error buffer. */
 void mw_install_gdal_error_handler(void);

@@ -40,6 +40,10 @@ typedef struct {
     char licence_status[64];
     char redline_name[128];
     char county[128];
+    /* filled by the ledger (empty without one) */
+    char ledger_id[24];
+    char ledger_state[8];     /* NEW, KNOWN, GROWN */
+    char case_status[24];
 } mw_verdict;
 
 typedef struct {
@@ -50,6 +54,10 @@ typedef struct {
     double lon, lat;          /* the same in WGS84 */
     double minx, miny, maxx, maxy;
     double mean_dndvi, min_dndvi, mean_dbsi;
+    double masked_fraction;   /* masked (255) pixels in the patch's bounding box */
+    double confidence;        /* engine irmad: mean P(change) x (1 - masked_fraction);
+                               * NaN with the threshold engine */
+    const char *confidence_level; /* "low" | "high" | "highest" | "" */
     OGRGeometryH geom;        /* polygon in the scene CRS (owned) */
     mw_verdict v;
 } mw_patch;

@@ -147,6 +147,7 @@ static const mw_column COLS[] = {
     {"after_expiry_m2", COL_R}, {"exploration_m2", COL_R},
     {"redline_m2", COL_R}, {"redline_name", COL_S}, {"farmland_m2", COL_R},
     {"urban_m2", COL_R}, {"county", COL_S},
+    {"ledger_id", COL_S}, {"ledger_state", COL_S}, {"case_status", COL_S},
     {"centroid_x", COL_R}, {"centroid_y", COL_R}, {"lon", COL_R}, {"lat", COL_R},
     {"min_x", COL_R}, {"min_y", COL_R}, {"max_x", COL_R}, {"max_y", COL_R},
     {"mean_dndvi", COL_R}, {"min_dndvi", COL_R}, {"mean_dbsi", COL_R},
@@ -184,6 +185,9 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.1f", v->farmland_m2);
     S("%.1f", v->urban_m2);
     S("%s", v->county);
+    S("%s", v->ledger_id);
+    S("%s", v->ledger_state);
+    S("%s", v->case_status);
     S("%.2f", p->cx);
     S("%.2f", p->cy);
     S("%.7f", p->lon);
@@ -264,6 +268,7 @@ static const struct { const char *en, *zh; } ZH[] = {
     {"exploration_m2", "探矿权内面积(平方米)"}, {"redline_m2", "生态红线内面积(平方米)"},
     {"redline_name", "红线名称"}, {"farmland_m2", "永久基本农田内面积(平方米)"},
     {"urban_m2", "城镇开发边界内面积(平方米)"}, {"county", "县(区)"},
+    {"ledger_id", "台账编号"}, {"ledger_state", "台账状态"}, {"case_status", "案件状态"},
     {"centroid_x", "中心X"}, {"centroid_y", "中心Y"}, {"lon", "经度"}, {"lat", "纬度"},
     {"field_check", "需外业核查"}, {"t1_date", "前时相日期"}, {"t2_date", "后时相日期"},
     {"plot_id", "图斑号"}, {"party", "责任主体"}, {"target", "目标植被覆盖率"},

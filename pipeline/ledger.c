@@ -1,0 +1,395 @@
+/* ledger.c - patch history across runs, in a GeoPackage or PostGIS. */
+#include "ledger.h"
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mw.h"
+
+static const char *const CASE_STATUS[] = {"reported", "field_checked", "confirmed",
+                                          "dismissed", "closed", NULL};
+
+#define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run keys */
+
+struct mw_ledger {
+    char target[MW_PATH_MAX];
+    GDALDatasetH ds;
+    OGRLayerH places, obs;
+};
+
+typedef struct {
+    char id[24];
+    char first_run[KEY_LEN];
+    char case_status[24];
+    OGRGeometryH geom; /* scene CRS */
+    OGREnvelope env;
+    double last_area;  /* latest earlier observation */
+    char last_state[8];
+    int matched;
+} place;
+
+static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
+{
+    OGRFieldDefnH fd = OGR_Fld_Create(name, t);
+    int rc = OGR_L_CreateField(lyr, fd, TRUE) == OGRERR_NONE ? 0 : -1;
+    OGR_Fld_Destroy(fd);
+    return rc;
+}
+
+static int ensure_layers(mw_ledger *l)
+{
+    l->places = GDALDatasetGetLayerByName(l->ds, "ledger");
+    l->obs = GDALDatasetGetLayerByName(l->ds, "observations");
+    if (l->places && l->obs)
+        return 0;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4490); /* CGCS2000 */
+    int rc = 0;
+    if (!l->places) {
+        l->places = GDALDatasetCreateLayer(l->ds, "ledger", srs, wkbMultiPolygon, NULL);
+        rc = !l->places || create_field(l->places, "ledger_id", OFTString) ||
+             create_field(l->places, "first_run", OFTString) ||
+             create_field(l->places, "case_status", OFTString) ||
+             create_field(l->places, "first_area_m2", OFTReal);
+    }
+    if (rc == 0 && !l->obs) {
+        l->obs = GDALDatasetCreateLayer(l->ds, "observations", NULL, wkbNone, NULL);
+        rc = !l->obs || create_field(l->obs, "ledger_id", OFTString) ||
+             create_field(l->obs, "run", OFTString) ||
+             create_field(l->obs, "patch_id", OFTString) ||
+             create_field(l->obs, "state", OFTString) ||
+             create_field(l->obs, "area_m2", OFTReal) ||
+             create_field(l->obs, "rules", OFTString) ||
+             create_field(l->obs, "licence_id", OFTString);
+    }
+    OSRDestroySpatialReference(srs);
+    if (rc)
+        mw_error(MW_EXIT_LEDGER, "%s: cannot create the ledger tables (%s)", l->target,
+                 mw_gdal_message());
+    return rc ? -1 : 0;
+}
+
+int mw_ledger_open(const char *target, mw_ledger **out)
+{
+    *out = NULL;
+    mw_ledger *l = mw_calloc(1, sizeof *l);
+    if (!l)
+        return -1;
+    snprintf(l->target, sizeof l->target, "%s", target);
+    int pg = !strncmp(target, "PG:", 3);
+    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    if (!l->ds && !pg) {
+        VSIStatBufL st;
+        if (VSIStatL(target, &st) == 0) {
+            mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)", target,
+                     mw_gdal_message());
+            free(l);
+            return -1;
+        }
+        l->ds = GDALCreate(GDALGetDriverByName("GPKG"), target, 0, 0, 0, GDT_Unknown, NULL);
+    }
+    if (!l->ds) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, mw_gdal_message());
+        free(l);
+        return -1;
+    }
+    if (ensure_layers(l)) {
+        mw_ledger_close(l);
+        return -1;
+    }
+    *out = l;
+    return 0;
+}
+
+void mw_ledger_close(mw_ledger *l)
+{
+    if (!l)
+        return;
+    if (l->ds)
+        GDALClose(l->ds);
+    free(l);
+}
+
+static void run_key(const mw_config *cfg, char key[KEY_LEN])
+{
+    snprintf(key, KEY_LEN, "%.15s/%.15s", cfg->t1_date, cfg->t2_date);
+}
+
+/* SQL that both SQLite (GeoPackage) and PostgreSQL accept. */
+static int exec_sql(mw_ledger *l, const char *sql)
+{
+    CPLErrorReset();
+    OGRLayerH r = GDALDatasetExecuteSQL(l->ds, sql, NULL, NULL);
+    if (r)
+        GDALDatasetReleaseResultSet(l->ds, r);
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        mw_error(MW_EXIT_LEDGER, "%s: %s failed (%s)", l->target, sql, CPLGetLastErrorMsg());
+        return -1;
+    }
+    return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const place *)a)->id, ((const place *)b)->id);
+}
+
+/* Every place not created by this run, in the scene CRS, with its latest
+ * earlier observation. */
+static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scene_srs,
+                        place **out)
+{
+    OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
+    OSRSetAxisMappingStrategy(lsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(lsrs, scene_srs);
+    OSRDestroySpatialReference(lsrs);
+    long n = 0, cap = 0;
+    place *p = NULL;
+    OGR_L_ResetReading(l->places);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l->places)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")), key)) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                place *grown = realloc(p, (size_t)cap * sizeof *p);
+                if (!grown) {
+                    OGR_F_Destroy(f);
+                    break;
+                }
+                p = grown;
+            }
+            place *q = &p[n++];
+            memset(q, 0, sizeof *q);
+            snprintf(q->id, sizeof q->id, "%s", OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "ledger_id")));
+            snprintf(q->first_run, sizeof q->first_run, "%s",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")));
+            snprintf(q->case_status, sizeof q->case_status, "%s",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "case_status")));
+            q->geom = OGR_G_Clone(g);
+            if (ct)
+                OGR_G_Transform(q->geom, ct);
+            OGR_G_GetEnvelope(q->geom, &q->env);
+            q->last_area = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "first_area_m2"));
+            snprintf(q->last_state, sizeof q->last_state, "NEW");
+        }
+        OGR_F_Destroy(f);
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    qsort(p, (size_t)n, sizeof *p, by_id);
+    /* latest earlier observation of each place (runs sort as text: dates) */
+    OGR_L_ResetReading(l->obs);
+    char (*seen)[KEY_LEN] = calloc((size_t)n + 1, KEY_LEN);
+    while (seen && (f = OGR_L_GetNextFeature(l->obs)) != NULL) {
+        const char *id = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "ledger_id"));
+        const char *run = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
+        place k;
+        snprintf(k.id, sizeof k.id, "%s", id);
+        place *q = bsearch(&k, p, (size_t)n, sizeof *p, by_id);
+        if (q && strcmp(run, key) < 0 && strcmp(run, seen[q - p]) > 0) {
+            snprintf(seen[q - p], KEY_LEN, "%s", run);
+            q->last_area = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2"));
+            snprintf(q->last_state, sizeof q->last_state, "%s",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "state")));
+        }
+        OGR_F_Destroy(f);
+    }
+    free(seen);
+    *out = p;
+    return n;
+}
+
+static long next_number(mw_ledger *l)
+{
+    long max = 0;
+    OGR_L_ResetReading(l->places);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l->places)) != NULL) {
+        long v = 0;
+        sscanf(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "ledger_id")), "MW%ld", &v);
+        if (v > max)
+            max = v;
+        OGR_F_Destroy(f);
+    }
+    return max + 1;
+}
+
+static int add_observation(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
+                           const char *state, double area)
+{
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->obs));
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "patch_id"), p ? p->id : "");
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "state"), state);
+    OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "area_m2"), area);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "rules"), p ? p->v.rules : "");
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "licence_id"), p ? p->v.licence_id : "");
+    int rc = OGR_L_CreateFeature(l->obs, f) == OGRERR_NONE ? 0 : -1;
+    OGR_F_Destroy(f);
+    return rc;
+}
+
+static int add_place(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
+                     OGRCoordinateTransformationH to_ledger)
+{
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->places));
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "case_status"), "reported");
+    OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "first_area_m2"), p->area_m2);
+    OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(p->geom));
+    if (to_ledger)
+        OGR_G_Transform(g, to_ledger);
+    OGR_F_SetGeometryDirectly(f, g);
+    int rc = OGR_L_CreateFeature(l->places, f) == OGRERR_NONE ? 0 : -1;
+    OGR_F_Destroy(f);
+    return rc;
+}
+
+static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
+{
+    return a->MinX <= b->MaxX && b->MinX <= a->MaxX && a->MinY <= b->MaxY &&
+           b->MinY <= a->MaxY;
+}
+
+static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps,
+                 place *pl, long np, const char *key, OGRCoordinateTransformationH to_ledger)
+{
+    long next = next_number(l);
+    double mmu = cfg->min_area_m2 > s->pixel_area_m2 ? cfg->min_area_m2 : s->pixel_area_m2;
+    for (size_t i = 0; i < ps->n; i++) {
+        mw_patch *p = &ps->p[i];
+        OGREnvelope env;
+        OGR_G_GetEnvelope(p->geom, &env);
+        place *best = NULL;
+        double best_a = 0;
+        for (long k = 0; k < np; k++) {
+            if (!env_meet(&env, &pl[k].env) || !OGR_G_Intersects(p->geom, pl[k].geom))
+                continue;
+            OGRGeometryH in = OGR_G_Intersection(p->geom, pl[k].geom);
+            double a = in ? OGR_G_Area(in) : 0;
+            if (in)
+                OGR_G_DestroyGeometry(in);
+            if (a > best_a || !best) {
+                best_a = a;
+                best = &pl[k];
+            }
+        }
+        mw_verdict *v = &p->v;
+        if (best) {
+            best->matched = 1;
+            snprintf(v->ledger_id, sizeof v->ledger_id, "%s", best->id);
+            snprintf(v->case_status, sizeof v->case_status, "%s", best->case_status);
+            snprintf(v->ledger_state, sizeof v->ledger_state, "%s",
+                     p->area_m2 > best->last_area + mmu ? "GROWN" : "KNOWN");
+        } else {
+            snprintf(v->ledger_id, sizeof v->ledger_id, "MW%06ld", next++);
+            snprintf(v->case_status, sizeof v->case_status, "reported");
+            snprintf(v->ledger_state, sizeof v->ledger_state, "NEW");
+            if (add_place(l, v->ledger_id, key, p, to_ledger))
+                return -1;
+        }
+        if (add_observation(l, v->ledger_id, key, p, v->ledger_state, p->area_m2))
+            return -1;
+    }
+    /* earlier places inside this scene that nothing overlaps now: GONE */
+    OGREnvelope scene = {s->gt[0], s->gt[0] + s->width * s->gt[1],
+                         s->gt[3] + s->height * s->gt[5], s->gt[3]};
+    for (long k = 0; k < np; k++) {
+        const OGREnvelope *e = &pl[k].env;
+        int inside = e->MinX >= scene.MinX && e->MaxX <= scene.MaxX &&
+                     e->MinY >= scene.MinY && e->MaxY <= scene.MaxY;
+        if (!pl[k].matched && inside && strcmp(pl[k].last_state, "GONE") &&
+            add_observation(l, pl[k].id, key, NULL, "GONE", 0))
+            return -1;
+    }
+    return 0;
+}
+
+int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps)
+{
+    char key[KEY_LEN], sql[256];
+    run_key(cfg, key);
+    if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
+                 mw_gdal_message());
+        return -1;
+    }
+    /* this pair again: its earlier observations and places are replaced */
+    snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run = '%s'", key);
+    int rc = exec_sql(l, sql);
+    snprintf(sql, sizeof sql, "DELETE FROM ledger WHERE first_run = '%s'", key);
+    rc = rc || exec_sql(l, sql);
+
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
+    OSRSetAxisMappingStrategy(lsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH to_ledger = OCTNewCoordinateTransformation(srs, lsrs);
+    place *pl = NULL;
+    long np = rc ? 0 : load_places(l, key, srs, &pl);
+    if (rc == 0 && match(l, cfg, s, ps, pl, np, key, to_ledger)) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot record the run (%s)", l->target,
+                 mw_gdal_message());
+        rc = -1;
+    }
+    for (long k = 0; k < np; k++)
+        OGR_G_DestroyGeometry(pl[k].geom);
+    free(pl);
+    if (to_ledger)
+        OCTDestroyCoordinateTransformation(to_ledger);
+    OSRDestroySpatialReference(srs);
+    OSRDestroySpatialReference(lsrs);
+    if (rc) {
+        GDALDatasetRollbackTransaction(l->ds);
+        return -1;
+    }
+    if (GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, mw_gdal_message());
+        return -1;
+    }
+    return 0;
+}
+
+int mw_ledger_set_status(mw_ledger *l, const char *id, const char *status)
+{
+    int known = 0;
+    for (int i = 0; CASE_STATUS[i]; i++)
+        known |= !strcmp(status, CASE_STATUS[i]);
+    if (!known) {
+        mw_error(MW_EXIT_USAGE, "unknown case status '%s' (reported, field_checked, "
+                 "confirmed, dismissed, closed)", status);
+        return -1;
+    }
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) {
+            mw_error(MW_EXIT_USAGE, "'%s' is not a ledger id (like MW000001)", id);
+            return -1;
+        }
+    char filter[96];
+    snprintf(filter, sizeof filter, "ledger_id = '%s'", id);
+    OGR_L_SetAttributeFilter(l->places, filter);
+    OGR_L_ResetReading(l->places);
+    OGRFeatureH f = OGR_L_GetNextFeature(l->places);
+    int rc = -1;
+    if (!f) {
+        mw_error(MW_EXIT_LEDGER, "%s: no ledger id %s", l->target, id);
+    } else {
+        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "case_status"), status);
+        if (OGR_L_SetFeature(l->places, f) == OGRERR_NONE)
+            rc = 0;
+        else
+            mw_error(MW_EXIT_LEDGER, "%s: cannot update %s (%s)", l->target, id,
+                     mw_gdal_message());
+        OGR_F_Destroy(f);
+    }
+    OGR_L_SetAttributeFilter(l->places, NULL);
+    return rc;
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# The ledger across nights: NEW, KNOWN, GROWN, GONE, stable ids, case status
+# kept, re-runs idempotent -- on a GeoPackage, and on a real PostgreSQL +
+# PostGIS server on loopback when one can be installed (CI, or
+# MW_TEST_POSTGIS=1 locally).
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+B=${BUILD:-build}
+MW=$PWD/$B/minewatch
+S=$PWD/samples/generated
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# Night 2's image: t2 with the unlicensed pit grown 10 px east (GROWN);
+# night 3 compares t1 with itself: nothing changed, every place is GONE.
+$PY - "$S" "$TMP" <<'PY'
+import csv, sys
+from osgeo import gdal
+s, tmp = sys.argv[1], sys.argv[2]
+ev = {r["kind"]: r for r in csv.DictReader(open(f"{s}/truth.csv", encoding="utf-8"))}["unlicensed_pit"]
+src = gdal.Open(f"{s}/t2.tif")
+gt = src.GetGeoTransform()
+x0 = int((float(ev["min_x"]) - gt[0]) / gt[1]); x1 = int((float(ev["max_x"]) - gt[0]) / gt[1])
+y0 = int((float(ev["max_y"]) - gt[3]) / gt[5]); y1 = int((float(ev["min_y"]) - gt[3]) / gt[5])
+dst = gdal.GetDriverByName("GTiff").CreateCopy(f"{tmp}/t3.tif", src, options=["TILED=YES", "COMPRESS=DEFLATE"])
+for b in range(1, 6):
+    band = dst.GetRasterBand(b)
+    pit = band.ReadAsArray(x0, y0, 1, y1 - y0)  # one column of the pit
+    for dx in range(10):
+        band.WriteArray(pit, x1 + dx, y0)
+dst = None
+PY
+night() { # NAME T2 T2_DATE LEDGER
+  sed -e "s#\.\./samples/generated#$S#" -e "s#^t2 *=.*#t2 = $2#" -e "s#^t2_date *=.*#t2_date = $3#" \
+    configs/sample.ini >"$TMP/$1.ini"
+  $MW scan "$TMP/$1.ini" -o "$TMP/$1_$5" -q --ledger "$4"
+}
+col() { # FILE COLUMN: the column's values, one per line, in row order
+  $PY -c "import csv,sys; print('\n'.join(r[sys.argv[2]] for r in csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))))" "$1" "$2"
+}
+states() { col "$1" ledger_state | sort | uniq -c | awk '{printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1}'; }
+
+run_ledger() { # LEDGER LABEL
+  L=$1; tag=$2
+  echo "== ledger on $tag"
+  night n1 "$S/t2.tif" 2024-09-20 "$L" "$tag"
+  t_eq "$tag night 1: every patch NEW" "NEW=9" "$(states "$TMP/n1_$tag/suspects.csv")"
+  ids1=$(col "$TMP/n1_$tag/suspects.csv" ledger_id | sort | tr '\n' ' ')
+  t_eq "$tag night 1: ids MW000001..MW000009" "MW000001 MW000002 MW000003 MW000004 MW000005 MW000006 MW000007 MW000008 MW000009 " "$ids1"
+  cp "$TMP/n1_$tag/suspects.csv" "$TMP/n1_first.csv"
+  night n1 "$S/t2.tif" 2024-09-20 "$L" "$tag"
+  t_ok "$tag night 1 again: the same suspects.csv (idempotent)" cmp "$TMP/n1_first.csv" "$TMP/n1_$tag/suspects.csv"
+  pit_id=$($PY -c "
+import csv
+for r in csv.DictReader(open('$TMP/n1_$tag/suspects.csv', encoding='utf-8-sig')):
+    if r['rules'] == 'UNLICENSED' and abs(float(r['area_m2']) - 34400) < 1: print(r['ledger_id'])")
+  $MW ledger set-status "$pit_id" field_checked --ledger "$L" >/dev/null
+  t_eq "$tag set-status on an unknown id exits 7" "7" "$($MW ledger set-status MW999999 closed --ledger "$L" >/dev/null 2>&1; echo $?)"
+  night n2 "$TMP/t3.tif" 2024-10-20 "$L" "$tag"
+  t_eq "$tag night 2: the grown pit GROWN, the rest KNOWN" "GROWN=1 KNOWN=8" "$(states "$TMP/n2_$tag/suspects.csv")"
+  t_eq "$tag night 2: ids kept" "$ids1" "$(col "$TMP/n2_$tag/suspects.csv" ledger_id | sort | tr '\n' ' ')"
+  t_has "$tag night 2: the case status set by the user is kept" "$pit_id GROWN field_checked" \
+    "$($PY -c "import csv; [print(r['ledger_id'], r['ledger_state'], r['case_status']) for r in csv.DictReader(open('$TMP/n2_$tag/suspects.csv', encoding='utf-8-sig'))]")"
+  night n3 "$S/t1.tif" 2024-11-20 "$L" "$tag"
+  t_eq "$tag night 3: no patches" "1" "$(wc -l <"$TMP/n3_$tag/suspects.csv")"
+}
+
+run_ledger "$TMP/ledger.gpkg" gpkg
+gone=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations WHERE state = 'GONE' AND run = '2024-05-15/2024-11-20'" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
+t_eq "gpkg night 3: every place GONE" "9" "$gone"
+
+# -- PostgreSQL + PostGIS ------------------------------------------------
+if [ "${CI:-}" = true ] || [ "${MW_TEST_POSTGIS:-}" = 1 ]; then
+  if scripts/postgis.sh start >"$TMP/pg.log" 2>&1; then
+    PG="PG:host=127.0.0.1 port=54329 dbname=minewatch user=minewatch password=minewatch"
+    run_ledger "$PG" postgis
+    scripts/postgis.sh stop >/dev/null 2>&1
+  else
+    t_fail "PostgreSQL + PostGIS started" "$(tail -5 "$TMP/pg.log")"
+  fi
+else
+  echo "skip  PostGIS ledger (set MW_TEST_POSTGIS=1; CI runs it)"
+fi
+
+t_summary
