@@ -88,7 +88,13 @@ static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH
                  "scene CRS", path, layer, fid);
         return NULL;
     }
-    if (!OGR_G_IsValid(c)) {
+    CPLPushErrorHandler(CPLQuietErrorHandler); /* GEOS says why; we report it once */
+    CPLErrorReset();
+    int valid = OGR_G_IsValid(c);
+    char why[256];
+    snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "invalid");
+    CPLPopErrorHandler();
+    if (!valid) {
         OGRGeometryH fixed = OGR_G_MakeValid(c);
         OGR_G_DestroyGeometry(c);
         if (!fixed || OGR_G_IsEmpty(fixed)) {
@@ -101,8 +107,8 @@ static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH
         }
         /* MakeValid may return a collection with lines: keep the polygons */
         OGRGeometryH poly = OGR_G_ForceToMultiPolygon(fixed);
-        mw_warn("%s: layer '%s' feature %lld has an invalid polygon (self-intersection?); "
-                "repaired with MakeValid", path, layer, fid);
+        mw_warn("%s: layer '%s' feature %lld has an invalid polygon (%s); repaired with "
+                "MakeValid", path, layer, fid, why);
         c = poly;
     }
     return c;

@@ -10,6 +10,7 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,18 @@ static int parse_scan_args(int argc, char **argv, scan_args *a)
         return -1;
     }
     return 0;
+}
+
+/* A pair with no pixel valid on both dates is an input error, not an empty
+ * report: all nodata, all NaN/Inf, or valid data that never overlaps. */
+static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
+{
+    uint64_t total = (uint64_t)s->width * (uint64_t)s->height;
+    if (t->class_count[255] < total)
+        return 0;
+    mw_error(MW_EXIT_RASTER, "%s, %s: no pixel is valid on both dates (all nodata, NaN or "
+             "Inf, or the valid parts do not overlap)", s->path[0], s->path[1]);
+    return -1;
 }
 
 static int fail(const char *stage, mw_outdir *od)
@@ -185,6 +198,7 @@ static int cmd_scan(int argc, char **argv)
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
                                 NULL));
+    STAGE("tiles", require_valid_pixels(&tiles, &scene));
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
@@ -352,6 +366,8 @@ int main(int argc, char **argv)
     }
     GDALAllRegister();
     mw_install_gdal_error_handler();
+    /* a full disk or a file-size limit must fail a write, not kill us */
+    signal(SIGXFSZ, SIG_IGN);
     /* A 64 MB block cache reads faster than GDAL's 5 %-of-RAM default and
      * keeps memory bounded (peers measured 2-6x slower with the default). */
     if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))

@@ -17,8 +17,31 @@ ogr2ogr -q -f GPKG $G/licences_no_id.gpkg $S/layers.gpkg -sql "SELECT holder FRO
 echo "a file, not a folder" >$G/a_file
 ogr2ogr -q -f GPKG $G/points.gpkg $S/layers.gpkg -dialect sqlite -nln redline \
   -sql "SELECT ST_Centroid(geom) AS geom, licence_id AS name FROM licences"
+head -c 300000 $S/t2.tif >$G/truncated.tif
+# georeferenced by a world file only: no CRS anywhere
+gdal_translate -q -co PROFILE=BASELINE -co TFW=YES $S/t2.tif $G/no_crs.tif
+rm -f $G/no_crs.tif.aux.xml
+gdal_translate -q -scale 0 65535 0 0 $S/t2.tif $G/all_nodata.tif
+/usr/bin/python3 - $S/t2.tif $G/all_nan.tif <<'PY'
+import sys
+import numpy as np
+from osgeo import gdal
+src = gdal.Open(sys.argv[1])
+dst = gdal.GetDriverByName("GTiff").Create(sys.argv[2], src.RasterXSize, src.RasterYSize,
+                                          src.RasterCount, gdal.GDT_Float32, ["TILED=YES"])
+dst.SetGeoTransform(src.GetGeoTransform()); dst.SetProjection(src.GetProjection())
+values = np.full((src.RasterYSize, src.RasterXSize), np.nan, np.float32)
+values[::2, ::2] = np.inf  # NaN and Inf, no finite value anywhere
+for b in range(1, src.RasterCount + 1):
+    dst.GetRasterBand(b).WriteArray(values)
+PY
+# a bow-tie licence (self-intersecting) and one with an empty geometry
+ogr2ogr -q -f GPKG $G/odd_licences.gpkg $S/layers.gpkg licences
+ogrinfo -q $G/odd_licences.gpkg -sql "INSERT INTO licences (geom, licence_id, holder, status) VALUES \
+  (ST_GeomFromText('POLYGON((420000 4010000, 421000 4011000, 421000 4010000, 420000 4011000, 420000 4010000))', 4547), 'BOWTIE', 'x', 'valid')" -dialect sqlite >/dev/null 2>&1 || true
+ogrinfo -q $G/odd_licences.gpkg -sql "INSERT INTO licences (geom, licence_id, holder, status) VALUES (NULL, 'EMPTY', 'y', 'valid')" >/dev/null
 mkdir -p $G/nocrs
-ogr2ogr -q -f "ESRI Shapefile" $G/nocrs/licences.shp $S/layers.gpkg licences
+ogr2ogr -q -f "ESRI Shapefile" -lco ENCODING=UTF-8 $G/nocrs/licences.shp $S/layers.gpkg licences
 rm -f $G/nocrs/licences.prj
 
 # variant NAME SED-EXPRESSION: a config that differs from the sample's by one edit
@@ -40,6 +63,11 @@ variant wrong_type     's#^min_area_m2 *=.*#min_area_m2 = large#'
 variant out_of_range   's#^ndvi_loss *=.*#ndvi_loss = 7#'
 variant bad_date       's#^t2_date *=.*#t2_date = 2024-02-30#'
 variant missing_key    '/^nir /d'
+variant truncated      's#^t2 *=.*#t2 = truncated.tif#'
+variant raster_no_crs  's#^t2 *=.*#t2 = no_crs.tif#'
+variant all_nodata     's#^t2 *=.*#t2 = all_nodata.tif#'
+variant all_nan        's#^t2 *=.*#t2 = all_nan.tif#'
+variant odd_polygons   '/^\[licences\]/,/^$/ s#^path .*#path = odd_licences.gpkg#'
 variant layer_points   '/^\[redline\]/,/^$/ s#^path .*#path = points.gpkg#'
 variant layer_no_crs   's#^path *=.*#path = nocrs/licences.shp#'
 variant bad_encoding   's#^near_m#encoding = KLINGON\nnear_m#'
