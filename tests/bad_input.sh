@@ -54,4 +54,22 @@ $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
 t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
 
+echo "== a full disk (a 50 kB file-size limit) keeps the previous night whole"
+$MW scan configs/sample.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg"
+before=$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)
+ledger_before=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
+sed 's/^t2_date *=.*/t2_date = 2024-10-01/' configs/sample.ini >"configs/.full_disk.ini"
+(ulimit -f 100; $MW scan configs/.full_disk.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg" 2>"$TMP/full.err")
+rc=$?
+t_ok "full disk: the run fails with exit 6 or 7" test "$rc" -eq 6 -o "$rc" -eq 7
+t_has "full disk: one clear line naming the file" "minewatch: error: " "$(cat "$TMP/full.err")"
+t_eq "full disk: previous reports untouched" "$before" \
+  "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
+t_eq "full disk: no work folder left" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
+$MW scan configs/.full_disk.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg"
+t_eq "space back: the next run succeeds" "0" "$?"
+ledger_after=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
+t_eq "space back: the ledger holds both nights, nothing of the failed run twice" "$((ledger_before * 2))" "$ledger_after"
+rm -f configs/.full_disk.ini
+
 t_summary
