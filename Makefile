@@ -72,6 +72,7 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/bad_input.sh
 	BUILD=$(BUILD) tests/ledger.sh
+	BUILD=$(BUILD) tests/nightly.sh
 
 clean:
 	rm -rf build build-san $(SAMPLE_DIR)

@@ -94,6 +94,11 @@ static const key_def KEYS[] = {
     LAYER_KEYS("counties", counties),
     {"counties", "name_field", K_STRING, 0, 0, F(county_name_field), 0, "name"},
     {"ledger", "path", K_PATH, 0, 0, F(ledger), 0, NULL},
+    {"nightly", "catalog", K_PATH, 0, 0, F(catalog), 0, NULL},
+    {"nightly", "state", K_PATH, 0, 0, F(state_dir), 0, "state"},
+    {"nightly", "out", K_PATH, 0, 0, F(nightly_out), 0, "out/nightly"},
+    {"nightly", "min_overlap", K_DOUBLE, 0, 1, F(min_overlap), 0, "0.5"},
+    {"nightly", "max_cloud", K_DOUBLE, 0, 1, F(max_cloud), 0, "0.3"},
     {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
     {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
     {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
@@ -297,6 +302,12 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
         *slash = '\0';
     else
         snprintf(st.dir, sizeof st.dir, ".");
+    /* paths become absolute, so a configuration can be rewritten elsewhere
+     * (minewatch nightly) and still name the same files */
+    char *abs = realpath(st.dir, NULL);
+    if (abs && strlen(abs) < sizeof st.dir)
+        snprintf(st.dir, sizeof st.dir, "%s", abs);
+    free(abs);
 
     int line = ini_parse_file(f, handler, &st);
     if (line != 0 || st.err[0]) {
@@ -400,4 +411,41 @@ void mw_config_visit(const mw_config *cfg, mw_config_visit_fn fn, void *arg)
         }
         fn(k->section, k->key, text, arg);
     }
+}
+
+int mw_config_write(const mw_config *cfg, FILE *f)
+{
+    const char *base = (const char *)cfg;
+    const char *section = "";
+    fprintf(f, "; written by minewatch from %s\n", cfg->file);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key_def *k = &KEYS[i];
+        const void *src = base + k->offset;
+        if ((k->type == K_PATH && !((const char *)src)[0]) ||
+            (k->type == K_NODATA && !cfg->has_nodata) ||
+            (k->type == K_DATE && !((const char *)src)[0]))
+            continue; /* unset optional keys stay unset */
+        if (strcmp(section, k->section)) {
+            section = k->section;
+            fprintf(f, "\n[%s]\n", section);
+        }
+        switch (k->type) {
+        case K_STRING:
+        case K_PATH:
+        case K_DATE:
+            fprintf(f, "%s = %s\n", k->key, (const char *)src);
+            break;
+        case K_INT:
+            fprintf(f, "%s = %d\n", k->key, *(const int *)src);
+            break;
+        case K_FLOAT:
+            fprintf(f, "%s = %.9g\n", k->key, *(const float *)src);
+            break;
+        case K_DOUBLE:
+        case K_NODATA:
+            fprintf(f, "%s = %.17g\n", k->key, *(const double *)src);
+            break;
+        }
+    }
+    return ferror(f) ? -1 : 0;
 }

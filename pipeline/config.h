@@ -80,6 +80,13 @@ typedef struct {
     /* [ledger] */
     char ledger[MW_PATH_MAX]; /* GeoPackage path or "PG:..." ("" = none) */
 
+    /* [nightly] */
+    char catalog[MW_PATH_MAX];   /* folder of scenes, or a list file */
+    char state_dir[MW_PATH_MAX]; /* what was done, the lock */
+    char nightly_out[MW_PATH_MAX];
+    double min_overlap;          /* footprint overlap that makes "the same area" */
+    double max_cloud;            /* a scene above this cloud fraction is not clear */
+
     /* [report] */
     char language[8]; /* en | zh: CSV header language */
     int csv_bom;
@@ -97,6 +104,10 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene);
 /* The same from an open stream; path names it in messages and anchors
  * relative paths. */
 int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene);
+
+/* Write cfg as an INI file that loads back to the same values (paths
+ * absolute).  0, or -1 on a write error. */
+int mw_config_write(const mw_config *cfg, FILE *f);
 
 /* Visit every registered key with its effective value as text (for the
  * manifest and the log). */

@@ -22,6 +22,7 @@
 #include "corners.h"
 #include "ingest.h"
 #include "ledger.h"
+#include "nightly.h"
 #include "mw.h"
 #include "patches.h"
 #include "reports.h"
@@ -33,6 +34,7 @@ static void usage(FILE *f)
     fputs("usage: minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] [-q]\n"
           "       minewatch licences import-corners CORNERS.csv --epsg N -o OUT.gpkg\n"
           "       minewatch licences audit CONFIG.ini [-o OUTDIR]\n"
+          "       minewatch nightly CONFIG.ini [--ledger PATH_OR_PG] [-q]\n"
           "       minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
           "       minewatch version\n"
           "\n"
@@ -303,6 +305,31 @@ done:
     return rc;
 }
 
+/* minewatch nightly CONFIG.ini [-q] */
+static int cmd_nightly(int argc, char **argv)
+{
+    scan_args a;
+    if (parse_scan_args(argc, argv, &a)) {
+        usage(stderr);
+        return MW_EXIT_USAGE;
+    }
+    mw_set_quiet(a.quiet);
+    mw_config cfg;
+    char self[MW_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "minewatch: cannot find its own executable\n");
+        return MW_EXIT_INTERNAL;
+    }
+    self[n] = '\0';
+    if (mw_config_load_mode(a.config, &cfg, 0))
+        return fail("config", NULL);
+    if (a.ledger)
+        snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
+    int rc = mw_nightly_run(&cfg, self, a.quiet);
+    return rc < 0 ? fail("nightly", NULL) : rc > 0 ? fail("nightly", NULL) : MW_OK;
+}
+
 /* minewatch ledger set-status ID STATUS --ledger PATH_OR_PG */
 static int cmd_ledger(int argc, char **argv)
 {
@@ -359,7 +386,7 @@ int main(int argc, char **argv)
         return MW_OK;
     }
     if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "licences") != 0 &&
-        strcmp(cmd, "ledger") != 0) {
+        strcmp(cmd, "ledger") != 0 && strcmp(cmd, "nightly") != 0) {
         fprintf(stderr, "minewatch: unknown command '%s'\n", cmd);
         usage(stderr);
         return MW_EXIT_USAGE;
@@ -374,6 +401,7 @@ int main(int argc, char **argv)
         GDALSetCacheMax64((GIntBig)64 << 20);
     int rc = !strcmp(cmd, "scan")     ? cmd_scan(argc - 2, argv + 2)
              : !strcmp(cmd, "ledger") ? cmd_ledger(argc - 2, argv + 2)
+             : !strcmp(cmd, "nightly") ? cmd_nightly(argc - 2, argv + 2)
                                       : cmd_licences(argc - 2, argv + 2);
     GDALDestroyDriverManager();
     return rc;

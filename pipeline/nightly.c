@@ -1,0 +1,406 @@
+/* nightly.c - catalog, pairing, state, lock. */
+#include "nightly.h"
+
+#include <cpl_string.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mw.h"
+
+typedef struct {
+    char path[MW_PATH_MAX];
+    char name[256];       /* file name without folder and extension */
+    char date[16];        /* YYYY-MM-DD */
+    double cloud;         /* 0..1, 0 if unknown */
+    double minx, miny, maxx, maxy; /* footprint, WGS84 lon/lat */
+} scene;
+
+/* YYYY-MM-DD or YYYYMMDD anywhere in s. */
+static int date_in(const char *s, char out[16])
+{
+    for (const char *p = s; *p; p++) {
+        int y, m, d;
+        if (sscanf(p, "%4d-%2d-%2d", &y, &m, &d) == 3 || sscanf(p, "%4d:%2d:%2d", &y, &m, &d) == 3 ||
+            (strlen(p) >= 8 && isdigit((unsigned char)p[7]) &&
+             sscanf(p, "%4d%2d%2d", &y, &m, &d) == 3)) {
+            if (y >= 1970 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+                snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Open a scene: date (given, metadata, or file name), footprint. */
+static int describe(scene *sc)
+{
+    GDALDatasetH ds = GDALOpenEx(sc->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) {
+        mw_warn("%s: not a raster GDAL can read; left out of the catalog", sc->path);
+        return -1;
+    }
+    const char *md = GDALGetMetadataItem(ds, "ACQUISITION_DATE", NULL);
+    if (!sc->date[0] && !(md && date_in(md, sc->date)) && !date_in(sc->name, sc->date)) {
+        md = GDALGetMetadataItem(ds, "TIFFTAG_DATETIME", NULL);
+        if (!(md && date_in(md, sc->date))) {
+            mw_warn("%s: no acquisition date (metadata ACQUISITION_DATE, or a date in the "
+                    "file name); left out of the catalog", sc->path);
+            GDALClose(ds);
+            return -1;
+        }
+    }
+    const char *cc = GDALGetMetadataItem(ds, "CLOUD_COVER", NULL);
+    if (cc && sc->cloud == 0)
+        sc->cloud = strtod(cc, NULL) > 1 ? strtod(cc, NULL) / 100 : strtod(cc, NULL);
+    double gt[6];
+    int rc = -1;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(wgs, "WGS84");
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct =
+        GDALGetProjectionRef(ds)[0] ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    if (GDALGetGeoTransform(ds, gt) == CE_None && ct) {
+        double w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+        double x[4] = {gt[0], gt[0] + w * gt[1], gt[0], gt[0] + w * gt[1]};
+        double y[4] = {gt[3], gt[3], gt[3] + h * gt[5], gt[3] + h * gt[5]};
+        if (OCTTransform(ct, 4, x, y, NULL)) {
+            sc->minx = sc->maxx = x[0];
+            sc->miny = sc->maxy = y[0];
+            for (int i = 1; i < 4; i++) {
+                sc->minx = x[i] < sc->minx ? x[i] : sc->minx;
+                sc->maxx = x[i] > sc->maxx ? x[i] : sc->maxx;
+                sc->miny = y[i] < sc->miny ? y[i] : sc->miny;
+                sc->maxy = y[i] > sc->maxy ? y[i] : sc->maxy;
+            }
+            rc = 0;
+        }
+    }
+    if (rc)
+        mw_warn("%s: no georeferencing; left out of the catalog", sc->path);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(srs);
+    OSRDestroySpatialReference(wgs);
+    GDALClose(ds);
+    return rc;
+}
+
+static void set_name(scene *sc)
+{
+    const char *b = strrchr(sc->path, '/');
+    snprintf(sc->name, sizeof sc->name, "%.200s", b ? b + 1 : sc->path);
+    char *dot = strrchr(sc->name, '.');
+    if (dot)
+        *dot = '\0';
+}
+
+static int add(scene **v, size_t *n, size_t *cap, const scene *sc)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 32;
+        scene *g = realloc(*v, *cap * sizeof **v);
+        if (!g) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory (catalog)");
+            return -1;
+        }
+        *v = g;
+    }
+    (*v)[(*n)++] = *sc;
+    return 0;
+}
+
+static int is_image(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".tif") || !strcasecmp(dot, ".tiff") ||
+                   !strcasecmp(dot, ".vrt") || !strcasecmp(dot, ".jp2") ||
+                   !strcasecmp(dot, ".img"));
+}
+
+static int by_date(const void *a, const void *b)
+{
+    const scene *x = a, *y = b;
+    int c = strcmp(x->date, y->date);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* The catalog: a folder of images, or a list file. */
+static long read_catalog(const char *cat, scene **out)
+{
+    scene *v = NULL, sc;
+    size_t n = 0, cap = 0;
+    struct stat st;
+    if (stat(cat, &st) != 0) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot read the catalog: %s", cat, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        struct dirent **list;
+        int k = scandir(cat, &list, NULL, alphasort);
+        if (k < 0) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot list the catalog: %s", cat, strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < k; i++) {
+            if (is_image(list[i]->d_name)) {
+                memset(&sc, 0, sizeof sc);
+                int len = snprintf(sc.path, sizeof sc.path, "%s/%s", cat, list[i]->d_name);
+                set_name(&sc);
+                if (len > 0 && (size_t)len < sizeof sc.path && describe(&sc) == 0 &&
+                    add(&v, &n, &cap, &sc)) {
+                    n = (size_t)-1;
+                }
+            }
+            free(list[i]);
+        }
+        free(list);
+    } else {
+        FILE *f = fopen(cat, "r");
+        char line[MW_PATH_MAX + 1024], dir[MW_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", cat);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        int lineno = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            lineno++;
+            line[strcspn(line, "\r\n")] = '\0';
+            if (!line[0] || line[0] == '#')
+                continue;
+            char **cell = CSLTokenizeString2(line, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+            memset(&sc, 0, sizeof sc);
+            int len = cell[0][0] == '/'
+                          ? snprintf(sc.path, sizeof sc.path, "%s", cell[0])
+                          : snprintf(sc.path, sizeof sc.path, "%s/%s", dir, cell[0]);
+            if (len < 0 || (size_t)len >= sizeof sc.path) {
+                mw_warn("%s:%d: path too long; left out", cat, lineno);
+                CSLDestroy(cell);
+                continue;
+            }
+            set_name(&sc);
+            if (CSLCount(cell) > 1 && cell[1][0] && !date_in(cell[1], sc.date))
+                mw_warn("%s:%d: '%s' is not a date; using the image's own", cat, lineno, cell[1]);
+            if (CSLCount(cell) > 2)
+                sc.cloud = strtod(cell[2], NULL);
+            CSLDestroy(cell);
+            if (describe(&sc) == 0 && add(&v, &n, &cap, &sc))
+                n = (size_t)-1;
+        }
+        if (f)
+            fclose(f);
+        else {
+            mw_error(MW_EXIT_RASTER, "%s: cannot read the catalog: %s", cat, strerror(errno));
+            return -1;
+        }
+    }
+    if (n == (size_t)-1) {
+        free(v);
+        return -1;
+    }
+    qsort(v, n, sizeof *v, by_date);
+    *out = v;
+    return (long)n;
+}
+
+static double overlap(const scene *a, const scene *b)
+{
+    double w = (a->maxx < b->maxx ? a->maxx : b->maxx) - (a->minx > b->minx ? a->minx : b->minx);
+    double h = (a->maxy < b->maxy ? a->maxy : b->maxy) - (a->miny > b->miny ? a->miny : b->miny);
+    if (w <= 0 || h <= 0)
+        return 0;
+    double aa = (a->maxx - a->minx) * (a->maxy - a->miny);
+    double ab = (b->maxx - b->minx) * (b->maxy - b->miny);
+    double small = aa < ab ? aa : ab;
+    return small > 0 ? w * h / small : 0;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[MW_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* One pair as a child `minewatch scan`; returns its exit code. */
+static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
+                     const scene *t2, const char *key, int quiet)
+{
+    char ini[MW_PATH_MAX + 1024], out[MW_PATH_MAX + 1024];
+    snprintf(ini, sizeof ini, "%s/configs/%s.ini", cfg->state_dir, key);
+    snprintf(out, sizeof out, "%s/%s", cfg->nightly_out, key);
+    mw_config *c = malloc(sizeof *c);
+    if (!c) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory");
+        return MW_EXIT_INTERNAL;
+    }
+    *c = *cfg;
+    snprintf(c->t1, sizeof c->t1, "%s", t1->path);
+    snprintf(c->t2, sizeof c->t2, "%s", t2->path);
+    snprintf(c->t1_date, sizeof c->t1_date, "%s", t1->date);
+    snprintf(c->t2_date, sizeof c->t2_date, "%s", t2->date);
+    c->catalog[0] = '\0'; /* the child is a plain scan */
+    FILE *f = fopen(ini, "w");
+    int bad = !f || mw_config_write(c, f) != 0;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    free(c);
+    if (bad) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", ini, strerror(errno));
+        return MW_EXIT_OUTPUT;
+    }
+    mw_log("pair %s: %s (%s) -> %s (%s)", key, t1->name, t1->date, t2->name, t2->date);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {(char *)self, "scan", ini, "-o", out, quiet ? "-q" : NULL, NULL};
+        execv(self, argv);
+        _exit(MW_EXIT_INTERNAL);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+        mw_error(MW_EXIT_INTERNAL, "cannot run a scan: %s", strerror(errno));
+        return MW_EXIT_INTERNAL;
+    }
+    if (WIFSIGNALED(status)) {
+        mw_warn("pair %s: scan killed by signal %d", key, WTERMSIG(status));
+        return MW_EXIT_INTERNAL;
+    }
+    return WEXITSTATUS(status);
+}
+
+/* state/done/KEY marks a pair done (written whole, then renamed). */
+static int is_done(const mw_config *cfg, const char *key)
+{
+    char p[MW_PATH_MAX + 1024];
+    snprintf(p, sizeof p, "%s/done/%s", cfg->state_dir, key);
+    return access(p, F_OK) == 0;
+}
+
+static int mark_done(const mw_config *cfg, const char *key, const scene *a, const scene *b)
+{
+    char p[MW_PATH_MAX + 1024], tmp[MW_PATH_MAX + 1100];
+    snprintf(p, sizeof p, "%s/done/%s", cfg->state_dir, key);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f || fprintf(f, "%s\n%s\n", a->path, b->path) < 0;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    if (bad || rename(tmp, p) != 0) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot record the pair: %s", p, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* flock(2) on state/lock: released by the kernel if we die, so a lock file
+ * left by a killed run never blocks the next one. */
+static int take_lock(const mw_config *cfg, int *fd_out)
+{
+    char p[MW_PATH_MAX + 1024];
+    snprintf(p, sizeof p, "%s/lock", cfg->state_dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot open the lock: %s", p, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = "";
+        ssize_t k = pread(fd, holder, sizeof holder - 1, 0);
+        holder[k > 0 ? k : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        mw_error(MW_EXIT_BUSY, "%s: another minewatch nightly (pid %s) is running; try later",
+                 p, holder[0] ? holder : "?");
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+        mw_warn("%s: cannot record our pid", p);
+    *fd_out = fd;
+    return 0;
+}
+
+int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
+{
+    if (!cfg->catalog[0]) {
+        mw_error(MW_EXIT_CONFIG, "%s: nightly needs [nightly] catalog", cfg->file);
+        return -1;
+    }
+    char sub[MW_PATH_MAX + 1024];
+    snprintf(sub, sizeof sub, "%s/done", cfg->state_dir);
+    int ok = mkdirs(sub) == 0;
+    snprintf(sub, sizeof sub, "%s/configs", cfg->state_dir);
+    ok = ok && mkdirs(sub) == 0 && mkdirs(cfg->nightly_out) == 0;
+    if (!ok) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot create state or output folders: %s",
+                 cfg->state_dir, strerror(errno));
+        return -1;
+    }
+    int lock = -1;
+    if (take_lock(cfg, &lock))
+        return -1;
+    scene *sc = NULL;
+    long n = read_catalog(cfg->catalog, &sc);
+    int rc = n < 0 ? -1 : MW_OK, done = 0, skipped = 0, failed = 0, unpaired = 0;
+    for (long j = 0; j < n; j++) {
+        /* the most recent earlier clear scene of the same area */
+        const scene *t1 = NULL;
+        for (long i = j - 1; i >= 0 && !t1; i--)
+            if (strcmp(sc[i].date, sc[j].date) < 0 && sc[i].cloud <= cfg->max_cloud &&
+                overlap(&sc[i], &sc[j]) >= cfg->min_overlap)
+                t1 = &sc[i];
+        if (!t1) {
+            unpaired++;
+            continue;
+        }
+        char key[600];
+        snprintf(key, sizeof key, "%s_%s__%s_%s", t1->date, t1->name, sc[j].date, sc[j].name);
+        if (is_done(cfg, key)) {
+            skipped++;
+            continue;
+        }
+        int code = scan_pair(cfg, self, t1, &sc[j], key, quiet);
+        if (code == MW_OK && mark_done(cfg, key, t1, &sc[j]) == 0) {
+            done++;
+        } else {
+            failed++;
+            mw_warn("pair %s failed (exit %d); it will be tried again next night", key, code);
+            if (rc == MW_OK)
+                rc = code ? code : MW_EXIT_OUTPUT;
+        }
+    }
+    if (n >= 0)
+        mw_log("nightly: %ld scenes, %d pairs scanned, %d already done, %d failed, %d without "
+               "an earlier scene", n, done, skipped, failed, unpaired);
+    free(sc);
+    close(lock); /* releases the flock */
+    if (rc > 0 && failed)
+        mw_error((mw_exit)rc, "%d of %d pairs failed; see the lines above", failed,
+                 failed + done);
+    return rc;
+}

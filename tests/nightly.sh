@@ -1,0 +1,87 @@
+#!/bin/sh
+# minewatch nightly: catalog, pairing, state (pairs done once), the lock.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+B=${BUILD:-build}
+MW=$PWD/$B/minewatch
+S=$PWD/samples/generated
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# The catalog: the sample's two dates and a third (the unlicensed pit grown),
+# dated by their ACQUISITION_DATE metadata; plus a file that is not an image.
+mkdir -p "$TMP/catalog"
+ln -s "$S/t1.tif" "$TMP/catalog/scene_a.tif"
+ln -s "$S/t2.tif" "$TMP/catalog/scene_b.tif"
+gdal_translate -q -mo ACQUISITION_DATE=2024-10-20 "$S/t2.tif" "$TMP/catalog/scene_c.tif"
+echo "not an image" >"$TMP/catalog/readme.tif"
+$PY - "$S" "$TMP/catalog/scene_c.tif" <<'PY'
+import csv, sys
+from osgeo import gdal
+s, path = sys.argv[1], sys.argv[2]
+ev = {r["kind"]: r for r in csv.DictReader(open(f"{s}/truth.csv", encoding="utf-8"))}["unlicensed_pit"]
+ds = gdal.Open(path, gdal.GA_Update)
+gt = ds.GetGeoTransform()
+x1 = int((float(ev["max_x"]) - gt[0]) / gt[1])
+y0 = int((float(ev["max_y"]) - gt[3]) / gt[5]); y1 = int((float(ev["min_y"]) - gt[3]) / gt[5])
+for b in range(1, 6):
+    band = ds.GetRasterBand(b)
+    col = band.ReadAsArray(x1 - 1, y0, 1, y1 - y0)
+    for dx in range(10):
+        band.WriteArray(col, x1 + dx, y0)
+PY
+# the nightly configuration: the sample's, without [scene] t1/t2
+sed -e "s#\.\./samples/generated#$S#" -e '/^t1 *=/d' -e '/^t2 *=/d' -e '/^t1_date/d' -e '/^t2_date/d' \
+  configs/sample.ini >"$TMP/nightly.ini"
+cat >>"$TMP/nightly.ini" <<EOF2
+
+[nightly]
+catalog = catalog
+state   = state
+out     = reports
+
+[ledger]
+path = ledger.gpkg
+EOF2
+
+echo "== nightly: first night"
+$MW nightly "$TMP/nightly.ini" -q 2>"$TMP/err1"
+t_eq "first night exits 0" "0" "$?"
+t_has "the file that is not an image is left out, with a warning" "readme.tif: not a raster" "$(cat "$TMP/err1")"
+t_eq "two pairs scanned" "2" "$(ls "$TMP/state/done" | wc -l)"
+A=2024-05-15_scene_a__2024-09-20_scene_b
+C=2024-09-20_scene_b__2024-10-20_scene_c
+t_ok "pair a->b reported" test -s "$TMP/reports/$A/suspects.csv"
+t_ok "pair b->c reported (each scene with the most recent earlier one)" test -s "$TMP/reports/$C/suspects.csv"
+t_ok "pair a->b equals a plain scan of the sample" sh -c \
+  "$MW scan configs/sample.ini -o '$TMP/plain' -q --ledger '$TMP/plain.gpkg' && cmp '$TMP/plain/suspects.csv' '$TMP/reports/$A/suspects.csv'"
+t_eq "pair b->c: only the grown part of the pit, a known place" "KNOWN" \
+  "$($PY -c "import csv; print(' '.join(r['ledger_state'] for r in csv.DictReader(open('$TMP/reports/$C/suspects.csv', encoding='utf-8-sig'))))")"
+
+echo "== nightly: second night, nothing new"
+before=$(ls -l --time-style=+%s.%N "$TMP/reports/$A/suspects.csv")
+$MW nightly "$TMP/nightly.ini" -q
+t_eq "second night exits 0" "0" "$?"
+t_eq "pairs done are not scanned again" "$before" "$(ls -l --time-style=+%s.%N "$TMP/reports/$A/suspects.csv")"
+
+echo "== nightly: one run at a time"
+flock "$TMP/state/lock" sleep 3 &
+sleep 0.5
+$MW nightly "$TMP/nightly.ini" -q 2>"$TMP/err2"
+t_eq "a second run while the lock is held exits 8" "8" "$?"
+t_has "and says so in one line" "state/lock: another minewatch nightly" "$(cat "$TMP/err2")"
+wait
+rm -rf "$TMP/state/done"/* "$TMP/reports"
+$MW nightly "$TMP/nightly.ini" -q &
+pid=$!
+sleep 1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+echo "99999" >"$TMP/state/lock" # a stale pid in the lock file
+$MW nightly "$TMP/nightly.ini" -q
+t_eq "after a killed run (stale lock file) the next run goes ahead" "0" "$?"
+t_eq "and finishes both pairs" "2" "$(ls "$TMP/state/done" | wc -l)"
+t_ok "with the same reports" cmp "$TMP/plain/suspects.csv" "$TMP/reports/$A/suspects.csv"
+
+t_summary
