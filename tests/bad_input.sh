@@ -41,14 +41,32 @@ cp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
 t_eq "a failed run leaves the reports as they were" "$before" \
   "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
 t_eq "a failed run leaves no work folder" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
-for delay in 0.2 0.5 0.8; do
+# SIGKILL at 20 moments spread over a run (fixed seed): every time the
+# folder holds the previous reports whole, and the run after the kill gives
+# byte-identical reports.
+for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
+  cp "$OUT/$f" "$TMP/good_$f"
+done
+delays=$(awk 'BEGIN { srand(20261123); for (i = 0; i < 20; i++) printf "%.2f ", 0.05 + rand() * 1.5 }')
+k=0
+for delay in $delays; do
+  k=$((k + 1))
   $MW scan configs/sample.ini -o "$OUT" -q 2>/dev/null &
   pid=$!
-  sleep $delay
+  sleep "$delay"
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
-  t_eq "killed after ${delay}s: reports complete and unchanged or replaced whole" "ok" \
-    "$(cd "$OUT" && cmp -s suspects.csv "$TMP/good_suspects.csv" && gdalinfo change.tif >/dev/null 2>&1 && echo ok)"
+  whole=ok
+  for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
+    cmp -s "$OUT/$f" "$TMP/good_$f" || whole="$f differs"
+  done
+  t_eq "kill $k at ${delay}s: the reports are whole" "ok" "$whole"
+  $MW scan configs/sample.ini -o "$OUT" -q 2>/dev/null
+  again=ok
+  for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
+    cmp -s "$OUT/$f" "$TMP/good_$f" || again="$f differs"
+  done
+  t_eq "kill $k at ${delay}s: the next run gives byte-identical reports" "ok" "$again"
 done
 $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
