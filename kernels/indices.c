@@ -23,6 +23,21 @@ void mw_scale_f32(float *restrict v, size_t n, float scale, float offset,
     }
 }
 
+void mw_mask_saturated_u16(const uint16_t *restrict dn, size_t n, double saturation,
+                           float *restrict out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (dn[i] >= saturation)
+            out[i] = NAN;
+}
+
+void mw_mask_saturated_f32(float *restrict v, size_t n, float saturation)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] >= saturation)
+            v[i] = NAN;
+}
+
 /* (a - b) / (a + b) with a guarded denominator. */
 static inline float norm_diff(float a, float b)
 {

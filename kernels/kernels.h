@@ -43,6 +43,12 @@ void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,
 void mw_scale_f32(float *restrict v, size_t n, float scale, float offset,
                   int has_nodata, float nodata);
 
+/* Saturation: out = NaN where the raw dn >= saturation. */
+void mw_mask_saturated_u16(const uint16_t *restrict dn, size_t n, double saturation,
+                           float *restrict out);
+/* The same on raw float values, in place (before scaling). */
+void mw_mask_saturated_f32(float *restrict v, size_t n, float saturation);
+
 /* NDVI = (nir - red) / (nir + red). */
 void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,
              float *restrict out);

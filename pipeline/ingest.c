@@ -1,8 +1,11 @@
 /* ingest.c - the two dates through GDAL. */
 #include "ingest.h"
 
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <errno.h>
 #include <gdal.h>
+#include <gdal_utils.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdlib.h>
@@ -12,21 +15,8 @@
 #include "kernels.h"
 #include "mw.h"
 
-static const char *ROLE_NAMES[MW_NROLES] = {"blue", "green", "red", "nir", "swir1"};
-
-static GDALDatasetH open_raster(const char *path)
-{
-    if (access(path, R_OK) != 0) {
-        mw_error(MW_EXIT_RASTER, "%s: cannot read image: %s", path, strerror(errno));
-        return NULL;
-    }
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY,
-                                 NULL, NULL, NULL);
-    if (!ds)
-        mw_error(MW_EXIT_RASTER, "%s: not a raster GDAL can read (%s)", path,
-                 mw_gdal_message());
-    return ds;
-}
+const char *const MW_ROLE_NAMES[MW_NROLES] = {"blue", "green", "red", "nir", "swir1",
+                                               "swir2"};
 
 static int check_date(GDALDatasetH ds, const char *path, const mw_config *cfg,
                       const mw_scene *s)
@@ -36,7 +26,7 @@ static int check_date(GDALDatasetH ds, const char *path, const mw_config *cfg,
         if (s->band[r] > n) {
             mw_error(MW_EXIT_RASTER,
                      "%s: has %d band%s, but [bands] %s = %d needs at least %d", path,
-                     n, n == 1 ? "" : "s", ROLE_NAMES[r], s->band[r], s->band[r]);
+                     n, n == 1 ? "" : "s", MW_ROLE_NAMES[r], s->band[r], s->band[r]);
             return -1;
         }
     }
@@ -58,33 +48,185 @@ static int check_date(GDALDatasetH ds, const char *path, const mw_config *cfg,
     return 0;
 }
 
-static int same_grid(GDALDatasetH a, GDALDatasetH b, const char *pa, const char *pb)
+/* 1 when a and b share size, geotransform and CRS. */
+static int same_grid(GDALDatasetH a, GDALDatasetH b)
 {
-    int wa = GDALGetRasterXSize(a), ha = GDALGetRasterYSize(a);
-    int wb = GDALGetRasterXSize(b), hb = GDALGetRasterYSize(b);
+    if (GDALGetRasterXSize(a) != GDALGetRasterXSize(b) ||
+        GDALGetRasterYSize(a) != GDALGetRasterYSize(b))
+        return 0;
     double ga[6], gb[6];
     GDALGetGeoTransform(a, ga);
     GDALGetGeoTransform(b, gb);
     double tol = 1e-6 * fabs(ga[1]);
-    int grid_ok = wa == wb && ha == hb;
     for (int i = 0; i < 6; i++)
-        grid_ok = grid_ok && fabs(ga[i] - gb[i]) <= tol;
-    if (!grid_ok) {
-        mw_error(MW_EXIT_RASTER,
-                 "%s: grid differs from %s (%dx%d px of %g m at %.3f,%.3f vs %dx%d px "
-                 "of %g m at %.3f,%.3f); both dates must share one grid",
-                 pb, pa, wb, hb, gb[1], gb[0], gb[3], wa, ha, ga[1], ga[0], ga[3]);
-        return 0;
-    }
+        if (fabs(ga[i] - gb[i]) > tol)
+            return 0;
     OGRSpatialReferenceH sa = OSRNewSpatialReference(GDALGetProjectionRef(a));
     OGRSpatialReferenceH sb = OSRNewSpatialReference(GDALGetProjectionRef(b));
     int crs_ok = sa && sb && OSRIsSame(sa, sb);
     OSRDestroySpatialReference(sa);
     OSRDestroySpatialReference(sb);
-    if (!crs_ok)
-        mw_error(MW_EXIT_RASTER, "%s: coordinate reference system differs from %s; "
-                 "both dates must share one grid", pb, pa);
     return crs_ok;
+}
+
+/* A process-unique /vsimem/ name for a VRT of date d. */
+static void vsimem_name(char *buf, size_t size, int d, const char *what)
+{
+    static int seq;
+    int k;
+#pragma omp atomic capture
+    k = ++seq;
+    snprintf(buf, size, "/vsimem/minewatch-%ld-%d-t%d-%s.vrt", (long)getpid(), k, d + 1,
+             what);
+}
+
+/* Replace the first {band} of pattern by name. */
+static int band_path(const char *pattern, const char *name, char *out, size_t size)
+{
+    const char *at = strstr(pattern, "{band}");
+    if (!at)
+        return -1;
+    int n = snprintf(out, size, "%.*s%s%s", (int)(at - pattern), pattern, name,
+                     at + strlen("{band}"));
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Stack the band files of date d (pattern with {band}, one file per name of
+ * [bands] files) into a VRT on the finest grid, resampled bilinearly. */
+static int stack_bands(const mw_config *cfg, mw_scene *s, int d)
+{
+    char **names = CSLTokenizeString2(cfg->band_files, ",", CSLT_STRIPLEADSPACES |
+                                                            CSLT_STRIPENDSPACES);
+    int n = CSLCount(names), rc = -1;
+    char **files = NULL;
+    char path[MW_PATH_MAX];
+    if (n == 0) {
+        mw_error(MW_EXIT_CONFIG, "%s: has {band} but [bands] files names no band",
+                 s->path[d]);
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        if (band_path(s->path[d], names[i], path, sizeof path)) {
+            mw_error(MW_EXIT_CONFIG, "%s: path too long for band %s", s->path[d], names[i]);
+            goto done;
+        }
+        if (access(path, R_OK) != 0) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot read band file: %s", path, strerror(errno));
+            goto done;
+        }
+        files = CSLAddString(files, path);
+    }
+    char *argv[] = {"-separate", "-resolution", "highest", "-r", "bilinear", NULL};
+    GDALBuildVRTOptions *opt = GDALBuildVRTOptionsNew(argv, NULL);
+    vsimem_name(path, sizeof path, d, "stack");
+    GDALDatasetH vrt = opt ? GDALBuildVRT(path, n, NULL, (const char *const *)files, opt,
+                                          NULL) : NULL;
+    GDALBuildVRTOptionsFree(opt);
+    if (!vrt) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot stack the band files (%s)", s->path[d],
+                 mw_gdal_message());
+        goto done;
+    }
+    GDALClose(vrt);
+    s->src[d] = strdup(path);
+    s->files[d] = files;
+    files = NULL;
+    rc = s->src[d] ? 0 : -1;
+done:
+    CSLDestroy(names);
+    CSLDestroy(files);
+    return rc;
+}
+
+/* Pixel window of t1's grid covered by t2 (its footprint sampled along the
+ * edges and transformed into t1's CRS).  0, or -1 when they do not overlap. */
+static int overlap_window(GDALDatasetH t1, GDALDatasetH t2, int win[4])
+{
+    double g1[6], g2[6];
+    GDALGetGeoTransform(t1, g1);
+    GDALGetGeoTransform(t2, g2);
+    int w2 = GDALGetRasterXSize(t2), h2 = GDALGetRasterYSize(t2);
+    OGRSpatialReferenceH s1 = OSRNewSpatialReference(GDALGetProjectionRef(t1));
+    OGRSpatialReferenceH s2 = OSRNewSpatialReference(GDALGetProjectionRef(t2));
+    OSRSetAxisMappingStrategy(s1, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(s2, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s2, s1);
+    enum { K = 21 };
+    double x[4 * K], y[4 * K];
+    int ok[4 * K];
+    for (int e = 0; e < 4; e++)
+        for (int k = 0; k < K; k++) {
+            double t = (double)k / (K - 1);
+            double px = e == 0 ? t * w2 : e == 1 ? w2 : e == 2 ? (1 - t) * w2 : 0;
+            double py = e == 0 ? 0 : e == 1 ? t * h2 : e == 2 ? h2 : (1 - t) * h2;
+            x[e * K + k] = g2[0] + px * g2[1] + py * g2[2];
+            y[e * K + k] = g2[3] + px * g2[4] + py * g2[5];
+        }
+    int good = ct && OCTTransformEx(ct, 4 * K, x, y, NULL, ok);
+    double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
+    for (int i = 0; good && i < 4 * K; i++) {
+        if (!ok[i])
+            continue;
+        minx = fmin(minx, x[i]); maxx = fmax(maxx, x[i]);
+        miny = fmin(miny, y[i]); maxy = fmax(maxy, y[i]);
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(s1);
+    OSRDestroySpatialReference(s2);
+    int w1 = GDALGetRasterXSize(t1), h1 = GDALGetRasterYSize(t1);
+    double fx0 = floor((minx - g1[0]) / g1[1] + 1e-6), fx1 = ceil((maxx - g1[0]) / g1[1] - 1e-6);
+    double fy0 = floor((maxy - g1[3]) / g1[5] + 1e-6), fy1 = ceil((miny - g1[3]) / g1[5] - 1e-6);
+    win[0] = (int)fmax(0, fx0);
+    win[1] = (int)fmax(0, fy0);
+    win[2] = (int)fmin(w1, fx1);
+    win[3] = (int)fmin(h1, fy1);
+    if (!isfinite(minx) || win[2] <= win[0] || win[3] <= win[1])
+        return -1;
+    win[2] -= win[0];
+    win[3] -= win[1];
+    return 0;
+}
+
+/* Warp t2 onto the window win of t1's grid through a warped VRT. */
+static int warp_t2(mw_scene *s, GDALDatasetH t1, GDALDatasetH t2, const int win[4])
+{
+    double g[6];
+    GDALGetGeoTransform(t1, g);
+    char te[4][40], ts[2][16], nd[40];
+    snprintf(te[0], sizeof te[0], "%.12g", g[0] + win[0] * g[1]);
+    snprintf(te[1], sizeof te[1], "%.12g", g[3] + (win[1] + win[3]) * g[5]);
+    snprintf(te[2], sizeof te[2], "%.12g", g[0] + (win[0] + win[2]) * g[1]);
+    snprintf(te[3], sizeof te[3], "%.12g", g[3] + win[1] * g[5]);
+    snprintf(ts[0], sizeof ts[0], "%d", win[2]);
+    snprintf(ts[1], sizeof ts[1], "%d", win[3]);
+    if (!s->has_nodata[1]) { /* outside t2's footprint must read as no data */
+        s->has_nodata[1] = 1;
+        s->nodata[1] = 0;
+    }
+    snprintf(nd, sizeof nd, "%.17g", s->nodata[1]);
+    char *argv[] = {"-of", "VRT", "-t_srs", (char *)GDALGetProjectionRef(t1),
+                    "-te", te[0], te[1], te[2], te[3], "-ts", ts[0], ts[1],
+                    "-r", "bilinear", "-srcnodata", nd, "-dstnodata", nd, NULL};
+    GDALWarpAppOptions *opt = GDALWarpAppOptionsNew(argv, NULL);
+    char path[MW_PATH_MAX];
+    vsimem_name(path, sizeof path, 1, "warp");
+    GDALDatasetH src = t2;
+    GDALDatasetH vrt = opt ? GDALWarp(path, NULL, 1, &src, opt, NULL) : NULL;
+    GDALWarpAppOptionsFree(opt);
+    if (!vrt) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[1],
+                 s->path[0], mw_gdal_message());
+        return -1;
+    }
+    GDALClose(vrt);
+    if (s->files[1] == NULL && s->src[1] && strncmp(s->src[1], "/vsimem/", 8) == 0)
+        VSIUnlink(s->src[1]);
+    /* a stacked t2 stays in /vsimem: the warped VRT reads it */
+    free(s->src[1]);
+    s->src[1] = strdup(path);
+    s->warped = 1;
+    return s->src[1] ? 0 : -1;
 }
 
 static int all_u16(GDALDatasetH ds, const mw_scene *s)
@@ -96,20 +238,50 @@ static int all_u16(GDALDatasetH ds, const mw_scene *s)
     return 1;
 }
 
+static GDALDatasetH open_date(const mw_config *cfg, mw_scene *s, int d)
+{
+    const char *pattern = s->path[d];
+    if (strstr(pattern, "{band}")) {
+        if (stack_bands(cfg, s, d))
+            return NULL;
+    } else {
+        if (cfg->band_files[0]) {
+            mw_error(MW_EXIT_CONFIG, "%s: [bands] files is set but the path has no {band}",
+                     pattern);
+            return NULL;
+        }
+        s->src[d] = strdup(pattern);
+        if (!s->src[d])
+            return NULL;
+        if (access(pattern, R_OK) != 0) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot read image: %s", pattern, strerror(errno));
+            return NULL;
+        }
+    }
+    GDALDatasetH ds = GDALOpenEx(s->src[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
+                                 NULL, NULL);
+    if (!ds)
+        mw_error(MW_EXIT_RASTER, "%s: not a raster GDAL can read (%s)", pattern,
+                 mw_gdal_message());
+    return ds;
+}
+
 int mw_scene_open(const mw_config *cfg, mw_scene *s)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->path[0], sizeof s->path[0], "%s", cfg->t1);
     snprintf(s->path[1], sizeof s->path[1], "%s", cfg->t2);
-    int roles[MW_NROLES] = {cfg->blue, cfg->green, cfg->red, cfg->nir, cfg->swir1};
+    int roles[MW_NROLES] = {cfg->blue, cfg->green, cfg->red, cfg->nir, cfg->swir1,
+                            cfg->swir2};
     memcpy(s->band, roles, sizeof roles);
     s->scale = (float)cfg->scale;
     s->offset = (float)cfg->offset;
+    s->saturation = cfg->saturation;
 
     GDALDatasetH ds[2] = {NULL, NULL};
     int rc = -1;
     for (int d = 0; d < 2; d++) {
-        ds[d] = open_raster(s->path[d]);
+        ds[d] = open_date(cfg, s, d);
         if (!ds[d] || check_date(ds[d], s->path[d], cfg, s))
             goto done;
         /* nodata: the config's, else the raster's own (first role band) */
@@ -124,13 +296,40 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
             s->nodata[d] = v;
         }
     }
-    if (!same_grid(ds[0], ds[1], s->path[0], s->path[1]))
-        goto done;
-    s->width = GDALGetRasterXSize(ds[0]);
-    s->height = GDALGetRasterYSize(ds[0]);
+    int win[4] = {0, 0, GDALGetRasterXSize(ds[0]), GDALGetRasterYSize(ds[0])};
+    if (!same_grid(ds[0], ds[1])) {
+        if (overlap_window(ds[0], ds[1], win)) {
+            mw_error(MW_EXIT_RASTER, "%s: grid differs from %s and does not overlap "
+                     "it; the dates must cover a common area", s->path[1], s->path[0]);
+            goto done;
+        }
+        if (warp_t2(s, ds[0], ds[1], win))
+            goto done;
+        GDALClose(ds[1]);
+        ds[1] = GDALOpenEx(s->src[1], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+        if (!ds[1]) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot open the warped VRT (%s)", s->path[1],
+                     mw_gdal_message());
+            goto done;
+        }
+        mw_log("%s: warped onto the grid of %s; overlap %dx%d px at %d,%d", s->path[1],
+               s->path[0], win[2], win[3], win[0], win[1]);
+    }
+    s->off[0][0] = win[0];
+    s->off[0][1] = win[1];
+    s->width = win[2];
+    s->height = win[3];
     GDALGetGeoTransform(ds[0], s->gt);
+    s->gt[0] += win[0] * s->gt[1];
+    s->gt[3] += win[1] * s->gt[5];
     s->wkt = strdup(GDALGetProjectionRef(ds[0]));
     s->pixel_area_m2 = fabs(s->gt[1] * s->gt[5]);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
+    if (srs && OSRIsGeographic(srs)) { /* degrees: metres at the scene's centre */
+        double lat = (s->gt[3] + 0.5 * s->height * s->gt[5]) * M_PI / 180;
+        s->pixel_area_m2 *= 111320.0 * cos(lat) * 110574.0;
+    }
+    OSRDestroySpatialReference(srs);
     s->read_u16 = all_u16(ds[0], s) && all_u16(ds[1], s);
     for (int d = 0; d < 2; d++)
         if (s->read_u16 && s->has_nodata[d] &&
@@ -149,6 +348,14 @@ void mw_scene_free(mw_scene *s)
 {
     if (!s)
         return;
+    for (int d = 0; d < 2; d++) {
+        if (s->src[d] && strncmp(s->src[d], "/vsimem/", 8) == 0)
+            VSIUnlink(s->src[d]);
+        free(s->src[d]);
+        s->src[d] = NULL;
+        CSLDestroy(s->files[d]);
+        s->files[d] = NULL;
+    }
     free(s->wkt);
     s->wkt = NULL;
 }
@@ -165,7 +372,7 @@ mw_reader *mw_reader_new(const mw_scene *s)
         return NULL;
     r->scene = s;
     for (int d = 0; d < 2; d++) {
-        r->ds[d] = GDALOpenEx(s->path[d], GDAL_OF_RASTER | GDAL_OF_READONLY,
+        r->ds[d] = GDALOpenEx(s->src[d], GDAL_OF_RASTER | GDAL_OF_READONLY,
                               NULL, NULL, NULL);
         if (!r->ds[d]) {
             mw_error(MW_EXIT_RASTER, "%s: cannot reopen (%s)", s->path[d],
@@ -190,23 +397,37 @@ void mw_reader_free(mw_reader *r)
 int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
                    float *out[MW_NROLES], uint16_t *scratch)
 {
+    return mw_reader_read_buf(r, d, x, y, w, h, w, h, out, scratch);
+}
+
+int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
+                       float *out[MW_NROLES], uint16_t *scratch)
+{
     const mw_scene *s = r->scene;
-    size_t n = (size_t)w * (size_t)h;
+    size_t n = (size_t)bw * (size_t)bh;
+    int sx = x + s->off[d][0], sy = y + s->off[d][1];
     for (int role = 0; role < MW_NROLES; role++) {
         if (!s->band[role])
             continue;
         GDALRasterBandH b = GDALGetRasterBand(r->ds[d], s->band[role]);
         CPLErr err;
         if (s->read_u16) {
-            err = GDALRasterIO(b, GF_Read, x, y, w, h, scratch, w, h, GDT_UInt16, 0, 0);
-            if (err == CE_None)
+            err = GDALRasterIO(b, GF_Read, sx, sy, w, h, scratch, bw, bh, GDT_UInt16, 0, 0);
+            if (err == CE_None) {
                 mw_scale_u16(scratch, n, s->scale, s->offset, s->has_nodata[d],
                              (uint16_t)s->nodata[d], out[role]);
+                if (s->saturation > 0)
+                    mw_mask_saturated_u16(scratch, n, s->saturation, out[role]);
+            }
         } else {
-            err = GDALRasterIO(b, GF_Read, x, y, w, h, out[role], w, h, GDT_Float32, 0, 0);
-            if (err == CE_None)
+            err = GDALRasterIO(b, GF_Read, sx, sy, w, h, out[role], bw, bh, GDT_Float32, 0,
+                               0);
+            if (err == CE_None) {
+                if (s->saturation > 0)
+                    mw_mask_saturated_f32(out[role], n, (float)s->saturation);
                 mw_scale_f32(out[role], n, s->scale, s->offset, s->has_nodata[d],
                              (float)s->nodata[d]);
+            }
         }
         if (err != CE_None) {
             mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d, band %d (%s)",

@@ -13,23 +13,35 @@
 #include "config.h"
 
 /* Band roles, in this order everywhere. */
-enum { MW_BLUE, MW_GREEN, MW_RED, MW_NIR, MW_SWIR1, MW_NROLES };
+enum { MW_BLUE, MW_GREEN, MW_RED, MW_NIR, MW_SWIR1, MW_SWIR2, MW_NROLES };
+
+extern const char *const MW_ROLE_NAMES[MW_NROLES];
 
 typedef struct {
-    char path[2][MW_PATH_MAX];
+    char path[2][MW_PATH_MAX]; /* each date as configured (file, or a {band} pattern) */
+    char *src[2];          /* what readers open: the file, or a /vsimem/ VRT (owned) */
+    char **files[2];       /* band files of a {band} pattern, NULL-terminated (owned) */
+    int warped;            /* t2 is warped onto t1's grid (its grid differed) */
+    int off[2][2];         /* pixel offset (x, y) of the scene grid in each source */
     int width, height;
     double gt[6];          /* geotransform, north-up */
     char *wkt;             /* scene CRS (owned) */
-    double pixel_area_m2;  /* |gt[1] * gt[5]| in CRS units squared */
+    double pixel_area_m2;  /* |gt[1] * gt[5]| in m2 (geographic CRS: at the centre) */
     int band[MW_NROLES];   /* 1-based band numbers, 0 = role absent */
     int has_nodata[2];
     double nodata[2];
+    double saturation;     /* raw DN >= saturation is masked; 0 = off */
     int read_u16;          /* both dates are UInt16 (fast path) */
     float scale, offset;
+    const struct mw_survey *survey; /* set by the survey stage; NULL = none */
 } mw_scene;
 
-/* Open both dates, check bands and grid.  0, or -1 with mw_error
- * (MW_EXIT_RASTER) naming the file and the problem. */
+/* Open both dates, check bands and grid.  A date given as a pattern with
+ * {band} is stacked from one file per name of [bands] files through a VRT on
+ * the finest grid (bilinear).  When t2's grid (CRS, pixel size, extent)
+ * differs from t1's, t2 is warped onto t1's grid through a warped VRT and the
+ * scene is the overlap of both (no overlap is an error).  0, or -1 with
+ * mw_error (MW_EXIT_RASTER) naming the file and the problem. */
 int mw_scene_open(const mw_config *cfg, mw_scene *scene);
 void mw_scene_free(mw_scene *scene);
 
@@ -40,9 +52,13 @@ void mw_reader_free(mw_reader *r);
 
 /* Read the window (x, y, w, h), which must lie inside the grid, of every
  * present band role of date d (0 or 1) as reflectance into out[role]
- * (w*h floats each; NaN where nodata).  Absent roles are left untouched.
+ * (w*h floats each; NaN where nodata or saturated).  Absent roles are left untouched.
  * scratch holds w*h uint16_t.  0 or -1 with mw_error. */
 int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
                    float *out[MW_NROLES], uint16_t *scratch);
+/* The same window read into a bw x bh buffer (bw <= w, bh <= h: nearest
+ * neighbour decimation, for the survey).  scratch holds bw*bh uint16_t. */
+int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
+                       float *out[MW_NROLES], uint16_t *scratch);
 
 #endif

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "config.h"
 #include "corners.h"
+#include "evaluate.h"
 #include "ingest.h"
 #include "ledger.h"
 #include "nightly.h"
@@ -27,6 +28,7 @@
 #include "patches.h"
 #include "reports.h"
 #include "rules.h"
+#include "survey.h"
 #include "tiles.h"
 
 static void usage(FILE *f)
@@ -36,6 +38,7 @@ static void usage(FILE *f)
           "       minewatch licences audit CONFIG.ini [-o OUTDIR]\n"
           "       minewatch nightly CONFIG.ini [--ledger PATH_OR_PG] [-q]\n"
           "       minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
+          "       minewatch evaluate PRED.tif REFERENCE.tif [--json]\n"
           "       minewatch version\n"
           "\n"
           "scan   compare the two dates of CONFIG, find disturbance patches, judge them\n"
@@ -178,6 +181,7 @@ static int cmd_scan(int argc, char **argv)
     mw_restoration resto;
     mw_audit audit;
     mw_ledger *ledger = NULL;
+    mw_survey survey;
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -196,6 +200,7 @@ static int cmd_scan(int argc, char **argv)
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
+    STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
@@ -305,6 +310,34 @@ done:
     return rc;
 }
 
+/* minewatch evaluate PRED.tif REFERENCE.tif [--json] */
+static int cmd_evaluate(int argc, char **argv)
+{
+    const char *pred = NULL, *ref = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (argv[i][0] != '-' && !pred)
+            pred = argv[i];
+        else if (argv[i][0] != '-' && !ref)
+            ref = argv[i];
+        else {
+            fprintf(stderr, "minewatch: unexpected argument '%s'\n", argv[i]);
+            return MW_EXIT_USAGE;
+        }
+    }
+    if (!pred || !ref) {
+        fprintf(stderr, "usage: minewatch evaluate PRED.tif REFERENCE.tif [--json]\n");
+        return MW_EXIT_USAGE;
+    }
+    mw_evaluation ev;
+    if (mw_evaluate(pred, ref, &ev))
+        return fail("evaluate", NULL);
+    mw_evaluation_print(&ev, pred, ref, json);
+    return MW_OK;
+}
+
 /* minewatch nightly CONFIG.ini [-q] */
 static int cmd_nightly(int argc, char **argv)
 {
@@ -386,7 +419,7 @@ int main(int argc, char **argv)
         return MW_OK;
     }
     if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "licences") != 0 &&
-        strcmp(cmd, "ledger") != 0 && strcmp(cmd, "nightly") != 0) {
+        strcmp(cmd, "ledger") != 0 && strcmp(cmd, "nightly") != 0 && strcmp(cmd, "evaluate") != 0) {
         fprintf(stderr, "minewatch: unknown command '%s'\n", cmd);
         usage(stderr);
         return MW_EXIT_USAGE;
@@ -402,6 +435,7 @@ int main(int argc, char **argv)
     int rc = !strcmp(cmd, "scan")     ? cmd_scan(argc - 2, argv + 2)
              : !strcmp(cmd, "ledger") ? cmd_ledger(argc - 2, argv + 2)
              : !strcmp(cmd, "nightly") ? cmd_nightly(argc - 2, argv + 2)
+             : !strcmp(cmd, "evaluate") ? cmd_evaluate(argc - 2, argv + 2)
                                       : cmd_licences(argc - 2, argv + 2);
     GDALDestroyDriverManager();
     return rc;

@@ -91,7 +91,8 @@ static long merge_components(const mw_tileset *ts, mw_comp **out)
  * the disturbance pixels there are labelled, and the component that holds
  * the patch's first pixel is polygonized. */
 static OGRGeometryH polygonize_patch(GDALDatasetH cls_ds, const mw_scene *s,
-                                     const mw_comp *c, OGRSpatialReferenceH srs)
+                                     const mw_comp *c, OGRSpatialReferenceH srs,
+                                     double *masked_fraction)
 {
     int x0 = c->min_col, y0 = c->min_row;
     int w = c->max_col - x0 + 1, h = c->max_row - y0 + 1;
@@ -110,6 +111,10 @@ static OGRGeometryH polygonize_patch(GDALDatasetH cls_ds, const mw_scene *s,
         mw_error(MW_EXIT_INTERNAL, "cannot read back change classes (%s)", mw_gdal_message());
         goto done;
     }
+    size_t masked = 0;
+    for (size_t i = 0; i < n; i++)
+        masked += cls[i] == MW_CLASS_MASKED;
+    *masked_fraction = (double)masked / (double)n;
     mw_mask_eq(cls, n, MW_CLASS_DISTURBANCE, mask);
     mw_label(mask, w, h, lab, par);
     size_t first = (size_t)(c->first / (uint64_t)s->width - (uint64_t)y0) * w +
@@ -162,6 +167,24 @@ done:
         GDALClose(mem);
     free(cls); free(mask); free(lab); free(par);
     return geom;
+}
+
+/* Confidence levels of enforcement alerts: the patch's change probability. */
+#define MW_CONF_HIGHEST 0.99
+#define MW_CONF_HIGH 0.9
+
+static void set_confidence(mw_patch *p, const mw_scene *s)
+{
+    if (!s->survey) {
+        p->confidence = NAN;
+        p->confidence_level = "";
+        return;
+    }
+    double mean_p = (double)p->stat.sum_change_p / MW_STAT_Q / (double)p->stat.count;
+    p->confidence = mean_p * (1.0 - p->masked_fraction);
+    p->confidence_level = p->confidence >= MW_CONF_HIGHEST ? "highest"
+                          : p->confidence >= MW_CONF_HIGH  ? "high"
+                                                           : "low";
 }
 
 static void measure(mw_patch *p, const mw_scene *s, OGRCoordinateTransformationH to_ll)
@@ -225,7 +248,8 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
         snprintf(p->id, sizeof p->id, "P%06zu", i + 1);
         p->stat = comps[i];
         measure(p, s, to_ll);
-        p->geom = polygonize_patch(cls_ds, s, &comps[i], srs);
+        p->geom = polygonize_patch(cls_ds, s, &comps[i], srs, &p->masked_fraction);
+        set_confidence(p, s);
         if (!p->geom)
             rc = -1;
         ps->n = i + 1;

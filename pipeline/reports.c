@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mw.h"
+#include "survey.h"
 
 /* ---- the output folder ------------------------------------------------ */
 
@@ -152,6 +153,7 @@ static const mw_column COLS[] = {
     {"min_x", COL_R}, {"min_y", COL_R}, {"max_x", COL_R}, {"max_y", COL_R},
     {"mean_dndvi", COL_R}, {"min_dndvi", COL_R}, {"mean_dbsi", COL_R},
     {"field_check", COL_I}, {"t1_date", COL_S}, {"t2_date", COL_S},
+    {"confidence", COL_R}, {"confidence_level", COL_S}, {"masked_fraction", COL_R},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 #define FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
@@ -202,6 +204,12 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%d", p->area_mu >= FIELD_CHECK_MU);
     S("%s", cfg->t1_date);
     S("%s", cfg->t2_date);
+    if (isnan(p->confidence))
+        S("%s", "");
+    else
+        S("%.4f", p->confidence);
+    S("%s", p->confidence_level);
+    S("%.4f", p->masked_fraction);
 #undef S
 }
 
@@ -527,8 +535,20 @@ static int write_manifest(const mw_run *run, const char *path)
 
     json_object *in = json_object_new_array();
     json_object_object_add(m, "inputs", in);
-    if (add_input(in, "t1", s->path[0]) || add_input(in, "t2", s->path[1]) ||
-        add_layer_inputs(in, run->layers)) {
+    for (int d = 0; d < 2; d++) { /* a {band} pattern: each band file */
+        const char *role = d ? "t2" : "t1";
+        int bad = 0;
+        if (s->files[d])
+            for (char **f = s->files[d]; *f && !bad; f++)
+                bad = add_input(in, role, *f);
+        else
+            bad = add_input(in, role, s->path[d]);
+        if (bad) {
+            json_object_put(m);
+            return -1;
+        }
+    }
+    if (add_layer_inputs(in, run->layers)) {
         json_object_put(m);
         return -1;
     }
@@ -543,7 +563,70 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object_object_add(sc, "crs_wkt", json_object_new_string(s->wkt));
     json_object_object_add(sc, "bare_soil_index",
                            json_object_new_string(s->band[MW_SWIR1] ? "BSI" : "BSI_vnir"));
+    json_object_object_add(sc, "t2_warped", json_object_new_boolean(s->warped));
     json_object_object_add(m, "scene", sc);
+
+    const mw_survey *sv = s->survey;
+    json_object *su = json_object_new_object();
+    json_object_object_add(su, "engine", json_object_new_string(run->cfg->engine));
+    if (sv) {
+#define NUM(o, k, v) json_object_object_add(o, k, json_object_new_double(v))
+#define ARR(o, k, v, n)                                                        \
+    do {                                                                       \
+        json_object *a_ = json_object_new_array();                             \
+        for (int i_ = 0; i_ < (n); i_++)                                       \
+            json_object_array_add(a_, json_object_new_double((v)[i_]));        \
+        json_object_object_add(o, k, a_);                                      \
+    } while (0)
+        int p = sv->mad.p;
+        json_object_object_add(su, "decimation", json_object_new_int(sv->decimation));
+        json_object_object_add(su, "width", json_object_new_int(sv->width));
+        json_object_object_add(su, "height", json_object_new_int(sv->height));
+        json_object *roles = json_object_new_array();
+        for (int j = 0; j < p; j++)
+            json_object_array_add(roles, json_object_new_string(MW_ROLE_NAMES[sv->roles[j]]));
+        json_object_object_add(su, "mad_bands", roles);
+        json_object_object_add(su, "iterations", json_object_new_int(sv->iterations));
+        json_object_object_add(su, "converged", json_object_new_boolean(sv->converged));
+        ARR(su, "canonical_correlations", sv->rho, p);
+        ARR(su, "mad_center", sv->mad.center, p);
+        ARR(su, "mad_scale", sv->mad.scale, p);
+        json_object_object_add(su, "pixels", json_object_new_int64(sv->pixels));
+        json_object_object_add(su, "valid", json_object_new_int64(sv->valid));
+        json_object_object_add(su, "clipped_extreme", json_object_new_int64(sv->clipped));
+        json_object_object_add(su, "invariant", json_object_new_int64(sv->invariant));
+        json_object *norm = json_object_new_object();
+        for (int r = 0; r < MW_NROLES; r++) {
+            if (!s->band[r])
+                continue;
+            json_object *g = json_object_new_object();
+            NUM(g, "gain", sv->gain[r]);
+            NUM(g, "bias", sv->bias[r]);
+            json_object_object_add(norm, MW_ROLE_NAMES[r], g);
+        }
+        json_object_object_add(su, "t2_normalization", norm);
+        json_object *th = json_object_new_object();
+        json_object_object_add(th, "statistic",
+                               json_object_new_string("box mean of sqrt(chi-square)"));
+        json_object_object_add(th, "smooth_radius", json_object_new_int(run->cfg->smooth_radius));
+        NUM(th, "otsu", sv->t_otsu);
+        NUM(th, "kittler_illingworth", sv->t_kittler);
+        NUM(th, "chi2_quantile", sv->t_chi2);
+        NUM(th, "histogram_max", sv->hist_hi);
+        NUM(th, "used", sv->threshold);
+        json_object_object_add(th, "method", json_object_new_string(sv->method));
+        json_object_object_add(su, "threshold", th);
+        json_object *dir = json_object_new_object();
+        NUM(dir, "dndvi_center", sv->dir.ndvi_center);
+        NUM(dir, "dndvi_scale", sv->dir.ndvi_scale);
+        NUM(dir, "dbsi_center", sv->dir.bsi_center);
+        NUM(dir, "dbsi_scale", sv->dir.bsi_scale);
+        NUM(dir, "z", sv->dir.z);
+        json_object_object_add(su, "direction", dir);
+#undef NUM
+#undef ARR
+    }
+    json_object_object_add(m, "survey", su);
 
     json_object *t = json_object_new_object();
     json_object_object_add(t, "size", json_object_new_int(run->tiles->size));

@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "mad.h"
 #include "mw.h"
+#include "stats.h"
+#include "survey.h"
 
 void mw_comp_merge(mw_comp *a, const mw_comp *b)
 {
@@ -25,6 +28,7 @@ void mw_comp_merge(mw_comp *a, const mw_comp *b)
     a->sum_dbsi += b->sum_dbsi;
     if (b->min_dndvi < a->min_dndvi)
         a->min_dndvi = b->min_dndvi;
+    a->sum_change_p += b->sum_change_p;
 }
 
 void mw_set_class_colors(GDALRasterBandH band)
@@ -61,6 +65,7 @@ void mw_set_class_colors(GDALRasterBandH band)
 typedef struct {
     float *refl[2][MW_NROLES];
     float *ndvi[2], *bsi[2], *dndvi, *dbsi;
+    float *z, *mag, *boxtmp;   /* engine irmad */
     uint16_t *scratch;
     uint8_t *cls, *mask, *tmp, *tmp2, *core;
     uint32_t *labels, *parent;
@@ -75,6 +80,7 @@ static void buf_free(tile_buf *b)
         free(b->bsi[d]);
     }
     free(b->dndvi); free(b->dbsi); free(b->scratch);
+    free(b->z); free(b->mag); free(b->boxtmp);
     free(b->cls); free(b->mask); free(b->tmp); free(b->tmp2); free(b->core);
     free(b->labels); free(b->parent);
     memset(b, 0, sizeof *b);
@@ -89,10 +95,15 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
         for (int r = 0; r < MW_NROLES; r++)
             if (s->band[r])
                 ALLOC(b->refl[d][r], n);
+        if (!s->band[MW_BLUE]) /* absent: zeros, which the reader never touches */
+            ok = ok && (b->refl[d][MW_BLUE] = calloc(n, sizeof(float))) != NULL;
         ALLOC(b->ndvi[d], n);
         ALLOC(b->bsi[d], n);
     }
     ALLOC(b->dndvi, n); ALLOC(b->dbsi, n); ALLOC(b->scratch, n);
+    if (s->survey) {
+        ALLOC(b->z, n); ALLOC(b->mag, n); ALLOC(b->boxtmp, 2 * n);
+    }
     ALLOC(b->cls, n); ALLOC(b->mask, n); ALLOC(b->tmp, n); ALLOC(b->tmp2, n);
     ALLOC(b->core, core);
     ALLOC(b->labels, core);
@@ -108,8 +119,22 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
 
 /* Indices and classes over the whole haloed window. */
 static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b,
-                            size_t n)
+                            int w, int h)
 {
+    size_t n = (size_t)w * (size_t)h;
+    const mw_survey *sv = s->survey;
+    if (sv) { /* the change statistic on the bands as read, then t2 normalized */
+        const float *x[MW_MAD_MAX], *y[MW_MAD_MAX];
+        for (int j = 0; j < sv->mad.p; j++) {
+            x[j] = b->refl[0][sv->roles[j]];
+            y[j] = b->refl[1][sv->roles[j]];
+        }
+        mw_mad_z(x, y, &sv->mad, n, b->z);
+        mw_box_sqrt_mean(b->z, w, h, cfg->smooth_radius, b->boxtmp, b->mag);
+        for (int r = 0; r < MW_NROLES; r++)
+            if (s->band[r])
+                mw_affine(b->refl[1][r], n, sv->gain[r], sv->bias[r]);
+    }
     for (int d = 0; d < 2; d++) {
         float **r = b->refl[d];
         mw_ndvi(r[MW_RED], r[MW_NIR], n, b->ndvi[d]);
@@ -120,7 +145,17 @@ static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b
     }
     mw_diff(b->ndvi[0], b->ndvi[1], n, b->dndvi);
     mw_diff(b->bsi[0], b->bsi[1], n, b->dbsi);
-    mw_classify(b->dndvi, b->dbsi, b->bsi[1], n, &cfg->thr, b->cls);
+    if (sv)
+        mw_classify_mad(b->mag, (float)sv->threshold, b->dndvi, b->dbsi, n, &sv->dir,
+                        b->cls);
+    else
+        mw_classify(b->dndvi, b->dbsi, b->bsi[1], n, &cfg->thr, b->cls);
+}
+
+/* Halo of a tile: the opening's, plus the smoothing's with engine irmad. */
+static int tile_halo(const mw_config *cfg, const mw_scene *s)
+{
+    return 2 * cfg->open_radius + (s->survey ? cfg->smooth_radius : 0);
 }
 
 /* Opening of each change class on its own; removed pixels become no change. */
@@ -139,8 +174,8 @@ static void clean_classes(tile_buf *b, int w, int h, int radius)
 }
 
 /* Label the disturbance pixels of the core and collect their statistics. */
-static int label_core(tile_buf *b, mw_tile *t, int hx, int hy, int ww,
-                      int scene_w)
+static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy,
+                      int ww, int scene_w)
 {
     int w = t->w, h = t->h;
     int ox = t->x0 - hx, oy = t->y0 - hy; /* core offset in the window */
@@ -184,6 +219,9 @@ static int label_core(tile_buf *b, mw_tile *t, int hx, int hy, int ww,
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
+            if (s->survey)
+                c->sum_change_p += llrint(
+                    mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);
         }
     }
     memcpy(t->edge[MW_EDGE_TOP], b->labels, (size_t)w * sizeof(uint32_t));
@@ -200,7 +238,7 @@ static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
                         tile_buf *b, mw_tile *t, GDALRasterBandH out,
                         uint64_t counts[256])
 {
-    int halo = 2 * cfg->open_radius;
+    int halo = tile_halo(cfg, s);
     int hx = t->x0 - halo > 0 ? t->x0 - halo : 0;
     int hy = t->y0 - halo > 0 ? t->y0 - halo : 0;
     int hx1 = t->x0 + t->w + halo < s->width ? t->x0 + t->w + halo : s->width;
@@ -211,9 +249,10 @@ static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
     for (int d = 0; d < 2; d++)
         if (mw_reader_read(rd, d, hx, hy, ww, wh, b->refl[d], b->scratch))
             return -1;
-    classify_window(cfg, s, b, n);
+    (void)n;
+    classify_window(cfg, s, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
-    if (label_core(b, t, hx, hy, ww, s->width))
+    if (label_core(s, b, t, hx, hy, ww, s->width))
         return -1;
 
     int ox = t->x0 - hx, oy = t->y0 - hy;
@@ -290,7 +329,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
         return -1;
     GDALRasterBandH cband = GDALGetRasterBand(cds, 1);
 
-    int halo = 2 * cfg->open_radius;
+    int halo = tile_halo(cfg, s);
     size_t win = (size_t)(size + 2 * halo) * (size_t)(size + 2 * halo);
     size_t core = (size_t)size * (size_t)size;
     int errors = 0, done = 0, cancelled = 0;

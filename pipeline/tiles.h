@@ -6,6 +6,11 @@
  * scene.  Tiles run in parallel (OpenMP); each thread owns its buffers and
  * its GDAL handles, so memory is threads x one tile, whatever the scene size.
  *
+ * With [detect] engine = irmad a tile's classes come from the survey's MAD
+ * transformation (pipeline/survey.h): t2 normalized, the change statistic
+ * smoothed over a (2 smooth_radius + 1)^2 box and thresholded, the direction
+ * from the standardized dNDVI / dBSI; the halo grows by smooth_radius.
+ *
  * Per tile the pass keeps only what the patch stage needs: the statistics of
  * each disturbance component of the core, and the component labels along the
  * four core edges, to merge components across tile borders.  Class codes go
@@ -32,6 +37,7 @@ typedef struct {
     int32_t min_col, min_row, max_col, max_row;
     int64_t sum_dndvi, sum_dbsi; /* sums of round(d * MW_STAT_Q) */
     float min_dndvi;
+    int64_t sum_change_p; /* sum of round(P(change) * MW_STAT_Q) (engine irmad) */
 } mw_comp;
 
 /* Merge b into a. */

@@ -1,0 +1,475 @@
+/* survey.c - IR-MAD, normalization and thresholds from a decimated pass. */
+#include "survey.h"
+
+#include <ctype.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "mw.h"
+#include "stats.h"
+
+#define NBINS 256
+#define ROBUST_SAMPLE 262144 /* pixels behind each median */
+#define CLIP_QUANTILE 0.999  /* extreme reflectance and histogram tail */
+#define CHI2_ALPHA 1e-3      /* threshold = chi2 "chi2": P(no change) < alpha */
+#define INVARIANT_P 0.5      /* no-change probability of an invariant pixel */
+#define DIRECTION_Z 1.0f     /* standardized dNDVI / dBSI that gives a direction */
+#define RHO_TOL 1e-5
+
+typedef struct {
+    size_t n;
+    int p;
+    float *refl[2][MW_NROLES];
+    const float *x[MW_MAD_MAX], *y[MW_MAD_MAX];
+    uint8_t *keep;      /* valid and not extreme: used for estimation */
+    float *z, *w, *f1, *f2, *f3, *f4; /* f2 holds 2n (box scratch) */
+    float *sample;      /* ROBUST_SAMPLE floats */
+} survey_buf;
+
+static void buf_free(survey_buf *b)
+{
+    for (int d = 0; d < 2; d++)
+        for (int r = 0; r < MW_NROLES; r++)
+            free(b->refl[d][r]);
+    free(b->keep); free(b->z); free(b->w);
+    free(b->f1); free(b->f2); free(b->f3); free(b->f4);
+    free(b->sample);
+}
+
+static int buf_alloc(survey_buf *b, const mw_scene *s, size_t n)
+{
+    memset(b, 0, sizeof *b);
+    b->n = n;
+    int ok = 1;
+#define ALLOC(p, count) ok = ok && ((p) = malloc((count) * sizeof *(p))) != NULL
+    for (int d = 0; d < 2; d++)
+        for (int r = 0; r < MW_NROLES; r++)
+            if (s->band[r] || r == MW_BLUE)
+                ALLOC(b->refl[d][r], n);
+    ALLOC(b->keep, n); ALLOC(b->z, n); ALLOC(b->w, n);
+    ALLOC(b->f1, n); ALLOC(b->f2, 2 * n); ALLOC(b->f3, n); ALLOC(b->f4, n);
+    ALLOC(b->sample, ROBUST_SAMPLE);
+#undef ALLOC
+    if (!ok) {
+        buf_free(b);
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the survey (%zu px)", n);
+        return -1;
+    }
+    return 0;
+}
+
+/* Median and 1.4826 x median absolute deviation of v[i] over the pixels with
+ * sel[i] set, from an evenly strided sample of at most ROBUST_SAMPLE. */
+static void robust_stats(const float *v, const uint8_t *sel, size_t n, float *sample,
+                         double *center, double *scale)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += sel[i] && !isnan(v[i]);
+    size_t stride = count > ROBUST_SAMPLE ? (count + ROBUST_SAMPLE - 1) / ROBUST_SAMPLE : 1;
+    size_t m = 0, seen = 0;
+    for (size_t i = 0; i < n && m < ROBUST_SAMPLE; i++)
+        if (sel[i] && !isnan(v[i]) && seen++ % stride == 0)
+            sample[m++] = v[i];
+    if (m == 0) {
+        *center = 0;
+        *scale = 1;
+        return;
+    }
+    double med = mw_select(sample, m, m / 2);
+    for (size_t i = 0; i < m; i++)
+        sample[i] = fabsf(sample[i] - (float)med);
+    double mad = 1.4826 * mw_select(sample, m, m / 2);
+    *center = med;
+    *scale = mad > 1e-12 ? mad : 1e-12;
+}
+
+/* q-quantile of v over sel (strided sample). */
+static double quantile(const float *v, const uint8_t *sel, size_t n, float *sample, double q)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += sel[i] && !isnan(v[i]);
+    size_t stride = count > ROBUST_SAMPLE ? (count + ROBUST_SAMPLE - 1) / ROBUST_SAMPLE : 1;
+    size_t m = 0, seen = 0;
+    for (size_t i = 0; i < n && m < ROBUST_SAMPLE; i++)
+        if (sel[i] && !isnan(v[i]) && seen++ % stride == 0)
+            sample[m++] = v[i];
+    if (m == 0)
+        return NAN;
+    size_t k = (size_t)(q * (double)(m - 1) + 0.5);
+    return mw_select(sample, m, k);
+}
+
+/* One IR-MAD step: weighted means and covariances, the generalized
+ * eigenproblem, the MAD transformation into m (not yet its scales). */
+static int mad_step(const survey_buf *b, mw_mad *m, double rho[MW_MAD_MAX])
+{
+    const int p = b->p, q = 2 * p;
+    double sw = 0, mean[2 * MW_MAD_MAX] = {0}, cov[2 * MW_MAD_MAX][2 * MW_MAD_MAX];
+    memset(cov, 0, sizeof cov);
+    for (size_t i = 0; i < b->n; i++) {
+        double w = b->w[i];
+        if (!(w > 0))
+            continue;
+        sw += w;
+        for (int j = 0; j < p; j++) {
+            mean[j] += w * b->x[j][i];
+            mean[p + j] += w * b->y[j][i];
+        }
+    }
+    if (!(sw > 0)) {
+        mw_error(MW_EXIT_RASTER, "the survey found no valid pixel common to both dates");
+        return -1;
+    }
+    for (int j = 0; j < q; j++)
+        mean[j] /= sw;
+    for (size_t i = 0; i < b->n; i++) {
+        double w = b->w[i];
+        if (!(w > 0))
+            continue;
+        double v[2 * MW_MAD_MAX];
+        for (int j = 0; j < p; j++) {
+            v[j] = b->x[j][i] - mean[j];
+            v[p + j] = b->y[j][i] - mean[p + j];
+        }
+        for (int r = 0; r < q; r++)
+            for (int c = r; c < q; c++)
+                cov[r][c] += w * v[r] * v[c];
+    }
+    for (int r = 0; r < q; r++)
+        for (int c = r; c < q; c++)
+            cov[c][r] = cov[r][c] /= sw;
+
+    /* column-major p x p matrices */
+    double s11[MW_MAD_MAX * MW_MAD_MAX] = {0}, s22[MW_MAD_MAX * MW_MAD_MAX] = {0};
+    double x[MW_MAD_MAX * MW_MAD_MAX] = {0}, a[MW_MAD_MAX * MW_MAD_MAX] = {0};
+    double ev[MW_MAD_MAX] = {0};
+    for (int r = 0; r < p; r++)
+        for (int c = 0; c < p; c++) {
+            s11[c * p + r] = cov[r][c];
+            s22[c * p + r] = cov[p + r][p + c];
+            x[c * p + r] = cov[p + r][c]; /* S21 */
+        }
+    /* x = S22^-1 S21 */
+    double l22[MW_MAD_MAX * MW_MAD_MAX];
+    memcpy(l22, s22, sizeof l22);
+    if (LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', p, p, l22, p, x, p) != 0) {
+        mw_error(MW_EXIT_RASTER, "the later image's bands are linearly dependent over the "
+                 "survey pixels (constant or duplicated band?)");
+        return -1;
+    }
+    /* A = S12 x, symmetrized */
+    for (int r = 0; r < p; r++)
+        for (int c = 0; c < p; c++) {
+            double s = 0;
+            for (int k = 0; k < p; k++)
+                s += cov[r][p + k] * x[c * p + k];
+            a[c * p + r] = s;
+        }
+    for (int r = 0; r < p; r++)
+        for (int c = r + 1; c < p; c++)
+            a[c * p + r] = a[r * p + c] = 0.5 * (a[c * p + r] + a[r * p + c]);
+    if (LAPACKE_dsygv(LAPACK_COL_MAJOR, 1, 'V', 'U', p, a, p, s11, p, ev) != 0) {
+        mw_error(MW_EXIT_RASTER, "the earlier image's bands are linearly dependent over "
+                 "the survey pixels (constant or duplicated band?)");
+        return -1;
+    }
+    m->p = p;
+    for (int j = 0; j < p; j++) {
+        m->mu1[j] = mean[j];
+        m->mu2[j] = mean[p + j];
+    }
+    for (int k = 0; k < p; k++) {
+        double r2 = ev[k] > 0 ? ev[k] : 0;
+        rho[k] = sqrt(r2 < 1 ? r2 : 1);
+        double rk = rho[k] > 1e-9 ? rho[k] : 1e-9;
+        /* a_k: unit variance by dsygv; b_k = S22^-1 S21 a_k / rho_k */
+        double bk[MW_MAD_MAX];
+        for (int j = 0; j < p; j++) {
+            double s = 0;
+            for (int c = 0; c < p; c++)
+                s += x[c * p + j] * a[k * p + c];
+            bk[j] = s / rk;
+        }
+        double var = 0;
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < p; c++)
+                var += bk[r] * s22[c * p + r] * bk[c];
+        double norm = var > 0 ? 1 / sqrt(var) : 1;
+        for (int j = 0; j < p; j++) {
+            m->a[k][j] = a[k * p + j];
+            m->b[k][j] = bk[j] * norm;
+        }
+    }
+    return 0;
+}
+
+/* The MAD variates' robust centre and scale over the kept pixels. */
+static void mad_scales(survey_buf *b, mw_mad *m)
+{
+    for (int k = 0; k < m->p; k++) {
+        for (size_t i = 0; i < b->n; i++) {
+            if (!b->keep[i]) {
+                b->f1[i] = NAN;
+                continue;
+            }
+            double u = 0, v = 0;
+            for (int j = 0; j < m->p; j++) {
+                u += m->a[k][j] * (b->x[j][i] - m->mu1[j]);
+                v += m->b[k][j] * (b->y[j][i] - m->mu2[j]);
+            }
+            b->f1[i] = (float)(u - v);
+        }
+        robust_stats(b->f1, b->keep, b->n, b->sample, &m->center[k], &m->scale[k]);
+    }
+}
+
+static int irmad(const mw_config *cfg, survey_buf *b, mw_survey *sv)
+{
+    double rho_old[MW_MAD_MAX] = {0};
+    for (size_t i = 0; i < b->n; i++)
+        b->w[i] = b->keep[i];
+    for (int it = 0; it < cfg->survey_iterations; it++) {
+        if (mad_step(b, &sv->mad, sv->rho))
+            return -1;
+        mad_scales(b, &sv->mad);
+        mw_mad_z(b->x, b->y, &sv->mad, b->n, b->z);
+        for (size_t i = 0; i < b->n; i++)
+            b->w[i] = b->keep[i] ? (float)mw_chi2_sf(b->z[i], b->p) : 0.0f;
+        sv->iterations = it + 1;
+        double delta = 0;
+        for (int k = 0; k < b->p; k++)
+            delta = fmax(delta, fabs(sv->rho[k] - rho_old[k]));
+        memcpy(rho_old, sv->rho, sizeof rho_old);
+        if (it > 0 && delta < RHO_TOL) {
+            sv->converged = 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Orthogonal regression of t2 on t1 per band over the invariant pixels:
+ * t2 = alpha + beta t1, so t2 normalized = (t2 - alpha) / beta. */
+static void normalize(const mw_scene *s, survey_buf *b, mw_survey *sv)
+{
+    for (int r = 0; r < MW_NROLES; r++) {
+        sv->gain[r] = 1;
+        sv->bias[r] = 0;
+    }
+    int64_t inv = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        b->keep[i] = b->keep[i] && b->w[i] > INVARIANT_P;
+        inv += b->keep[i];
+    }
+    sv->invariant = inv;
+    if (inv < 100)
+        return;
+    for (int r = 0; r < MW_NROLES; r++) {
+        if (!s->band[r])
+            continue;
+        const float *x = b->refl[0][r], *y = b->refl[1][r];
+        double mx = 0, my = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (b->keep[i]) {
+                mx += x[i];
+                my += y[i];
+            }
+        mx /= (double)inv;
+        my /= (double)inv;
+        double sxx = 0, syy = 0, sxy = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (b->keep[i]) {
+                double dx = x[i] - mx, dy = y[i] - my;
+                sxx += dx * dx;
+                syy += dy * dy;
+                sxy += dx * dy;
+            }
+        if (!(fabs(sxy) > 0))
+            continue;
+        double beta = (syy - sxx + sqrt((syy - sxx) * (syy - sxx) + 4 * sxy * sxy)) /
+                      (2 * sxy);
+        if (!(beta > 0))
+            continue;
+        double alpha = my - beta * mx;
+        sv->gain[r] = (float)(1 / beta);
+        sv->bias[r] = (float)(-alpha / beta);
+    }
+}
+
+/* dNDVI and dBSI with t2 normalized; their no-change centre and spread. */
+static void directions(const mw_scene *s, survey_buf *b, mw_survey *sv)
+{
+    for (int r = 0; r < MW_NROLES; r++)
+        if (s->band[r])
+            mw_affine(b->refl[1][r], b->n, sv->gain[r], sv->bias[r]);
+    float *ndvi1 = b->f1, *ndvi2 = b->f2, *bsi1 = b->f3, *bsi2 = b->f4;
+    for (int d = 0; d < 2; d++) {
+        float **r = b->refl[d];
+        mw_ndvi(r[MW_RED], r[MW_NIR], b->n, d ? ndvi2 : ndvi1);
+        if (s->band[MW_SWIR1])
+            mw_bsi(r[MW_BLUE], r[MW_RED], r[MW_NIR], r[MW_SWIR1], b->n, d ? bsi2 : bsi1);
+        else
+            mw_bsi_vnir(r[MW_BLUE], r[MW_GREEN], r[MW_RED], r[MW_NIR], b->n,
+                        d ? bsi2 : bsi1);
+    }
+    float *dndvi = b->z, *dbsi = b->w; /* both no longer needed */
+    mw_diff(ndvi1, ndvi2, b->n, dndvi);
+    mw_diff(bsi1, bsi2, b->n, dbsi);
+    double c, sc;
+    robust_stats(dndvi, b->keep, b->n, b->sample, &c, &sc);
+    sv->dir.ndvi_center = (float)c;
+    sv->dir.ndvi_scale = (float)fmax(sc, 1e-6);
+    robust_stats(dbsi, b->keep, b->n, b->sample, &c, &sc);
+    sv->dir.bsi_center = (float)c;
+    sv->dir.bsi_scale = (float)fmax(sc, 1e-6);
+    sv->dir.z = DIRECTION_Z;
+}
+
+/* x with Q(x; k) = alpha, by bisection. */
+static double chi2_quantile(double alpha, int k)
+{
+    double lo = 0, hi = 1;
+    while (mw_chi2_sf(hi, k) > alpha)
+        hi *= 2;
+    for (int i = 0; i < 200; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (mw_chi2_sf(mid, k) > alpha)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void thresholds(const mw_config *cfg, survey_buf *b, uint8_t *est, mw_survey *sv)
+{
+    float *mag = b->f1;
+    mw_box_sqrt_mean(b->z, sv->width, sv->height, cfg->smooth_radius, b->f2, mag);
+    sv->hist_hi = quantile(mag, est, b->n, b->sample, CLIP_QUANTILE);
+    uint64_t hist[NBINS] = {0};
+    double hi = sv->hist_hi > 0 ? sv->hist_hi : 1;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!est[i] || isnan(mag[i]))
+            continue;
+        int k = (int)(mag[i] / hi * NBINS);
+        hist[k < 0 ? 0 : k >= NBINS ? NBINS - 1 : k]++;
+    }
+    sv->t_otsu = mw_otsu(hist, NBINS, 0, hi);
+    sv->t_kittler = mw_kittler(hist, NBINS, 0, hi);
+    sv->t_chi2 = sqrt(chi2_quantile(CHI2_ALPHA, sv->mad.p));
+    const char *t = cfg->threshold;
+    if (!strcmp(t, "otsu"))
+        sv->threshold = sv->t_otsu;
+    else if (!strcmp(t, "kittler"))
+        sv->threshold = sv->t_kittler;
+    else if (!strcmp(t, "chi2"))
+        sv->threshold = sv->t_chi2;
+    else if (!strcmp(t, "auto"))
+        sv->threshold = fmax(sv->t_otsu, sv->t_kittler);
+    else
+        sv->threshold = strtod(t, NULL);
+    snprintf(sv->method, sizeof sv->method, "%s",
+             !strcmp(t, "auto") ? (sv->t_otsu >= sv->t_kittler ? "auto:otsu" : "auto:kittler")
+             : isalpha((unsigned char)t[0]) ? t : "fixed");
+}
+
+int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
+{
+    memset(sv, 0, sizeof *sv);
+    s->survey = NULL;
+    if (strcmp(cfg->engine, "irmad"))
+        return 0;
+    sv->enabled = 1;
+    double ratio = (double)s->width * s->height / cfg->survey_max_pixels;
+    int k = ratio > 1 ? (int)ceil(sqrt(ratio)) : 1;
+    sv->decimation = k;
+    sv->width = (s->width + k - 1) / k;
+    sv->height = (s->height + k - 1) / k;
+    size_t n = (size_t)sv->width * sv->height;
+    survey_buf b;
+    if (buf_alloc(&b, s, n))
+        return -1;
+    uint16_t *scratch = malloc(n * sizeof *scratch);
+    uint8_t *est = malloc(n);
+    mw_reader *rd = mw_reader_new(s);
+    int rc = -1;
+    if (!scratch || !est) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the survey (%zu px)", n);
+        goto done;
+    }
+    if (!rd)
+        goto done;
+    for (int d = 0; d < 2; d++) {
+        if (!s->band[MW_BLUE]) /* absent: a zero span keeps the kernels uniform */
+            memset(b.refl[d][MW_BLUE], 0, n * sizeof(float));
+        if (mw_reader_read_buf(rd, d, 0, 0, s->width, s->height, sv->width, sv->height,
+                               b.refl[d], scratch))
+            goto done;
+    }
+    b.p = 0;
+    for (int r = 0; r < MW_NROLES && b.p < MW_MAD_MAX; r++) {
+        int dup = 0; /* a band standing in for two roles enters once */
+        for (int j = 0; j < b.p; j++)
+            dup |= s->band[sv->roles[j]] == s->band[r];
+        if (s->band[r] && !dup) {
+            sv->roles[b.p] = r;
+            b.x[b.p] = b.refl[0][r];
+            b.y[b.p] = b.refl[1][r];
+            b.p++;
+        }
+    }
+    /* valid: every band finite on both dates; kept: and below the top
+     * CLIP_QUANTILE of every band (glare, cloud, saturation) */
+    for (size_t i = 0; i < n; i++) {
+        int ok = 1;
+        for (int j = 0; j < b.p; j++)
+            ok &= !isnan(b.x[j][i]) && !isnan(b.y[j][i]);
+        b.keep[i] = (uint8_t)ok;
+        sv->valid += ok;
+    }
+    sv->pixels = (int64_t)n;
+    memcpy(est, b.keep, n);
+    for (int j = 0; j < b.p; j++)
+        for (int d = 0; d < 2; d++) {
+            const float *v = d ? b.y[j] : b.x[j];
+            double hi = quantile(v, est, n, b.sample, CLIP_QUANTILE);
+            for (size_t i = 0; i < n; i++)
+                if (b.keep[i] && v[i] > hi)
+                    b.keep[i] = 0;
+        }
+    for (size_t i = 0; i < n; i++)
+        sv->clipped += est[i] && !b.keep[i];
+    if (sv->valid < 100) {
+        mw_error(MW_EXIT_RASTER, "%s and %s: fewer than 100 valid pixels in common",
+                 s->path[0], s->path[1]);
+        goto done;
+    }
+    if (irmad(cfg, &b, sv))
+        goto done;
+    memcpy(est, b.keep, n);
+    thresholds(cfg, &b, est, sv);
+    normalize(s, &b, sv);
+    directions(s, &b, sv);
+    s->survey = sv;
+    mw_log("survey: %dx%d px (every %d), IR-MAD %d iterations%s, threshold %.3f (%s), "
+           "%lld invariant px", sv->width, sv->height, k, sv->iterations,
+           sv->converged ? "" : " (not converged)", sv->threshold, sv->method,
+           (long long)sv->invariant);
+    rc = 0;
+done:
+    mw_reader_free(rd);
+    free(scratch);
+    free(est);
+    buf_free(&b);
+    return rc;
+}
+
+double mw_survey_change_prob(const mw_survey *sv, double z)
+{
+    return 1.0 - mw_chi2_sf(z, sv->mad.p);
+}

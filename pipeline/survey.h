@@ -1,0 +1,56 @@
+/* survey.h - one decimated pass over the scene pair before the tile pass.
+ *
+ * With [detect] engine = irmad the survey estimates, from every k-th pixel of
+ * both dates (k from [survey] max_pixels):
+ * - the IR-MAD transformation (Nielsen 2007) of the band roles present,
+ *   iterated with chi-square no-change weights; the generalized
+ *   eigenproblem is solved by LAPACK (dsygv).  The no-change scale of each
+ *   MAD variate is a robust one (median and median absolute deviation of the
+ *   weighted pixels), so that a few extreme pixels or one low-variance cover
+ *   (water) cannot become "the unchanged";
+ * - the relative radiometric normalization of t2 (Canty & Nielsen 2008):
+ *   per band an orthogonal regression of t2 on t1 over the invariant pixels
+ *   (no-change probability > 0.5);
+ * - the change threshold on the smoothed magnitude (mean of sqrt Z over a
+ *   (2r+1)^2 box): Otsu, Kittler-Illingworth, a chi-square quantile, or the
+ *   larger of Otsu and Kittler-Illingworth ("auto"), over histograms that
+ *   exclude masked pixels and clip the top 0.1 %;
+ * - the no-change centre and spread of dNDVI and dBSI that give changed
+ *   pixels their direction.
+ * Everything goes into the manifest.  The survey reads the scene whole at
+ * one decimation, so it does not depend on tile size or thread count.
+ */
+#ifndef MW_SURVEY_H
+#define MW_SURVEY_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "mad.h"
+
+typedef struct mw_survey {
+    int enabled;                 /* engine = irmad */
+    int decimation;              /* every k-th pixel in x and y */
+    int width, height;           /* survey grid */
+    int roles[MW_MAD_MAX];       /* band role of each MAD input */
+    mw_mad mad;
+    double rho[MW_MAD_MAX];      /* canonical correlations, ascending */
+    int iterations;
+    int converged;
+    float gain[MW_NROLES], bias[MW_NROLES]; /* t2 normalized = t2 * gain + bias */
+    mw_direction dir;
+    double t_otsu, t_kittler, t_chi2, threshold;
+    char method[32];             /* which of them is used, or "fixed" */
+    double hist_hi;              /* histogram upper bound (99.9th percentile) */
+    int64_t pixels, valid, clipped, invariant;
+} mw_survey;
+
+/* Run the survey (a no-op with engine = threshold) and hang it on the scene
+ * (scene->survey).  0, or -1 with mw_error. */
+int mw_survey_run(const mw_config *cfg, mw_scene *scene, mw_survey *out);
+
+/* Per-pixel change probability 1 - Q(Z; p). */
+double mw_survey_change_prob(const mw_survey *sv, double z);
+
+#endif

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Real-data tests: the sensor profiles on the shared scenes with references,
+# scored by `minewatch evaluate`.  Each score is pinned at its target minus
+# 0.03 (all targets of issue 3 are reached), so that it cannot silently drop.
+# Skips (exit 0) when ../shared/data/real is absent.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+B=${BUILD:-build}
+MW=$B/minewatch
+R=../shared/data/real
+echo "== real data: change detection scored against the references"
+if [ ! -d "$R" ]; then
+  echo "skip: $R is absent (the shared real scenes are not on this machine)"
+  t_summary
+  exit $?
+fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# score SCENE METRIC MIN: scan the scene, evaluate, compare
+score() {
+  sc=$1 metric=$2 min=$3
+  if ! $MW scan configs/real/$sc.ini -o "$TMP/$sc" -q 2>"$TMP/$sc.err"; then
+    t_fail "$sc: scan exits 0" "$(tail -2 "$TMP/$sc.err")"
+    return
+  fi
+  js=$($MW evaluate "$TMP/$sc/change.tif" $R/$sc/reference.tif --json)
+  v=$($PY -c "import json,sys; print(json.loads(sys.argv[1])['$metric'])" "$js")
+  if $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$v" "$min"; then
+    t_pass "$sc: $metric $v >= $min"
+  else
+    t_fail "$sc: $metric $v >= $min"
+  fi
+}
+
+score taizhou kappa 0.91          # target 0.94
+score oscd-beirut f1 0.39         # target 0.42
+score oscd-cupertino f1 0.53      # target 0.56
+
+# -- evaluate: text output, JSON, grid mismatch -----------------------------
+out=$($MW evaluate $R/taizhou/reference.tif $R/taizhou/reference.tif)
+t_has "evaluate: the reference against itself has kappa 1" "kappa             1.0000" "$out"
+$MW evaluate $R/taizhou/reference.tif $R/oscd-beirut/reference.tif >/dev/null 2>"$TMP/err"
+t_eq "evaluate: grids that differ exit 4" "4" "$?"
+t_has "evaluate: and say so" "both must share one grid" "$(cat "$TMP/err")"
+$MW evaluate $R/taizhou/reference.tif >/dev/null 2>&1
+t_eq "evaluate: one file is a usage error (exit 2)" "2" "$?"
+
+# -- the manifest records the survey -----------------------------------------
+t_ok "manifest: survey thresholds, normalization, band files" $PY -c "
+import json
+m = json.load(open('$TMP/oscd-cupertino/manifest.json'))
+s = m['survey']
+assert s['engine'] == 'irmad' and s['threshold']['used'] > 0, s
+assert s['threshold']['method'].startswith('auto:'), s['threshold']
+assert set(s['mad_bands']) == {'blue', 'green', 'red', 'nir', 'swir1', 'swir2'}
+assert 'gain' in s['t2_normalization']['nir']
+assert sum(1 for i in m['inputs'] if i['role'] == 't1') == 6
+"
+
+# -- band files on different grids: stacked on the 10 m grid ----------------
+t_has "band files stacked onto the finest grid" "Size is 788, 1015" "$(gdalinfo "$TMP/oscd-cupertino/change.tif")"
+
+# -- determinism: thread count and tile size ---------------------------------
+for run in "1 256" "2 1024"; do
+  set -- $run
+  $MW scan configs/real/oscd-cupertino.ini -o "$TMP/d_$1_$2" --threads $1 --tile-size $2 -q 2>/dev/null
+  t_ok "change.tif identical with $1 thread(s), tiles of $2" cmp "$TMP/oscd-cupertino/change.tif" "$TMP/d_$1_$2/change.tif"
+  t_ok "suspects.csv identical with $1 thread(s), tiles of $2" cmp "$TMP/oscd-cupertino/suspects.csv" "$TMP/d_$1_$2/suspects.csv"
+done
+
+# -- a t2 on another grid is warped onto t1's; no overlap is an error -------
+gdal_translate -q -a_ullr 203355 3604905 215355 3592905 $R/taizhou/t2.tif "$TMP/t2_shifted.tif"
+sed -e "s#^t2 *=.*#t2 = $TMP/t2_shifted.tif#" -e "s#^sensor *=.*#sensor = $(pwd)/configs/sensors/landsat57-stack.ini#" \
+  -e "s#^t1 *=.*#t1 = $(pwd)/$R/taizhou/t1.tif#" configs/real/taizhou.ini >"$TMP/warp.ini"
+$MW scan "$TMP/warp.ini" -o "$TMP/warp" -q 2>/dev/null
+t_has "t2 shifted by one pixel: warped, overlap 399 x 399 processed" "Size is 399, 399" "$(gdalinfo "$TMP/warp/change.tif" 2>&1)"
+gdal_translate -q -a_ullr 303325 3604935 315325 3592935 $R/taizhou/t2.tif "$TMP/t2_far.tif"
+sed -e "s#^t2 *=.*#t2 = $TMP/t2_far.tif#" "$TMP/warp.ini" >"$TMP/far.ini"
+$MW scan "$TMP/far.ini" -o "$TMP/far" -q 2>"$TMP/far.err"
+t_eq "dates without overlap exit 4" "4" "$?"
+t_has "and say so" "does not overlap" "$(cat "$TMP/far.err")"
+
+t_summary
