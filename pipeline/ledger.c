@@ -182,7 +182,8 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     }
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
-    qsort(p, (size_t)n, sizeof *p, by_id);
+    if (n > 1)
+        qsort(p, (size_t)n, sizeof *p, by_id);
     /* latest earlier observation of each place (runs sort as text: dates) */
     OGR_L_ResetReading(l->obs);
     char (*seen)[KEY_LEN] = calloc((size_t)n + 1, KEY_LEN);
@@ -191,7 +192,7 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
         const char *run = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
         place k;
         snprintf(k.id, sizeof k.id, "%s", id);
-        place *q = bsearch(&k, p, (size_t)n, sizeof *p, by_id);
+        place *q = n ? bsearch(&k, p, (size_t)n, sizeof *p, by_id) : NULL;
         if (q && strcmp(run, key) < 0 && strcmp(run, seen[q - p]) > 0) {
             snprintf(seen[q - p], KEY_LEN, "%s", run);
             q->last_area = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2"));

@@ -213,7 +213,8 @@ static long read_catalog(const char *cat, scene **out)
         free(v);
         return -1;
     }
-    qsort(v, n, sizeof *v, by_date);
+    if (n > 1)
+        qsort(v, n, sizeof *v, by_date);
     *out = v;
     return (long)n;
 }

@@ -299,7 +299,8 @@ static int aggregate(const mw_config *cfg, const mw_layers *L, mw_restoration *r
     }
     if (cfg->resto_plan[0] && read_plan(cfg->resto_plan, r))
         return -1;
-    qsort(r->c, r->ncounty, sizeof *r->c, by_county);
+    if (r->ncounty > 1)
+        qsort(r->c, r->ncounty, sizeof *r->c, by_county);
     return 0;
 }
 
