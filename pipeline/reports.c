@@ -125,6 +125,7 @@ static int write_cog(const char *class_path, const char *dst)
     opt = CSLSetNameValue(opt, "BLOCKSIZE", "512");
     opt = CSLSetNameValue(opt, "OVERVIEW_RESAMPLING", "NEAREST");
     opt = CSLSetNameValue(opt, "OVERVIEWS", "IGNORE_EXISTING");
+    opt = CSLSetNameValue(opt, "NUM_THREADS", "ALL_CPUS"); /* blocks compressed in parallel */
     GDALDatasetH cog = GDALCreateCopy(GDALGetDriverByName("COG"), dst, src, FALSE, opt,
                                       NULL, NULL);
     CSLDestroy(opt);
