@@ -13,7 +13,7 @@ BUILD    := $(if $(filter 1,$(SAN)),build-san,build)
 
 GDAL_CFLAGS := $(shell gdal-config --cflags)
 GDAL_LIBS   := $(shell gdal-config --libs)
-PKG         := inih json-c libcrypto
+PKG         := inih json-c libcrypto fftw3f
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKG))
 PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 
@@ -87,13 +87,14 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -std=c11 -Wall -Wextra -Werror -Wno-unknown-pragmas \
                 -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZERS      := config corners
+FUZZERS      := config corners merge
 FUZZ_SRC_config  := tests/fuzz/fuzz_config.c pipeline/config.c pipeline/error.c
 FUZZ_SRC_corners := tests/fuzz/fuzz_corners.c pipeline/corners.c pipeline/error.c
+FUZZ_SRC_merge   := tests/fuzz/fuzz_merge.c $(PIPELINE_SRC) $(KERNEL_SRC)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c pipeline/*.c pipeline/*.h
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c pipeline/*.c pipeline/*.h kernels/*.c kernels/*.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRC_$*) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp -o $@ $(FUZZ_SRC_$*) $(LDLIBS)
 
 .PHONY: fuzz
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)

@@ -26,9 +26,7 @@ static int by_first(const void *a, const void *b)
     return (x->first > y->first) - (x->first < y->first);
 }
 
-/* Merge the tiles' components into whole-scene components, sorted by first
- * pixel.  Returns the count, or -1. */
-static long merge_components(const mw_tileset *ts, mw_comp **out)
+long mw_patches_merge(const mw_tileset *ts, mw_comp **out)
 {
     uint32_t *base = mw_calloc((size_t)ts->ntiles + 1, sizeof *base);
     if (!base)
@@ -217,7 +215,7 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
 {
     memset(ps, 0, sizeof *ps);
     mw_comp *comps = NULL;
-    long nc = merge_components(ts, &comps);
+    long nc = mw_patches_merge(ts, &comps);
     if (nc < 0)
         return -1;
     ps->n_components = (size_t)nc;

@@ -71,6 +71,11 @@ typedef struct {
 
 #define MW_M2_PER_MU (10000.0 / 15.0)
 
+/* Merge the tiles' components into whole-scene components (union-find over
+ * the tiles' edge labels), sorted by first pixel; *out is owned by the
+ * caller.  Returns the count, or -1 with mw_error. */
+long mw_patches_merge(const mw_tileset *ts, mw_comp **out);
+
 /* Merge, filter, measure and polygonize.  class_path is the class raster the
  * tile pass wrote.  0, or -1 with mw_error. */
 int mw_patches_build(const mw_config *cfg, const mw_scene *scene,
