@@ -62,6 +62,7 @@ static const key_def KEYS[] = {
     {"detect", "smooth_radius", K_INT, 0, 8, F(smooth_radius), 0, "1"},
     {"survey", "max_pixels", K_INT, 65536, 1 << 26, F(survey_max_pixels), 0, "2097152"},
     {"survey", "iterations", K_INT, 1, 200, F(survey_iterations), 0, "50"},
+    {"survey", "coregister", K_STRING, 0, 0, F(coregister), 0, "off"},
     {"tiles", "size", K_INT, 64, 8192, F(tile_size), 0, "512"},
     {"tiles", "threads", K_INT, 0, 1024, F(threads), 0, "0"},
     {"licences", "path", K_PATH, 0, 0, F(lic_path), 0, NULL},
@@ -358,6 +359,12 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
     if (strcmp(cfg->engine, "threshold") && strcmp(cfg->engine, "irmad")) {
         mw_error(MW_EXIT_CONFIG, "%s: [detect] engine = '%s' is not threshold or irmad",
                  path, cfg->engine);
+        return -1;
+    }
+    if (strcmp(cfg->coregister, "auto") && strcmp(cfg->coregister, "subpixel") &&
+        strcmp(cfg->coregister, "off")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [survey] coregister = '%s' is not auto, subpixel or off",
+                 path, cfg->coregister);
         return -1;
     }
     {

@@ -51,6 +51,7 @@ typedef struct {
     /* [survey] */
     int survey_max_pixels; /* decimated survey read budget */
     int survey_iterations; /* IR-MAD iterations at most */
+    char coregister[12];   /* auto | subpixel | off: phase-correlation co-registration */
 
     /* [tiles] */
     int tile_size;

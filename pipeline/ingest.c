@@ -188,45 +188,47 @@ static int overlap_window(GDALDatasetH t1, GDALDatasetH t2, int win[4])
     return 0;
 }
 
-/* Warp t2 onto the window win of t1's grid through a warped VRT. */
-static int warp_t2(mw_scene *s, GDALDatasetH t1, GDALDatasetH t2, const int win[4])
+/* Warp date d (dataset src) onto the window win of t1's grid (dataset t1),
+ * shifted by (dx, dy) pixels, through a warped VRT with the given
+ * resampling; the VRT becomes s->src[d] and covers the scene exactly. */
+static int warp_date(mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src, const int win[4],
+                     double dx, double dy, const char *resampling)
 {
     double g[6];
     GDALGetGeoTransform(t1, g);
     char te[4][40], ts[2][16], nd[40];
-    snprintf(te[0], sizeof te[0], "%.12g", g[0] + win[0] * g[1]);
-    snprintf(te[1], sizeof te[1], "%.12g", g[3] + (win[1] + win[3]) * g[5]);
-    snprintf(te[2], sizeof te[2], "%.12g", g[0] + (win[0] + win[2]) * g[1]);
-    snprintf(te[3], sizeof te[3], "%.12g", g[3] + win[1] * g[5]);
+    snprintf(te[0], sizeof te[0], "%.12g", g[0] + (win[0] + dx) * g[1]);
+    snprintf(te[1], sizeof te[1], "%.12g", g[3] + (win[1] + win[3] + dy) * g[5]);
+    snprintf(te[2], sizeof te[2], "%.12g", g[0] + (win[0] + win[2] + dx) * g[1]);
+    snprintf(te[3], sizeof te[3], "%.12g", g[3] + (win[1] + dy) * g[5]);
     snprintf(ts[0], sizeof ts[0], "%d", win[2]);
     snprintf(ts[1], sizeof ts[1], "%d", win[3]);
-    if (!s->has_nodata[1]) { /* outside t2's footprint must read as no data */
-        s->has_nodata[1] = 1;
-        s->nodata[1] = 0;
+    if (!s->has_nodata[d]) { /* outside the date's footprint must read as no data */
+        s->has_nodata[d] = 1;
+        s->nodata[d] = 0;
     }
-    snprintf(nd, sizeof nd, "%.17g", s->nodata[1]);
+    snprintf(nd, sizeof nd, "%.17g", s->nodata[d]);
     char *argv[] = {"-of", "VRT", "-t_srs", (char *)GDALGetProjectionRef(t1),
                     "-te", te[0], te[1], te[2], te[3], "-ts", ts[0], ts[1],
-                    "-r", "bilinear", "-srcnodata", nd, "-dstnodata", nd, NULL};
+                    "-r", (char *)resampling, "-srcnodata", nd, "-dstnodata", nd, NULL};
     GDALWarpAppOptions *opt = GDALWarpAppOptionsNew(argv, NULL);
     char path[MW_PATH_MAX];
-    vsimem_name(path, sizeof path, 1, "warp");
-    GDALDatasetH src = t2;
+    vsimem_name(path, sizeof path, d, "warp");
     GDALDatasetH vrt = opt ? GDALWarp(path, NULL, 1, &src, opt, NULL) : NULL;
     GDALWarpAppOptionsFree(opt);
     if (!vrt) {
-        mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[1],
+        mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[d],
                  s->path[0], mw_gdal_message());
         return -1;
     }
     GDALClose(vrt);
-    if (s->files[1] == NULL && s->src[1] && strncmp(s->src[1], "/vsimem/", 8) == 0)
-        VSIUnlink(s->src[1]);
-    /* a stacked t2 stays in /vsimem: the warped VRT reads it */
-    free(s->src[1]);
-    s->src[1] = strdup(path);
-    s->warped = 1;
-    return s->src[1] ? 0 : -1;
+    /* an earlier warp goes; a stacked date (base) stays: the new VRT reads it */
+    if (s->src[d] && strcmp(s->src[d], s->base[d]) && strncmp(s->src[d], "/vsimem/", 8) == 0)
+        VSIUnlink(s->src[d]);
+    free(s->src[d]);
+    s->src[d] = strdup(path);
+    s->off[d][0] = s->off[d][1] = 0;
+    return s->src[d] ? 0 : -1;
 }
 
 static int all_u16(GDALDatasetH ds, const mw_scene *s)
@@ -282,6 +284,10 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
     int rc = -1;
     for (int d = 0; d < 2; d++) {
         ds[d] = open_date(cfg, s, d);
+        if (s->src[d] && !(s->base[d] = strdup(s->src[d]))) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory");
+            goto done;
+        }
         if (!ds[d] || check_date(ds[d], s->path[d], cfg, s))
             goto done;
         /* nodata: the config's, else the raster's own (first role band) */
@@ -303,8 +309,9 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
                      "it; the dates must cover a common area", s->path[1], s->path[0]);
             goto done;
         }
-        if (warp_t2(s, ds[0], ds[1], win))
+        if (warp_date(s, 1, ds[0], ds[1], win, 0, 0, "bilinear"))
             goto done;
+        s->warped = 1;
         GDALClose(ds[1]);
         ds[1] = GDALOpenEx(s->src[1], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
         if (!ds[1]) {
@@ -315,8 +322,8 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
         mw_log("%s: warped onto the grid of %s; overlap %dx%d px at %d,%d", s->path[1],
                s->path[0], win[2], win[3], win[0], win[1]);
     }
-    s->off[0][0] = win[0];
-    s->off[0][1] = win[1];
+    s->off[0][0] = s->grid_off[0] = win[0];
+    s->off[0][1] = s->grid_off[1] = win[1];
     s->width = win[2];
     s->height = win[3];
     GDALGetGeoTransform(ds[0], s->gt);
@@ -344,11 +351,42 @@ done:
     return rc;
 }
 
+int mw_scene_shift(mw_scene *s, int d, double dx, double dy)
+{
+    GDALDatasetH t1 = GDALOpenEx(s->base[0], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
+                                 NULL);
+    GDALDatasetH src = GDALOpenEx(s->base[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
+                                  NULL);
+    int rc = -1;
+    if (!t1 || !src) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot reopen (%s)", s->path[t1 ? d : 0],
+                 mw_gdal_message());
+        goto done;
+    }
+    int win[4] = {s->grid_off[0], s->grid_off[1], s->width, s->height};
+    if (warp_date(s, d, t1, src, win, dx, dy, "lanczos"))
+        goto done;
+    s->shift[d][0] = dx;
+    s->shift[d][1] = dy;
+    rc = 0;
+done:
+    if (t1)
+        GDALClose(t1);
+    if (src)
+        GDALClose(src);
+    return rc;
+}
+
 void mw_scene_free(mw_scene *s)
 {
     if (!s)
         return;
     for (int d = 0; d < 2; d++) {
+        if (s->base[d] && (!s->src[d] || strcmp(s->base[d], s->src[d])) &&
+            strncmp(s->base[d], "/vsimem/", 8) == 0)
+            VSIUnlink(s->base[d]);
+        free(s->base[d]);
+        s->base[d] = NULL;
         if (s->src[d] && strncmp(s->src[d], "/vsimem/", 8) == 0)
             VSIUnlink(s->src[d]);
         free(s->src[d]);
@@ -400,40 +438,45 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
     return mw_reader_read_buf(r, d, x, y, w, h, w, h, out, scratch);
 }
 
-int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
-                       float *out[MW_NROLES], uint16_t *scratch)
+int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
+                        int bh, float *out, uint16_t *scratch)
 {
     const mw_scene *s = r->scene;
     size_t n = (size_t)bw * (size_t)bh;
     int sx = x + s->off[d][0], sy = y + s->off[d][1];
-    for (int role = 0; role < MW_NROLES; role++) {
-        if (!s->band[role])
-            continue;
-        GDALRasterBandH b = GDALGetRasterBand(r->ds[d], s->band[role]);
-        CPLErr err;
-        if (s->read_u16) {
-            err = GDALRasterIO(b, GF_Read, sx, sy, w, h, scratch, bw, bh, GDT_UInt16, 0, 0);
-            if (err == CE_None) {
-                mw_scale_u16(scratch, n, s->scale, s->offset, s->has_nodata[d],
-                             (uint16_t)s->nodata[d], out[role]);
-                if (s->saturation > 0)
-                    mw_mask_saturated_u16(scratch, n, s->saturation, out[role]);
-            }
-        } else {
-            err = GDALRasterIO(b, GF_Read, sx, sy, w, h, out[role], bw, bh, GDT_Float32, 0,
-                               0);
-            if (err == CE_None) {
-                if (s->saturation > 0)
-                    mw_mask_saturated_f32(out[role], n, (float)s->saturation);
-                mw_scale_f32(out[role], n, s->scale, s->offset, s->has_nodata[d],
-                             (float)s->nodata[d]);
-            }
+    GDALRasterBandH b = GDALGetRasterBand(r->ds[d], s->band[role]);
+    CPLErr err;
+    if (s->read_u16) {
+        err = GDALRasterIO(b, GF_Read, sx, sy, w, h, scratch, bw, bh, GDT_UInt16, 0, 0);
+        if (err == CE_None) {
+            mw_scale_u16(scratch, n, s->scale, s->offset, s->has_nodata[d],
+                         (uint16_t)s->nodata[d], out);
+            if (s->saturation > 0)
+                mw_mask_saturated_u16(scratch, n, s->saturation, out);
         }
-        if (err != CE_None) {
-            mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d, band %d (%s)",
-                     s->path[d], x, y, w, h, s->band[role], mw_gdal_message());
-            return -1;
+    } else {
+        err = GDALRasterIO(b, GF_Read, sx, sy, w, h, out, bw, bh, GDT_Float32, 0, 0);
+        if (err == CE_None) {
+            if (s->saturation > 0)
+                mw_mask_saturated_f32(out, n, (float)s->saturation);
+            mw_scale_f32(out, n, s->scale, s->offset, s->has_nodata[d],
+                         (float)s->nodata[d]);
         }
     }
+    if (err != CE_None) {
+        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d, band %d (%s)",
+                 s->path[d], x, y, w, h, s->band[role], mw_gdal_message());
+        return -1;
+    }
+    return 0;
+}
+
+int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
+                       float *out[MW_NROLES], uint16_t *scratch)
+{
+    for (int role = 0; role < MW_NROLES; role++)
+        if (r->scene->band[role] &&
+            mw_reader_read_role(r, d, role, x, y, w, h, bw, bh, out[role], scratch))
+            return -1;
     return 0;
 }

@@ -21,8 +21,11 @@ typedef struct {
     char path[2][MW_PATH_MAX]; /* each date as configured (file, or a {band} pattern) */
     char *src[2];          /* what readers open: the file, or a /vsimem/ VRT (owned) */
     char **files[2];       /* band files of a {band} pattern, NULL-terminated (owned) */
+    char *base[2];         /* each date before any warp: the file or its stacked VRT (owned) */
     int warped;            /* t2 is warped onto t1's grid (its grid differed) */
+    double shift[2][2];    /* (dx, dy) in pixels at which each date is read (coreg) */
     int off[2][2];         /* pixel offset (x, y) of the scene grid in each source */
+    int grid_off[2];       /* pixel offset (x, y) of the scene grid in t1's own grid */
     int width, height;
     double gt[6];          /* geotransform, north-up */
     char *wkt;             /* scene CRS (owned) */
@@ -34,6 +37,7 @@ typedef struct {
     int read_u16;          /* both dates are UInt16 (fast path) */
     float scale, offset;
     const struct mw_survey *survey; /* set by the survey stage; NULL = none */
+    const struct mw_coreg *coreg;   /* set by the coreg stage; NULL = none */
 } mw_scene;
 
 /* Open both dates, check bands and grid.  A date given as a pattern with
@@ -44,6 +48,13 @@ typedef struct {
  * mw_error (MW_EXIT_RASTER) naming the file and the problem. */
 int mw_scene_open(const mw_config *cfg, mw_scene *scene);
 void mw_scene_free(mw_scene *scene);
+
+/* Co-registration: from now on date d is read at (x + dx, y + dy) of the
+ * scene grid, resampled (Lanczos) through a warped VRT of the date's unwarped
+ * source onto t1's grid shifted by (dx, dy) pixels (any CRS; no copy).
+ * Pixels that the shift moves outside the date read as no data.  Open
+ * readers keep the old source; make new ones.  0, or -1 with mw_error. */
+int mw_scene_shift(mw_scene *scene, int d, double dx, double dy);
 
 typedef struct mw_reader mw_reader;
 
@@ -60,5 +71,8 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
  * neighbour decimation, for the survey).  scratch holds bw*bh uint16_t. */
 int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
                        float *out[MW_NROLES], uint16_t *scratch);
+/* One band role only (which must be present), same conventions. */
+int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
+                        int bh, float *out, uint16_t *scratch);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "coreg.h"
 #include "corners.h"
 #include "evaluate.h"
 #include "ingest.h"
@@ -182,6 +183,7 @@ static int cmd_scan(int argc, char **argv)
     mw_audit audit;
     mw_ledger *ledger = NULL;
     mw_survey survey;
+    mw_coreg coreg = {0};
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -200,12 +202,13 @@ static int cmd_scan(int argc, char **argv)
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
+    STAGE("coreg", mw_coreg_run(&cfg, &scene, &coreg));
     STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
                                 NULL));
-    STAGE("tiles", require_valid_pixels(&tiles, &scene));
+    STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
@@ -213,7 +216,7 @@ static int cmd_scan(int argc, char **argv)
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
-        STAGE("ledger", mw_ledger_open(cfg.ledger, &ledger));
+        STAGE("ledger_open", mw_ledger_open(cfg.ledger, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
     }
     tm.stage[tm.nstages] = "total_before_reports";
@@ -231,6 +234,7 @@ done:
     mw_restoration_free(&resto);
     mw_layers_free(&layers);
     mw_scene_free(&scene);
+    mw_coreg_free(&coreg);
     return rc;
 }
 

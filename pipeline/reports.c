@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mw.h"
+#include "coreg.h"
 #include "survey.h"
 
 /* ---- the output folder ------------------------------------------------ */
@@ -521,6 +522,48 @@ static json_object *counts_json(const mw_run *run)
     return o;
 }
 
+static json_object *shift_json(const mw_shift *sh)
+{
+    json_object *o = json_object_new_object();
+    int win[4] = {sh->x, sh->y, sh->w, sh->h};
+    json_object *w = json_object_new_array();
+    for (int i = 0; i < 4; i++)
+        json_object_array_add(w, json_object_new_int(win[i]));
+    json_object_object_add(o, "window", w);
+    json_object_object_add(o, "dx", json_object_new_double(sh->dx));
+    json_object_object_add(o, "dy", json_object_new_double(sh->dy));
+    json_object_object_add(o, "match", json_object_new_double(sh->peak));
+    json_object_object_add(o, "valid", json_object_new_double(sh->valid));
+    json_object_object_add(o, "reliable", json_object_new_boolean(sh->reliable));
+    return o;
+}
+
+/* The co-registration: shifts of t2 relative to t1 in pixels (t2's content
+ * lies at x + dx, y + dy of t1's grid). */
+static json_object *coreg_json(const mw_coreg *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "enabled", json_object_new_boolean(c != NULL));
+    if (!c)
+        return o;
+    json_object_object_add(o, "band", json_object_new_string(MW_ROLE_NAMES[c->role]));
+    json_object_object_add(o, "method", json_object_new_string(
+        "phase correlation, Hann window, Gaussian low-pass sigma 1 px, 3-point Gaussian peak fit"));
+    json_object_object_add(o, "global", shift_json(&c->global));
+    json_object *b = json_object_new_array();
+    for (int i = 0; i < c->nblocks; i++)
+        json_object_array_add(b, shift_json(&c->block[i]));
+    json_object_object_add(o, "blocks", b);
+    json_object_object_add(o, "block_spread_px", json_object_new_double(c->block_spread));
+    json_object_object_add(o, "apply_above_px", json_object_new_double(MW_COREG_APPLY_PX));
+    json_object_object_add(o, "applied", json_object_new_boolean(c->applied));
+    json_object_object_add(o, "applied_dx", json_object_new_double(c->applied_dx));
+    json_object_object_add(o, "applied_dy", json_object_new_double(c->applied_dy));
+    if (c->applied)
+        json_object_object_add(o, "residual", shift_json(&c->residual));
+    return o;
+}
+
 static int write_manifest(const mw_run *run, const char *path)
 {
     const mw_scene *s = run->scene;
@@ -566,6 +609,7 @@ static int write_manifest(const mw_run *run, const char *path)
                            json_object_new_string(s->band[MW_SWIR1] ? "BSI" : "BSI_vnir"));
     json_object_object_add(sc, "t2_warped", json_object_new_boolean(s->warped));
     json_object_object_add(m, "scene", sc);
+    json_object_object_add(m, "coregistration", coreg_json(s->coreg));
 
     const mw_survey *sv = s->survey;
     json_object *su = json_object_new_object();
