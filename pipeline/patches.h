@@ -58,6 +58,7 @@ typedef struct {
     double confidence;        /* engine irmad: mean P(change) x (1 - masked_fraction);
                                * NaN with the threshold engine */
     const char *confidence_level; /* "low" | "high" | "highest" | "" */
+    double change_margin;     /* mean change magnitude / threshold (irmad), NaN otherwise */
     OGRGeometryH geom;        /* polygon in the scene CRS (owned) */
     mw_verdict v;
 } mw_patch;

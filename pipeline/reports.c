@@ -156,6 +156,7 @@ static const mw_column COLS[] = {
     {"mean_dndvi", COL_R}, {"min_dndvi", COL_R}, {"mean_dbsi", COL_R},
     {"field_check", COL_I}, {"t1_date", COL_S}, {"t2_date", COL_S},
     {"confidence", COL_R}, {"confidence_level", COL_S}, {"masked_fraction", COL_R},
+    {"change_margin", COL_R},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 #define FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
@@ -212,6 +213,10 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
         S("%.4f", p->confidence);
     S("%s", p->confidence_level);
     S("%.4f", p->masked_fraction);
+    if (isnan(p->change_margin))
+        S("%s", "");
+    else
+        S("%.4f", p->change_margin);
 #undef S
 }
 

@@ -30,6 +30,7 @@ void mw_comp_merge(mw_comp *a, const mw_comp *b)
     if (b->min_dndvi < a->min_dndvi)
         a->min_dndvi = b->min_dndvi;
     a->sum_change_p += b->sum_change_p;
+    a->sum_margin += b->sum_margin;
 }
 
 void mw_set_class_colors(GDALRasterBandH band)
@@ -220,6 +221,11 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
+            if (s->survey)
+            if (s->survey) {
+                double m = (double)b->mag[wrow + x] / s->survey->threshold;
+                c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
+            }
             if (s->survey)
                 c->sum_change_p += llrint(
                     mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);

@@ -38,6 +38,7 @@ typedef struct {
     int64_t sum_dndvi, sum_dbsi; /* sums of round(d * MW_STAT_Q) */
     float min_dndvi;
     int64_t sum_change_p; /* sum of round(P(change) * MW_STAT_Q) (engine irmad) */
+    int64_t sum_margin;   /* sum of round(min(magnitude / threshold, 10) * MW_STAT_Q) */
 } mw_comp;
 
 /* Merge b into a. */

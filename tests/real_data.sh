@@ -38,6 +38,15 @@ score taizhou kappa 0.91          # target 0.94; 0.9483 at the time of writing
 score oscd-beirut f1 0.39         # target 0.42; 0.5603 (0.5504 before co-registration)
 score oscd-cupertino f1 0.53      # target 0.56; 0.5697
 
+# -- confidence: the share of truly changed patches rises with the level ------
+# At the time of writing (low / high / highest): taizhou 0.84 (25) / 0.875
+# (16) / 1.00 (31); beirut 0.43 (88) / 0.62 (39) / 0.93 (14); cupertino 0.63
+# (16) / 0.88 (8) / 1.00 (2).
+for sc in taizhou oscd-beirut oscd-cupertino; do
+  shares=$($PY tests/check_confidence.py "$TMP/$sc" $R/$sc/reference.tif --rising)
+  t_eq "$sc: share truly changed rises low -> high -> highest ($(echo $shares))" "0" "$?"
+done
+
 # -- co-registration (FFTW phase correlation), recorded in the manifest ------
 # Beirut's dates are misregistered by about half a pixel in x: auto corrects
 # the whole-pixel part (-1, 0) and the manifest keeps the rest as residual.

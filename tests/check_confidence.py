@@ -1,0 +1,55 @@
+"""Share of truly changed patches per confidence level, against a reference.
+
+usage: check_confidence.py RUN_DIR REFERENCE.tif [--rising]
+
+A patch is truly changed when most of its labelled pixels (reference 0/1) are
+1; patches with no labelled pixel are left out.  Prints one line per level
+("low N share", ...); with --rising, exits 1 unless the shares do not
+decrease from low to high to highest (levels without patches are skipped).
+"""
+import csv
+import sys
+
+from osgeo import gdal, ogr
+
+gdal.UseExceptions()
+
+
+def main():
+    run, ref_path = sys.argv[1], sys.argv[2]
+    ref = gdal.Open(ref_path).ReadAsArray()
+    rows = {r["patch_id"]: r for r in csv.DictReader(open(f"{run}/suspects.csv", encoding="utf-8-sig"))}
+    ids = sorted(rows)
+    src = gdal.Open(f"{run}/change.tif")
+    lab = gdal.GetDriverByName("MEM").Create("", src.RasterXSize, src.RasterYSize, 1, gdal.GDT_Int32)
+    lab.SetGeoTransform(src.GetGeoTransform())
+    lab.SetProjection(src.GetProjection())
+    mem = ogr.GetDriverByName("Memory").CreateDataSource("m")
+    gpkg = ogr.Open(f"{run}/patches.gpkg")  # keep: the layer lives in it
+    patches = gpkg.GetLayerByName("patches")
+    lyr = mem.CreateLayer("p", patches.GetSpatialRef())
+    lyr.CreateField(ogr.FieldDefn("k", ogr.OFTInteger))
+    for f in patches:
+        g = ogr.Feature(lyr.GetLayerDefn())
+        g.SetGeometry(f.GetGeometryRef())
+        g.SetField("k", ids.index(f.GetField("patch_id")) + 1)
+        lyr.CreateFeature(g)
+    gdal.RasterizeLayer(lab, [1], lyr, options=["ATTRIBUTE=k"])
+    k = lab.ReadAsArray()
+    share = {}
+    for i, pid in enumerate(ids):
+        m = (k == i + 1) & (ref <= 1)
+        if m.any():
+            share.setdefault(rows[pid]["confidence_level"], []).append(ref[m].mean() > 0.5)
+    seen = []
+    for level in ("low", "high", "highest"):
+        v = share.get(level, [])
+        print(f"{level} {len(v)} {sum(v) / len(v):.3f}" if v else f"{level} 0 -")
+        if v:
+            seen.append(sum(v) / len(v))
+    if "--rising" in sys.argv and any(b < a for a, b in zip(seen, seen[1:])):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
