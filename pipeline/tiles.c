@@ -166,7 +166,12 @@ static void clean_classes(tile_buf *b, int w, int h, int radius)
     size_t n = (size_t)w * (size_t)h;
     if (radius <= 0)
         return;
+    size_t present[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        present[b->cls[i]]++;
     for (uint8_t c = MW_CLASS_VEG_LOSS; c < MW_CLASS_COUNT; c++) {
+        if (!present[c])
+            continue; /* most windows hold few change classes */
         mw_mask_eq(b->cls, n, c, b->mask);
         mw_open(b->mask, w, h, radius, b->tmp, b->tmp2, b->mask);
         for (size_t i = 0; i < n; i++)
@@ -314,18 +319,21 @@ static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int
  * cache needs only a few block rows of each stripe (size_cache): bounded by
  * the stripe width, not by the scene.  Results do not depend on the order
  * (integer statistics, labels numbered by first pixel). */
-#define MW_STRIPE_PX 8192
+#define MW_STRIPE_PX 4096
 #define MW_SOURCE_BLOCK_ROWS 512 /* the tallest source block planned for */
 
 static int stripe_count(const mw_tileset *ts, const mw_scene *s, int threads)
 {
     int min_for_width = (s->width + MW_STRIPE_PX - 1) / MW_STRIPE_PX;
+    /* stripes never wider than MW_STRIPE_PX, so the cache they need does not
+     * grow with the scene */
     int n = threads > min_for_width ? threads : min_for_width;
     return n < ts->ntx ? n : ts->ntx;
 }
 
-/* Unless the user set GDAL_CACHEMAX: four block rows of every running
- * stripe for every band read, both dates; at least 64 MB. */
+/* Unless the user set GDAL_CACHEMAX: the block rows a tile row and its halo
+ * span (tile / 512 + 2) of every running stripe, for every band read and
+ * both dates, plus slack for the class raster; at least 64 MB. */
 static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int stripes)
 {
     if (CPLGetConfigOption("GDAL_CACHEMAX", NULL))
@@ -335,8 +343,9 @@ static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int
         bands += s->band[r] != 0;
     int64_t stripe_w = ((int64_t)ts->ntx + stripes - 1) / stripes * ts->size;
     int running = threads < stripes ? threads : stripes;
-    int64_t need = 4 * (int64_t)MW_SOURCE_BLOCK_ROWS * stripe_w * running *
-                       (s->read_u16 ? 2 : 4) * bands * 2 + ((int64_t)16 << 20);
+    int64_t rows = (ts->size + MW_SOURCE_BLOCK_ROWS - 1) / MW_SOURCE_BLOCK_ROWS + 2;
+    int64_t need = rows * MW_SOURCE_BLOCK_ROWS * stripe_w * running * (s->read_u16 ? 2 : 4) *
+                       bands * 2 + ((int64_t)32 << 20);
     if (need < ((int64_t)64 << 20))
         need = (int64_t)64 << 20;
     GDALSetCacheMax64(need);
@@ -383,6 +392,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
     const int nstripes = stripe_count(ts, s, threads);
     const int stripe_cols = (ntx + nstripes - 1) / nstripes;
     int done_all = 0;
+    GIntBig cache_before = GDALGetCacheMax64();
     size_cache(s, ts, threads, nstripes);
 
 #pragma omp parallel num_threads(threads) default(none) \
@@ -428,6 +438,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
             buf_free(&b);
     }
     memcpy(ts->class_count, counts, sizeof counts);
+    GDALSetCacheMax64(cache_before); /* the large cache is for the halos only */
     if (mw_gdal_close(cds, class_path))
         return -1;
     if (errors)
