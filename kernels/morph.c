@@ -28,6 +28,47 @@ static void pass(const uint8_t *restrict in, int w, int h, int r, int dilate,
     }
 }
 
+/* Radius 1, the common case: min/max of three neighbours with plain loops
+ * over contiguous rows that the compiler vectorizes (masks are 0/1, so min
+ * is AND and max is OR).  Same edge rule as pass(): outside is ignored. */
+static void pass3_rows(const uint8_t *restrict in, int w, int h, int dilate,
+                       uint8_t *restrict out)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *a = in + (size_t)y * w;
+        uint8_t *o = out + (size_t)y * w;
+        if (w == 1) {
+            o[0] = a[0];
+            continue;
+        }
+        o[0] = dilate ? (a[0] | a[1]) : (a[0] & a[1]);
+        if (dilate)
+            for (int x = 1; x < w - 1; x++)
+                o[x] = a[x - 1] | a[x] | a[x + 1];
+        else
+            for (int x = 1; x < w - 1; x++)
+                o[x] = a[x - 1] & a[x] & a[x + 1];
+        o[w - 1] = dilate ? (a[w - 2] | a[w - 1]) : (a[w - 2] & a[w - 1]);
+    }
+}
+
+static void pass3_cols(const uint8_t *restrict in, int w, int h, int dilate,
+                       uint8_t *restrict out)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *up = in + (size_t)(y > 0 ? y - 1 : y) * w;
+        const uint8_t *mid = in + (size_t)y * w;
+        const uint8_t *dn = in + (size_t)(y + 1 < h ? y + 1 : y) * w;
+        uint8_t *o = out + (size_t)y * w;
+        if (dilate)
+            for (int x = 0; x < w; x++)
+                o[x] = up[x] | mid[x] | dn[x];
+        else
+            for (int x = 0; x < w; x++)
+                o[x] = up[x] & mid[x] & dn[x];
+    }
+}
+
 void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
              uint8_t *restrict tmp2, uint8_t *out)
 {
@@ -35,6 +76,13 @@ void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
     if (r <= 0) {
         if (out != in)
             memmove(out, in, n);
+        return;
+    }
+    if (r == 1) {
+        pass3_rows(in, w, h, 0, tmp);
+        pass3_cols(tmp, w, h, 0, tmp2);
+        pass3_rows(tmp2, w, h, 1, tmp);
+        pass3_cols(tmp, w, h, 1, out);
         return;
     }
     pass(in, w, h, r, 0, 0, tmp);   /* erode rows */
