@@ -21,6 +21,7 @@
 #include "config.h"
 #include "coreg.h"
 #include "corners.h"
+#include "digest.h"
 #include "evaluate.h"
 #include "ingest.h"
 #include "ledger.h"
@@ -117,6 +118,21 @@ static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
     return -1;
 }
 
+/* The images' checksums, hashed while the tiles run. */
+static mw_digests *start_digests(const mw_scene *s)
+{
+    const char *paths[256];
+    size_t n = 0;
+    for (int d = 0; d < 2; d++) {
+        if (s->files[d])
+            for (char **f = s->files[d]; *f && n < 256; f++)
+                paths[n++] = *f;
+        else
+            paths[n++] = s->path[d];
+    }
+    return mw_digests_start(paths, n);
+}
+
 static int fail(const char *stage, mw_outdir *od)
 {
     fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
@@ -182,6 +198,7 @@ static int cmd_scan(int argc, char **argv)
     mw_restoration resto;
     mw_audit audit;
     mw_ledger *ledger = NULL;
+    mw_digests *digests = NULL;
     mw_survey survey;
     mw_coreg coreg = {0};
     memset(&layers, 0, sizeof layers);
@@ -204,6 +221,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("ingest", mw_scene_open(&cfg, &scene));
     STAGE("coreg", mw_coreg_run(&cfg, &scene, &coreg));
     STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
+    digests = start_digests(&scene);
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
@@ -221,7 +239,7 @@ static int cmd_scan(int argc, char **argv)
     }
     tm.stage[tm.nstages] = "total_before_reports";
     tm.seconds[tm.nstages++] = mw_now() - t_start;
-    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit};
+    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests};
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_discard(&od);
     if (!a.quiet)
@@ -229,6 +247,7 @@ static int cmd_scan(int argc, char **argv)
 done:
     mw_patchset_free(&patches);
     mw_tileset_free(&tiles);
+    mw_digests_free(digests);
     mw_ledger_close(ledger);
     mw_audit_free(&audit);
     mw_restoration_free(&resto);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "mw.h"
 #include "coreg.h"
 #include "survey.h"
@@ -430,37 +431,13 @@ static int write_gpkg(const char *wkt, const mw_table *tables, size_t n, const c
 
 /* ---- manifest.json ------------------------------------------------------ */
 
-static int sha256_file(const char *path, char hex[65], long long *bytes)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    size_t got;
-    long long total = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while (ok && (got = fread(buf, 1, sizeof buf, f)) > 0) {
-        ok = EVP_DigestUpdate(ctx, buf, got);
-        total += (long long)got;
-    }
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    if (!ok)
-        return -1;
-    for (unsigned int i = 0; i < len; i++)
-        sprintf(hex + 2 * i, "%02x", md[i]);
-    *bytes = total;
-    return 0;
-}
+static mw_digests *g_digests; /* of the run being written (write_manifest) */
 
 static int add_input(json_object *arr, const char *role, const char *path)
 {
     char hex[65] = "";
     long long bytes = 0;
-    if (sha256_file(path, hex, &bytes)) {
+    if (mw_digest_get(g_digests, path, hex, &bytes)) {
         mw_error(MW_EXIT_RASTER, "%s: cannot read for its checksum: %s", path,
                  strerror(errno));
         return -1;
@@ -571,6 +548,7 @@ static json_object *coreg_json(const mw_coreg *c)
 
 static int write_manifest(const mw_run *run, const char *path)
 {
+    g_digests = run->digests;
     const mw_scene *s = run->scene;
     json_object *m = json_object_new_object();
     json_object_object_add(m, "minewatch_version", json_object_new_string(MW_VERSION));

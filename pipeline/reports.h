@@ -46,6 +46,7 @@ typedef struct {
     const mw_timings *timings;
     const mw_restoration *restoration;
     const mw_audit *audit;
+    struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
