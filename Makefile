@@ -73,6 +73,7 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/bad_input.sh
 	BUILD=$(BUILD) tests/ledger.sh
 	BUILD=$(BUILD) tests/nightly.sh
+	BUILD=$(BUILD) tests/profiles.sh
 	BUILD=$(BUILD) tests/real_data.sh
 
 clean:

@@ -50,6 +50,11 @@ static const key_def KEYS[] = {
     {"bands", "scale", K_DOUBLE, 1e-12, BIG, F(scale), 0, "1"},
     {"bands", "offset", K_DOUBLE, -BIG, BIG, F(offset), 0, "0"},
     {"bands", "nodata", K_NODATA, -BIG, BIG, F(nodata), 0, NULL},
+    {"bands", "qa", K_INT, 0, 64, F(qa), 0, "0"},
+    {"bands", "qa_t1", K_PATH, 0, 0, F(qa_t1), 0, NULL},
+    {"bands", "qa_t2", K_PATH, 0, 0, F(qa_t2), 0, NULL},
+    {"bands", "qa_type", K_STRING, 0, 0, F(qa_type), 0, ""},
+    {"bands", "cloud_test", K_STRING, 0, 0, F(cloud_test), 0, "off"},
     {"detect", "ndvi_loss", K_FLOAT, 0, 2, F(thr.ndvi_loss), 0, "0.2"},
     {"detect", "bsi_gain", K_FLOAT, 0, 2, F(thr.bsi_gain), 0, "0.1"},
     {"detect", "bare_min", K_FLOAT, -1, 1, F(thr.bare_min), 0, "0.05"},
@@ -377,6 +382,27 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
                      "kittler, chi2 or a positive number", path, cfg->threshold);
             return -1;
         }
+    }
+    if (strcmp(cfg->cloud_test, "on") && strcmp(cfg->cloud_test, "off")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = '%s' is not on or off", path,
+                 cfg->cloud_test);
+        return -1;
+    }
+    if (!cfg->qa_t1[0] != !cfg->qa_t2[0]) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_t1 and qa_t2 go together (one QA raster "
+                 "per date)", path);
+        return -1;
+    }
+    if (cfg->qa && cfg->qa_t1[0]) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa (a band of each date) and qa_t1/qa_t2 "
+                 "(QA files) exclude each other", path);
+        return -1;
+    }
+    if ((cfg->qa || cfg->qa_t1[0]) && strcmp(cfg->qa_type, "landsat") &&
+        strcmp(cfg->qa_type, "scl")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_type = '%s' is not landsat or scl (needed "
+                 "with qa or qa_t1/qa_t2)", path, cfg->qa_type);
+        return -1;
     }
     if (need_scene && cfg->swir1 == 0 && cfg->green == 0) {
         mw_error(MW_EXIT_CONFIG,

@@ -39,6 +39,10 @@ typedef struct {
     double scale, offset;
     int has_nodata;  /* 1 if nodata given in config (else the raster's) */
     double nodata;
+    int qa;                /* band number of the QA band in each date's raster; 0 = none */
+    char qa_t1[MW_PATH_MAX], qa_t2[MW_PATH_MAX]; /* QA rasters per date; "" = none */
+    char qa_type[16];      /* landsat (QA_PIXEL bits) | scl (Sentinel-2 classes) */
+    char cloud_test[8];    /* on | off: spectral cloud test when there is no QA */
 
     /* [detect] */
     mw_thresholds thr;

@@ -188,47 +188,159 @@ static int overlap_window(GDALDatasetH t1, GDALDatasetH t2, int win[4])
     return 0;
 }
 
-/* Warp date d (dataset src) onto the window win of t1's grid (dataset t1),
- * shifted by (dx, dy) pixels, through a warped VRT with the given
- * resampling; the VRT becomes s->src[d] and covers the scene exactly. */
-static int warp_date(mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src, const int win[4],
-                     double dx, double dy, const char *resampling)
+/* Warp dataset src onto the window win of t1's grid (dataset t1), shifted by
+ * (dx, dy) pixels, through a warped VRT in /vsimem/ (resampling; srcnd and
+ * dstnd as gdalwarp's -srcnodata / -dstnodata).  Its name in *out
+ * (malloc'd).  0, or -1 (the GDAL message is left for the caller). */
+static int warp_vrt(GDALDatasetH t1, GDALDatasetH src, const int win[4], double dx,
+                    double dy, const char *resampling, const char *srcnd, const char *dstnd,
+                    int d, const char *what, char **out)
 {
     double g[6];
     GDALGetGeoTransform(t1, g);
-    char te[4][40], ts[2][16], nd[40];
+    char te[4][40], ts[2][16];
     snprintf(te[0], sizeof te[0], "%.12g", g[0] + (win[0] + dx) * g[1]);
     snprintf(te[1], sizeof te[1], "%.12g", g[3] + (win[1] + win[3] + dy) * g[5]);
     snprintf(te[2], sizeof te[2], "%.12g", g[0] + (win[0] + win[2] + dx) * g[1]);
     snprintf(te[3], sizeof te[3], "%.12g", g[3] + (win[1] + dy) * g[5]);
     snprintf(ts[0], sizeof ts[0], "%d", win[2]);
     snprintf(ts[1], sizeof ts[1], "%d", win[3]);
+    char *argv[] = {"-of", "VRT", "-t_srs", (char *)GDALGetProjectionRef(t1),
+                    "-te", te[0], te[1], te[2], te[3], "-ts", ts[0], ts[1],
+                    "-r", (char *)resampling, "-srcnodata", (char *)srcnd,
+                    "-dstnodata", (char *)dstnd, NULL};
+    GDALWarpAppOptions *opt = GDALWarpAppOptionsNew(argv, NULL);
+    char path[MW_PATH_MAX];
+    vsimem_name(path, sizeof path, d, what);
+    GDALDatasetH vrt = opt ? GDALWarp(path, NULL, 1, &src, opt, NULL) : NULL;
+    GDALWarpAppOptionsFree(opt);
+    if (!vrt)
+        return -1;
+    GDALClose(vrt);
+    *out = strdup(path);
+    if (!*out) {
+        VSIUnlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Warp date d (dataset src) onto the window win of t1's grid (dataset t1),
+ * shifted by (dx, dy) pixels, through a warped VRT with the given
+ * resampling; the VRT becomes s->src[d] and covers the scene exactly. */
+static int warp_date(mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src, const int win[4],
+                     double dx, double dy, const char *resampling)
+{
+    char nd[40];
     if (!s->has_nodata[d]) { /* outside the date's footprint must read as no data */
         s->has_nodata[d] = 1;
         s->nodata[d] = 0;
     }
     snprintf(nd, sizeof nd, "%.17g", s->nodata[d]);
-    char *argv[] = {"-of", "VRT", "-t_srs", (char *)GDALGetProjectionRef(t1),
-                    "-te", te[0], te[1], te[2], te[3], "-ts", ts[0], ts[1],
-                    "-r", (char *)resampling, "-srcnodata", nd, "-dstnodata", nd, NULL};
-    GDALWarpAppOptions *opt = GDALWarpAppOptionsNew(argv, NULL);
-    char path[MW_PATH_MAX];
-    vsimem_name(path, sizeof path, d, "warp");
-    GDALDatasetH vrt = opt ? GDALWarp(path, NULL, 1, &src, opt, NULL) : NULL;
-    GDALWarpAppOptionsFree(opt);
-    if (!vrt) {
+    char *path = NULL;
+    if (warp_vrt(t1, src, win, dx, dy, resampling, nd, nd, d, "warp", &path)) {
         mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[d],
                  s->path[0], mw_gdal_message());
         return -1;
     }
-    GDALClose(vrt);
     /* an earlier warp goes; a stacked date (base) stays: the new VRT reads it */
     if (s->src[d] && strcmp(s->src[d], s->base[d]) && strncmp(s->src[d], "/vsimem/", 8) == 0)
         VSIUnlink(s->src[d]);
     free(s->src[d]);
-    s->src[d] = strdup(path);
+    s->src[d] = path;
     s->off[d][0] = s->off[d][1] = 0;
-    return s->src[d] ? 0 : -1;
+    return 0;
+}
+
+/* The QA of date d onto the scene grid (window win of t1's grid, shifted by
+ * the date's shift), nearest neighbour; outside the QA raster reads as fill
+ * (Landsat bit 0) or no data (SCL 0).  Replaces s->qa_src[d]. */
+static int warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
+{
+    GDALDatasetH q = GDALOpenEx(s->qa_base[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
+                                NULL);
+    char *path = NULL;
+    const char *fill = s->qa_type == MW_QA_LANDSAT ? "1" : "0";
+    int rc = q ? warp_vrt(t1, q, win, s->shift[d][0], s->shift[d][1], "near", "None", fill,
+                          d, "qa", &path)
+               : -1;
+    if (q)
+        GDALClose(q);
+    if (rc) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot put the QA band onto the grid of %s (%s)",
+                 s->path[d], s->path[0], mw_gdal_message());
+        return -1;
+    }
+    if (s->qa_src[d])
+        VSIUnlink(s->qa_src[d]);
+    free(s->qa_src[d]);
+    s->qa_src[d] = path;
+    return 0;
+}
+
+/* [bands] qa / qa_t1, qa_t2: each date's QA band alone (a band-subset VRT of
+ * the QA file, of the date's band file when the date is a {band} stack, or
+ * of the date's raster), then onto the scene grid. */
+static int open_qa(const mw_config *cfg, mw_scene *s, GDALDatasetH t1, const int win[4])
+{
+    for (int d = 0; d < 2; d++) {
+        const char *file = d ? cfg->qa_t2 : cfg->qa_t1;
+        int band = 1;
+        if (!file[0] && s->files[d]) {
+            int n = CSLCount(s->files[d]);
+            if (cfg->qa > n) {
+                mw_error(MW_EXIT_CONFIG, "%s: [bands] qa = %d, but [bands] files names %d "
+                         "band%s", s->path[d], cfg->qa, n, n == 1 ? "" : "s");
+                return -1;
+            }
+            file = s->files[d][cfg->qa - 1];
+        } else if (!file[0]) {
+            file = s->base[d];
+            band = cfg->qa;
+        }
+        GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+        if (!ds) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot open the QA raster (%s)", file,
+                     mw_gdal_message());
+            return -1;
+        }
+        int nb = GDALGetRasterCount(ds);
+        if (band > nb) {
+            mw_error(MW_EXIT_RASTER, "%s: has %d band%s, but [bands] qa = %d", s->path[d], nb,
+                     nb == 1 ? "" : "s", band);
+            GDALClose(ds);
+            return -1;
+        }
+        double gt[6];
+        if (GDALGetGeoTransform(ds, gt) != CE_None || !GDALGetProjectionRef(ds)[0]) {
+            mw_error(MW_EXIT_RASTER, "%s: the QA raster has no georeferencing", file);
+            GDALClose(ds);
+            return -1;
+        }
+        char b[16], path[MW_PATH_MAX];
+        snprintf(b, sizeof b, "%d", band);
+        char *argv[] = {"-of", "VRT", "-b", b, NULL};
+        GDALTranslateOptions *opt = GDALTranslateOptionsNew(argv, NULL);
+        vsimem_name(path, sizeof path, d, "qaband");
+        GDALDatasetH vrt = opt ? GDALTranslate(path, ds, opt, NULL) : NULL;
+        GDALTranslateOptionsFree(opt);
+        if (!vrt) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot read QA band %d (%s)", file, band,
+                     mw_gdal_message());
+            GDALClose(ds);
+            return -1;
+        }
+        GDALClose(vrt); /* before its source */
+        GDALClose(ds);
+        if (!(s->qa_base[d] = strdup(path))) {
+            VSIUnlink(path);
+            mw_error(MW_EXIT_INTERNAL, "out of memory");
+            return -1;
+        }
+        if (warp_qa(s, d, t1, win))
+            return -1;
+    }
+    return 0;
 }
 
 static int all_u16(GDALDatasetH ds, const mw_scene *s)
@@ -279,6 +391,9 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
     s->scale = (float)cfg->scale;
     s->offset = (float)cfg->offset;
     s->saturation = cfg->saturation;
+    if (cfg->qa || cfg->qa_t1[0])
+        s->qa_type = strcmp(cfg->qa_type, "scl") ? MW_QA_LANDSAT : MW_QA_SCL;
+    s->cloud_test = !strcmp(cfg->cloud_test, "on");
 
     GDALDatasetH ds[2] = {NULL, NULL};
     int rc = -1;
@@ -343,7 +458,11 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
             (s->nodata[d] < 0 || s->nodata[d] > 65535 ||
              s->nodata[d] != floor(s->nodata[d])))
             s->has_nodata[d] = 0; /* cannot occur in UInt16 data */
-    rc = s->wkt ? 0 : -1;
+    if (!s->wkt)
+        goto done;
+    if (s->qa_type && open_qa(cfg, s, ds[0], win))
+        goto done;
+    rc = 0;
 done:
     for (int d = 0; d < 2; d++)
         if (ds[d])
@@ -368,6 +487,8 @@ int mw_scene_shift(mw_scene *s, int d, double dx, double dy)
         goto done;
     s->shift[d][0] = dx;
     s->shift[d][1] = dy;
+    if (s->qa_type && warp_qa(s, d, t1, win))
+        goto done;
     rc = 0;
 done:
     if (t1)
@@ -393,6 +514,13 @@ void mw_scene_free(mw_scene *s)
         s->src[d] = NULL;
         CSLDestroy(s->files[d]);
         s->files[d] = NULL;
+        for (int k = 0; k < 2; k++) {
+            char **q = k ? &s->qa_src[d] : &s->qa_base[d];
+            if (*q)
+                VSIUnlink(*q);
+            free(*q);
+            *q = NULL;
+        }
     }
     free(s->wkt);
     s->wkt = NULL;
@@ -401,7 +529,24 @@ void mw_scene_free(mw_scene *s)
 struct mw_reader {
     const mw_scene *scene;
     GDALDatasetH ds[2];
+    GDALDatasetH qa[2]; /* the QA on the scene grid, when there is one */
 };
+
+int mw_qa_masked(int type, unsigned v)
+{
+    if (type == MW_QA_LANDSAT) /* fill, dilated cloud, cirrus, cloud, cloud shadow */
+        return (v & 0x1Fu) != 0;
+    if (type == MW_QA_SCL)
+        return v == 0 || v == 1 || v == 3 || v == 8 || v == 9 || v == 10;
+    return 0;
+}
+
+int mw_cloud_white(float blue, float red, float nir)
+{
+    if (!(blue > 0.20f) || !(blue >= 0.8f * red) || !(nir + red > 0))
+        return 0;
+    return (nir - red) / (nir + red) < 0.2f;
+}
 
 mw_reader *mw_reader_new(const mw_scene *s)
 {
@@ -418,6 +563,14 @@ mw_reader *mw_reader_new(const mw_scene *s)
             mw_reader_free(r);
             return NULL;
         }
+        if (s->qa_type &&
+            !(r->qa[d] = GDALOpenEx(s->qa_src[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
+                                    NULL, NULL))) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot reopen its QA (%s)", s->path[d],
+                     mw_gdal_message());
+            mw_reader_free(r);
+            return NULL;
+        }
     }
     return r;
 }
@@ -426,9 +579,12 @@ void mw_reader_free(mw_reader *r)
 {
     if (!r)
         return;
-    for (int d = 0; d < 2; d++)
+    for (int d = 0; d < 2; d++) {
         if (r->ds[d])
             GDALClose(r->ds[d]);
+        if (r->qa[d])
+            GDALClose(r->qa[d]);
+    }
     free(r);
 }
 
@@ -438,8 +594,31 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
     return mw_reader_read_buf(r, d, x, y, w, h, w, h, out, scratch);
 }
 
-int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
-                        int bh, float *out, uint16_t *scratch)
+/* The QA of both dates over the window: a pixel either masks is NaN in
+ * every out[k] (k < nout). */
+static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
+                   float *const *out, int nout, uint16_t *scratch)
+{
+    const mw_scene *s = r->scene;
+    size_t n = (size_t)bw * (size_t)bh;
+    for (int d = 0; d < 2; d++) {
+        GDALRasterBandH b = GDALGetRasterBand(r->qa[d], 1);
+        if (GDALRasterIO(b, GF_Read, x, y, w, h, scratch, bw, bh, GDT_UInt16, 0, 0) !=
+            CE_None) {
+            mw_error(MW_EXIT_RASTER, "%s: QA read failed at window %d,%d %dx%d (%s)",
+                     s->path[d], x, y, w, h, mw_gdal_message());
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (mw_qa_masked(s->qa_type, scratch[i]))
+                for (int k = 0; k < nout; k++)
+                    out[k][i] = NAN;
+    }
+    return 0;
+}
+
+static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
+                         int bh, float *out, uint16_t *scratch)
 {
     const mw_scene *s = r->scene;
     size_t n = (size_t)bw * (size_t)bh;
@@ -471,12 +650,36 @@ int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int 
     return 0;
 }
 
+int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
+                        int bh, float *out, uint16_t *scratch)
+{
+    if (read_role_raw(r, d, role, x, y, w, h, bw, bh, out, scratch))
+        return -1;
+    return r->scene->qa_type ? mask_qa(r, x, y, w, h, bw, bh, &out, 1, scratch) : 0;
+}
+
 int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
                        float *out[MW_NROLES], uint16_t *scratch)
 {
-    for (int role = 0; role < MW_NROLES; role++)
-        if (r->scene->band[role] &&
-            mw_reader_read_role(r, d, role, x, y, w, h, bw, bh, out[role], scratch))
+    const mw_scene *s = r->scene;
+    float *present[MW_NROLES];
+    int np = 0;
+    for (int role = 0; role < MW_NROLES; role++) {
+        if (!s->band[role])
+            continue;
+        if (read_role_raw(r, d, role, x, y, w, h, bw, bh, out[role], scratch))
             return -1;
+        present[np++] = out[role];
+    }
+    if (s->qa_type && mask_qa(r, x, y, w, h, bw, bh, present, np, scratch))
+        return -1;
+    if (s->cloud_test) {
+        size_t n = (size_t)bw * (size_t)bh;
+        const float *b = out[MW_BLUE], *rd = out[MW_RED], *ni = out[MW_NIR];
+        for (size_t i = 0; i < n; i++)
+            if (mw_cloud_white(b[i], rd[i], ni[i]))
+                for (int k = 0; k < np; k++)
+                    present[k][i] = NAN;
+    }
     return 0;
 }

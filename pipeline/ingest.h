@@ -36,9 +36,29 @@ typedef struct {
     double saturation;     /* raw DN >= saturation is masked; 0 = off */
     int read_u16;          /* both dates are UInt16 (fast path) */
     float scale, offset;
+    int qa_type;           /* MW_QA_NONE, MW_QA_LANDSAT or MW_QA_SCL */
+    char *qa_base[2];      /* each date's QA band alone, before any warp (owned) */
+    char *qa_src[2];       /* the QA on the scene grid, nearest, shifted with its
+                            * date: a warped /vsimem/ VRT (owned) */
+    int cloud_test;        /* spectral cloud test on every read (no QA) */
     const struct mw_survey *survey; /* set by the survey stage; NULL = none */
     const struct mw_coreg *coreg;   /* set by the coreg stage; NULL = none */
 } mw_scene;
+
+/* QA masks: Landsat Collection-2 QA_PIXEL bits, or Sentinel-2 L2A SCL classes. */
+enum { MW_QA_NONE, MW_QA_LANDSAT, MW_QA_SCL };
+
+/* 1 when the QA value v (of the given type) marks a pixel to mask: Landsat
+ * QA_PIXEL bit 0 fill, 1 dilated cloud, 2 cirrus, 3 cloud, 4 cloud shadow;
+ * SCL class 0 no data, 1 saturated/defective, 3 cloud shadow, 8/9 cloud
+ * medium/high probability, 10 thin cirrus. */
+int mw_qa_masked(int type, unsigned v);
+
+/* 1 when reflectances (blue, red, nir) look like cloud: bright in blue
+ * (> 0.20), spectrally flat (blue >= 0.8 red) and not vegetated
+ * (NDVI < 0.2).  Bare ground and excavation have blue well below red and
+ * are kept.  NaN input gives 0. */
+int mw_cloud_white(float blue, float red, float nir);
 
 /* Open both dates, check bands and grid.  A date given as a pattern with
  * {band} is stacked from one file per name of [bands] files through a VRT on
@@ -63,7 +83,9 @@ void mw_reader_free(mw_reader *r);
 
 /* Read the window (x, y, w, h), which must lie inside the grid, of every
  * present band role of date d (0 or 1) as reflectance into out[role]
- * (w*h floats each; NaN where nodata or saturated).  Absent roles are left untouched.
+ * (w*h floats each; NaN where nodata or saturated, where the QA band of
+ * either date masks the pixel, or where [bands] cloud_test finds cloud on
+ * this date).  Absent roles are left untouched.
  * scratch holds w*h uint16_t.  0 or -1 with mw_error. */
 int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
                    float *out[MW_NROLES], uint16_t *scratch);
@@ -71,7 +93,8 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
  * neighbour decimation, for the survey).  scratch holds bw*bh uint16_t. */
 int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
                        float *out[MW_NROLES], uint16_t *scratch);
-/* One band role only (which must be present), same conventions. */
+/* One band role only (which must be present), same conventions except the
+ * spectral cloud test, which needs several bands (the QA masks apply). */
 int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
                         int bh, float *out, uint16_t *scratch);
 

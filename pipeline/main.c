@@ -10,7 +10,9 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <openssl/evp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,41 @@ static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
     return -1;
 }
 
+/* The resume folder, keyed to everything the tiles depend on: the version,
+ * the configuration as read (tile size included) and each input file's
+ * size and modification time. */
+static int prepare_resume(const mw_config *cfg, const mw_scene *s, mw_outdir *od)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory");
+        return -1;
+    }
+    fprintf(m, "minewatch %s comp %zu\n", MW_VERSION, sizeof(mw_comp));
+    mw_config_write(cfg, m);
+    for (int d = 0; d < 2; d++) {
+        char *const *files = s->files[d];
+        for (size_t i = 0; files ? files[i] != NULL : i < 1; i++) {
+            const char *p = files ? files[i] : s->path[d];
+            struct stat st;
+            if (stat(p, &st) == 0)
+                fprintf(m, "%s %lld %lld.%09ld\n", p, (long long)st.st_size,
+                        (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        }
+    }
+    fclose(m);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char key[2 * EVP_MAX_MD_SIZE + 1] = "";
+    EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
+    free(text);
+    for (unsigned int i = 0; i < mdlen; i++)
+        snprintf(key + 2 * i, 3, "%02x", md[i]);
+    return mw_outdir_resume(od, key);
+}
+
 /* The images' checksums, hashed while the tiles run. */
 static mw_digests *start_digests(const mw_scene *s)
 {
@@ -136,8 +173,10 @@ static mw_digests *start_digests(const mw_scene *s)
 static int fail(const char *stage, mw_outdir *od)
 {
     fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
-    if (od)
+    if (od) { /* an error, not a crash: nothing is worth resuming */
         mw_outdir_discard(od);
+        mw_outdir_resume_done(od);
+    }
     return (int)mw_error_code();
 }
 
@@ -224,7 +263,9 @@ static int cmd_scan(int argc, char **argv)
     digests = start_digests(&scene);
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, class_path, cfg.threads, &tiles, progress,
+    STAGE("resume", prepare_resume(&cfg, &scene, &od));
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, od.resume_dir, class_path, cfg.threads, &tiles,
+                                progress,
                                 NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
@@ -241,6 +282,7 @@ static int cmd_scan(int argc, char **argv)
     tm.seconds[tm.nstages++] = mw_now() - t_start;
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests};
     STAGE("reports", mw_reports_write(&run, class_path, &od));
+    mw_outdir_resume_done(&od);
     mw_outdir_discard(&od);
     if (!a.quiet)
         summary(&run, &od);

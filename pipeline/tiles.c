@@ -4,6 +4,9 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <math.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <errno.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,10 +249,105 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
     return 0;
 }
 
+/* ---- resume: a finished tile is saved whole; a re-run loads it ------------ */
+
+static void tile_file(const char *dir, const mw_tile *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/tile_%d_%d.bin", dir, t->x0, t->y0);
+}
+
+/* Header, class counts, components, edge labels, class codes; written to a
+ * temporary name and renamed, so a file is whole or absent. */
+static int tile_save(const char *dir, const mw_tile *t, const uint8_t *core,
+                     const uint64_t cnt[256])
+{
+    char path[MW_PATH_MAX + 64], tmp[MW_PATH_MAX + 80];
+    tile_file(dir, t, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int32_t head[5] = {t->x0, t->y0, t->w, t->h, (int32_t)t->ncomp};
+    int ok = f && fwrite(head, sizeof head, 1, f) == 1 &&
+             fwrite(cnt, sizeof(uint64_t), 256, f) == 256 &&
+             fwrite(t->comp, sizeof *t->comp, t->ncomp, f) == t->ncomp &&
+             fwrite(t->edge[0], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
+             fwrite(t->edge[1], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
+             fwrite(t->edge[2], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
+             fwrite(t->edge[3], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
+             fwrite(core, 1, (size_t)t->w * t->h, f) == (size_t)t->w * t->h;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot save the tile for resuming: %s", path,
+                 strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 if the tile was loaded, 0 if there is no (whole) file for it. */
+static int tile_load(const char *dir, mw_tile *t, uint8_t *core, uint64_t cnt[256])
+{
+    char path[MW_PATH_MAX + 64];
+    tile_file(dir, t, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int32_t head[5];
+    int ok = fread(head, sizeof head, 1, f) == 1 && head[0] == t->x0 && head[1] == t->y0 &&
+             head[2] == t->w && head[3] == t->h && head[4] >= 0 &&
+             fread(cnt, sizeof(uint64_t), 256, f) == 256;
+    if (ok) {
+        t->ncomp = (uint32_t)head[4];
+        t->comp = mw_calloc(t->ncomp, sizeof *t->comp);
+        for (int e = 0; e < 4; e++)
+            t->edge[e] = mw_calloc(e < 2 ? (size_t)t->w : (size_t)t->h, sizeof(uint32_t));
+        ok = t->comp && t->edge[0] && t->edge[1] && t->edge[2] && t->edge[3] &&
+             fread(t->comp, sizeof *t->comp, t->ncomp, f) == t->ncomp &&
+             fread(t->edge[0], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
+             fread(t->edge[1], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
+             fread(t->edge[2], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
+             fread(t->edge[3], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
+             fread(core, 1, (size_t)t->w * t->h, f) == (size_t)t->w * t->h;
+    }
+    fclose(f);
+    if (!ok) { /* damaged: compute the tile again */
+        free(t->comp);
+        t->comp = NULL;
+        t->ncomp = 0;
+        for (int e = 0; e < 4; e++) {
+            free(t->edge[e]);
+            t->edge[e] = NULL;
+        }
+        memset(cnt, 0, 256 * sizeof *cnt);
+    }
+    return ok;
+}
+
+static int write_classes(GDALRasterBandH out, const mw_tile *t, const uint8_t *core)
+{
+    CPLErr err;
+#pragma omp critical(mw_class_write)
+    err = GDALRasterIO(out, GF_Write, t->x0, t->y0, t->w, t->h, (void *)core, t->w, t->h,
+                       GDT_Byte, 0, 0);
+    if (err != CE_None) {
+        mw_error(MW_EXIT_OUTPUT, "cannot write change classes (%s)", mw_gdal_message());
+        return -1;
+    }
+    return 0;
+}
+
 static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
                         tile_buf *b, mw_tile *t, GDALRasterBandH out,
-                        uint64_t counts[256])
+                        uint64_t counts[256], const char *resume, int *resumed)
 {
+    uint64_t cnt[256] = {0};
+    if (resume && tile_load(resume, t, b->core, cnt)) {
+        for (int c = 0; c < 256; c++)
+            counts[c] += cnt[c];
+        *resumed = 1;
+        return write_classes(out, t, b->core);
+    }
     int halo = tile_halo(cfg, s);
     int hx = t->x0 - halo > 0 ? t->x0 - halo : 0;
     int hy = t->y0 - halo > 0 ? t->y0 - halo : 0;
@@ -273,17 +371,13 @@ static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
         uint8_t *dst = b->core + (size_t)y * t->w;
         memcpy(dst, src, (size_t)t->w);
         for (int x = 0; x < t->w; x++)
-            counts[src[x]]++;
+            cnt[src[x]]++;
     }
-    CPLErr err;
-#pragma omp critical(mw_class_write)
-    err = GDALRasterIO(out, GF_Write, t->x0, t->y0, t->w, t->h, b->core, t->w,
-                       t->h, GDT_Byte, 0, 0);
-    if (err != CE_None) {
-        mw_error(MW_EXIT_OUTPUT, "cannot write change classes (%s)", mw_gdal_message());
+    for (int c = 0; c < 256; c++)
+        counts[c] += cnt[c];
+    if (write_classes(out, t, b->core))
         return -1;
-    }
-    return 0;
+    return resume ? tile_save(resume, t, b->core, cnt) : 0;
 }
 
 static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int block)
@@ -351,7 +445,8 @@ static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int
     GDALSetCacheMax64(need);
 }
 
-int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path,
+int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
+                 const char *class_path,
                  int threads, mw_tileset *ts, GDALProgressFunc progress,
                  void *progress_arg)
 {
@@ -385,7 +480,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
     int halo = tile_halo(cfg, s);
     size_t win = (size_t)(size + 2 * halo) * (size_t)(size + 2 * halo);
     size_t core = (size_t)size * (size_t)size;
-    int errors = 0, done = 0, cancelled = 0;
+    int errors = 0, done = 0, cancelled = 0, resumed = 0;
     uint64_t counts[256] = {0};
     const int ntiles = ts->ntiles, ntx = ts->ntx, nty = ts->nty;
     mw_tile *tiles = ts->tile;
@@ -397,8 +492,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
 
 #pragma omp parallel num_threads(threads) default(none) \
     shared(cfg, s, tiles, ntiles, ntx, nty, nstripes, stripe_cols, cband, progress, \
-           progress_arg, win, core, cancelled, done_all) \
-    reduction(+ : errors, done) reduction(+ : counts[:256])
+           progress_arg, win, core, cancelled, done_all, resume) \
+    reduction(+ : errors, done, resumed) reduction(+ : counts[:256])
     {
         tile_buf b;
         mw_reader *rd = NULL;
@@ -415,7 +510,9 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
                     stop = cancelled;
                     if (!ready || stop)
                         continue;
-                    if (process_tile(cfg, s, rd, &b, &tiles[r * ntx + c], cband, counts)) {
+                    int loaded = 0;
+                    if (process_tile(cfg, s, rd, &b, &tiles[r * ntx + c], cband, counts, resume,
+                                     &loaded)) {
                         errors++;
 #pragma omp atomic write
                         cancelled = 1;
@@ -425,6 +522,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
 #pragma omp atomic capture
                     finished = ++done_all;
                     done++;
+                    resumed += loaded;
                     if (progress && omp_get_thread_num() == 0 &&
                         !progress((double)finished / ntiles, NULL, progress_arg)) {
 #pragma omp atomic write
@@ -438,6 +536,9 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *class_path
             buf_free(&b);
     }
     memcpy(ts->class_count, counts, sizeof counts);
+    ts->resumed = resumed;
+    if (resumed)
+        mw_log("resumed %d of %d tiles from an interrupted run", resumed, ntiles);
     GDALSetCacheMax64(cache_before); /* the large cache is for the halos only */
     if (mw_gdal_close(cds, class_path))
         return -1;

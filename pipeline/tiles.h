@@ -58,12 +58,16 @@ typedef struct {
     mw_tile *tile;       /* [ntiles], row-major */
     uint64_t class_count[256];
     int threads_used;
+    int resumed;         /* tiles loaded from an interrupted run */
 } mw_tileset;
 
 /* Run the tile pass over the scene and write classes to class_path (a tiled
  * GeoTIFF, created here).  threads <= 0: all cores.  Returns 0, or -1 with
  * mw_error. */
-int mw_tiles_run(const mw_config *cfg, const mw_scene *scene,
+/* resume_dir (NULL = none): each finished tile is saved there, and tiles
+ * already saved by an interrupted run with the same inputs are loaded
+ * instead of computed (the caller keys the folder to the run). */
+int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const char *resume_dir,
                  const char *class_path, int threads, mw_tileset *out,
                  GDALProgressFunc progress, void *progress_arg);
 void mw_tileset_free(mw_tileset *ts);

@@ -68,6 +68,21 @@ for delay in $delays; do
   done
   t_eq "kill $k at ${delay}s: the next run gives byte-identical reports" "ok" "$again"
 done
+# a run killed during the tile pass leaves its finished tiles, and the next
+# run takes them instead of computing them again
+$MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
+pid=$!
+k=0
+while [ $k -lt 200 ] && [ "$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_')" -lt 3 ]; do
+  sleep 0.02; k=$((k + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+saved=$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_')
+$MW scan configs/sample.ini -o "$OUT" --tile-size 256 2>"$TMP/resume.err" >/dev/null
+t_has "resume: the run after a kill reuses the $saved finished tiles" "resumed $saved of 64 tiles" "$(cat "$TMP/resume.err")"
+t_ok "resume: and its reports are byte-identical" cmp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
+t_ok "resume: the resume folder is gone after a finished run" test ! -e "$OUT/.minewatch-resume"
 $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
 t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
