@@ -217,8 +217,10 @@ static void summary(const mw_run *run, const mw_outdir *od)
             rc = fail(name, od_ready ? &od : NULL);                            \
             goto done;                                                         \
         }                                                                      \
-        tm.stage[tm.nstages] = name;                                           \
-        tm.seconds[tm.nstages++] = mw_now() - t0_;                             \
+        if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {       \
+            tm.stage[tm.nstages] = name;                                       \
+            tm.seconds[tm.nstages++] = mw_now() - t0_;                         \
+        }                                                                      \
     } while (0)
 
 static int cmd_scan(int argc, char **argv)
@@ -278,8 +280,10 @@ static int cmd_scan(int argc, char **argv)
         STAGE("ledger_open", mw_ledger_open(cfg.ledger, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
     }
-    tm.stage[tm.nstages] = "total_before_reports";
-    tm.seconds[tm.nstages++] = mw_now() - t_start;
+    if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {
+        tm.stage[tm.nstages] = "total_before_reports";
+        tm.seconds[tm.nstages++] = mw_now() - t_start;
+    }
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests};
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_resume_done(&od);

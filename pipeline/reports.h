@@ -39,8 +39,8 @@ void mw_outdir_discard(mw_outdir *od);
 
 /* What the manifest records besides the config. */
 typedef struct {
-    const char *stage[16];
-    double seconds[16];
+    const char *stage[32];
+    double seconds[32];
     int nstages;
     double started_unix;
 } mw_timings;
