@@ -1,11 +1,12 @@
 """Share of truly changed patches per confidence level, against a reference.
 
-usage: check_confidence.py RUN_DIR REFERENCE.tif [--rising]
+usage: check_confidence.py RUN_DIR REFERENCE.tif [RUN_DIR REFERENCE.tif ...] [--rising]
 
 A patch is truly changed when most of its labelled pixels (reference 0/1) are
-1; patches with no labelled pixel are left out.  Prints one line per level
-("low N share", ...); with --rising, exits 1 unless the shares do not
-decrease from low to high to highest (levels without patches are skipped).
+1; patches with no labelled pixel are left out.  With several runs the
+patches are pooled.  Prints one line per level ("low N share", ...); with
+--rising, exits 1 unless the shares do not decrease from low to high to
+highest (levels without patches are skipped).
 """
 import csv
 import sys
@@ -15,8 +16,7 @@ from osgeo import gdal, ogr
 gdal.UseExceptions()
 
 
-def main():
-    run, ref_path = sys.argv[1], sys.argv[2]
+def patches(run, ref_path, share):
     ref = gdal.Open(ref_path).ReadAsArray()
     rows = {r["patch_id"]: r for r in csv.DictReader(open(f"{run}/suspects.csv", encoding="utf-8-sig"))}
     ids = sorted(rows)
@@ -36,11 +36,17 @@ def main():
         lyr.CreateFeature(g)
     gdal.RasterizeLayer(lab, [1], lyr, options=["ATTRIBUTE=k"])
     k = lab.ReadAsArray()
-    share = {}
     for i, pid in enumerate(ids):
         m = (k == i + 1) & (ref <= 1)
         if m.any():
             share.setdefault(rows[pid]["confidence_level"], []).append(ref[m].mean() > 0.5)
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    share = {}
+    for run, ref_path in zip(args[::2], args[1::2]):
+        patches(run, ref_path, share)
     seen = []
     for level in ("low", "high", "highest"):
         v = share.get(level, [])
