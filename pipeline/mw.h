@@ -50,6 +50,9 @@ const char *mw_gdal_message(void);
  * (MW_EXIT_OUTPUT) naming path. */
 int mw_gdal_close(void *dataset, const char *path);
 
+/* mkdir -p: 0, or -1 with errno. */
+int mw_mkdirs(const char *path);
+
 /* Wall clock seconds (monotonic). */
 double mw_now(void);
 

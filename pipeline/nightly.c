@@ -231,21 +231,6 @@ static double overlap(const scene *a, const scene *b)
     return small > 0 ? w * h / small : 0;
 }
 
-static int mkdirs(const char *path)
-{
-    char buf[MW_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* One pair as a child `minewatch scan`; returns its exit code. */
 static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
                      const scene *t2, const char *key, int quiet)
@@ -354,9 +339,9 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
     }
     char sub[MW_PATH_MAX + 1024];
     snprintf(sub, sizeof sub, "%s/done", cfg->state_dir);
-    int ok = mkdirs(sub) == 0;
+    int ok = mw_mkdirs(sub) == 0;
     snprintf(sub, sizeof sub, "%s/configs", cfg->state_dir);
-    ok = ok && mkdirs(sub) == 0 && mkdirs(cfg->nightly_out) == 0;
+    ok = ok && mw_mkdirs(sub) == 0 && mw_mkdirs(cfg->nightly_out) == 0;
     if (!ok) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create state or output folders: %s",
                  cfg->state_dir, strerror(errno));

@@ -23,21 +23,6 @@
 
 /* ---- the output folder ------------------------------------------------ */
 
-static int mkdir_p(const char *path)
-{
-    char buf[MW_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -83,7 +68,7 @@ int mw_outdir_prepare(const char *out_dir, mw_outdir *od)
 {
     memset(od, 0, sizeof *od);
     snprintf(od->out_dir, sizeof od->out_dir, "%s", out_dir);
-    if (mkdir_p(out_dir) != 0) {
+    if (mw_mkdirs(out_dir) != 0) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create output folder: %s", out_dir,
                  strerror(errno));
         return -1;

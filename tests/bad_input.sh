@@ -73,14 +73,18 @@ done
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
 pid=$!
 k=0
-while [ $k -lt 200 ] && [ "$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_')" -lt 3 ]; do
+while [ $k -lt 200 ] && [ "$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_.*\.bin$')" -lt 3 ]; do
   sleep 0.02; k=$((k + 1))
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
-saved=$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_')
+saved=$(ls "$OUT/.minewatch-resume" 2>/dev/null | grep -c '^tile_.*\.bin$')
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 2>"$TMP/resume.err" >/dev/null
-t_has "resume: the run after a kill reuses the $saved finished tiles" "resumed $saved of 64 tiles" "$(cat "$TMP/resume.err")"
+if [ "$saved" -gt 0 ]; then
+  t_has "resume: the run after a kill reuses the $saved finished tiles" "resumed $saved of 64 tiles" "$(cat "$TMP/resume.err")"
+else # the machine was fast enough to finish before the kill
+  t_eq "resume: nothing saved, nothing resumed" "" "$(grep resumed "$TMP/resume.err")"
+fi
 t_ok "resume: and its reports are byte-identical" cmp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
 t_ok "resume: the resume folder is gone after a finished run" test ! -e "$OUT/.minewatch-resume"
 $MW scan configs/sample.ini -o "$OUT" -q
