@@ -40,6 +40,8 @@ SAMPLE_DIR := samples/generated
 SAMPLE     := $(SAMPLE_DIR)/truth.csv
 
 .PHONY: all samples test unit check-integration clean valgrind
+# keep the objects of the unit tests (intermediate files make would delete)
+.SECONDARY:
 all: $(BUILD)/minewatch
 
 $(BUILD)/minewatch: $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
