@@ -2,10 +2,19 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,
-                  float offset, int has_nodata, uint16_t nodata,
-                  float *restrict out)
+/* SIMD: the streaming kernels below are written once as inline bodies and
+ * compiled twice, for the baseline and for AVX2 (the compiler vectorizes
+ * both; no FMA, so both give the same bits).  mw_simd_init() picks the
+ * variant once at start-up: AVX2 where the CPU has it, unless MW_SIMD=scalar;
+ * the scalar reference is the default until then. */
+#define MW_AVX2 __attribute__((target("avx2")))
+
+static inline void scale_u16_body(const uint16_t *restrict dn, size_t n, float scale,
+                                  float offset, int has_nodata, uint16_t nodata,
+                                  float *restrict out)
 {
     for (size_t i = 0; i < n; i++) {
         float v = (float)dn[i] * scale + offset;
@@ -41,40 +50,120 @@ void mw_mask_saturated_f32(float *restrict v, size_t n, float saturation)
 /* (a - b) / (a + b) with a guarded denominator. */
 static inline float norm_diff(float a, float b)
 {
-    float s = a + b;
-    if (!(fabsf(s) >= MW_INDEX_EPS)) /* also catches NaN */
-        return NAN;
-    return (a - b) / s;
+    float s = a + b, q = (a - b) / s; /* computed always, kept or not: */
+    return fabsf(s) >= MW_INDEX_EPS ? q : NAN; /* branch-free, vectorizes; NaN s too */
+}
+
+static inline void ndvi_body(const float *restrict red, const float *restrict nir,
+                             size_t n, float *restrict out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = norm_diff(nir[i], red[i]);
+}
+
+static inline void bsi_body(const float *restrict blue, const float *restrict red,
+                            const float *restrict nir, const float *restrict swir1,
+                            size_t n, float *restrict out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = norm_diff(swir1[i] + red[i], nir[i] + blue[i]);
+}
+
+static inline void bsi_vnir_body(const float *restrict blue, const float *restrict green,
+                                 const float *restrict red, const float *restrict nir,
+                                 size_t n, float *restrict out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = norm_diff(red[i] + green[i], nir[i] + blue[i]);
+}
+
+static inline void diff_body(const float *restrict t1, const float *restrict t2, size_t n,
+                             float *restrict out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = t2[i] - t1[i];
+}
+
+/* Each kernel twice, and its dispatcher.  P: parameters, A: arguments. */
+#define MW_KERNEL(name, P, A)                                                  \
+    static void name##_scalar P { name##_body A; }                            \
+    MW_AVX2 static void name##_avx2 P { name##_body A; }                      \
+    static void(*name##_impl) P = name##_scalar;
+
+MW_KERNEL(scale_u16,
+          (const uint16_t *restrict dn, size_t n, float scale, float offset, int has_nodata,
+           uint16_t nodata, float *restrict out),
+          (dn, n, scale, offset, has_nodata, nodata, out))
+MW_KERNEL(ndvi, (const float *restrict red, const float *restrict nir, size_t n,
+                 float *restrict out),
+          (red, nir, n, out))
+MW_KERNEL(bsi, (const float *restrict blue, const float *restrict red,
+                const float *restrict nir, const float *restrict swir1, size_t n,
+                float *restrict out),
+          (blue, red, nir, swir1, n, out))
+MW_KERNEL(bsi_vnir, (const float *restrict blue, const float *restrict green,
+                     const float *restrict red, const float *restrict nir, size_t n,
+                     float *restrict out),
+          (blue, green, red, nir, n, out))
+MW_KERNEL(diff, (const float *restrict t1, const float *restrict t2, size_t n,
+                 float *restrict out),
+          (t1, t2, n, out))
+
+static const char *g_simd = "scalar";
+
+const char *mw_simd_select(int avx2)
+{
+    int use = avx2 && __builtin_cpu_supports("avx2");
+    scale_u16_impl = use ? scale_u16_avx2 : scale_u16_scalar;
+    ndvi_impl = use ? ndvi_avx2 : ndvi_scalar;
+    bsi_impl = use ? bsi_avx2 : bsi_scalar;
+    bsi_vnir_impl = use ? bsi_vnir_avx2 : bsi_vnir_scalar;
+    diff_impl = use ? diff_avx2 : diff_scalar;
+    g_simd = use ? "avx2" : "scalar";
+    return g_simd;
+}
+
+const char *mw_simd_init(void)
+{
+    const char *env = getenv("MW_SIMD");
+    return mw_simd_select(!(env && !strcmp(env, "scalar")));
+}
+
+const char *mw_simd_name(void)
+{
+    return g_simd;
+}
+
+void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale, float offset,
+                  int has_nodata, uint16_t nodata, float *restrict out)
+{
+    scale_u16_impl(dn, n, scale, offset, has_nodata, nodata, out);
 }
 
 void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,
              float *restrict out)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = norm_diff(nir[i], red[i]);
+    ndvi_impl(red, nir, n, out);
 }
 
 void mw_bsi(const float *restrict blue, const float *restrict red,
             const float *restrict nir, const float *restrict swir1, size_t n,
             float *restrict out)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = norm_diff(swir1[i] + red[i], nir[i] + blue[i]);
+    bsi_impl(blue, red, nir, swir1, n, out);
 }
 
 void mw_bsi_vnir(const float *restrict blue, const float *restrict green,
-                 const float *restrict red, const float *restrict nir,
-                 size_t n, float *restrict out)
+                 const float *restrict red, const float *restrict nir, size_t n,
+                 float *restrict out)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = norm_diff(red[i] + green[i], nir[i] + blue[i]);
+    bsi_vnir_impl(blue, green, red, nir, n, out);
 }
 
 void mw_diff(const float *restrict t1, const float *restrict t2, size_t n,
              float *restrict out)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = t2[i] - t1[i];
+    diff_impl(t1, t2, n, out);
 }
 
 void mw_classify(const float *restrict dndvi, const float *restrict dbsi,

@@ -32,6 +32,15 @@ enum {
  * is undefined there and the kernel writes NaN (not only for an exact 0). */
 #define MW_INDEX_EPS 1e-6f
 
+/* SIMD variant of the streaming kernels (scale, indices, differences):
+ * mw_simd_init() picks AVX2 where the CPU has it unless the environment sets
+ * MW_SIMD=scalar, once at start-up, before any thread runs;
+ * mw_simd_select(0/1) forces it (tests).  Both variants give identical
+ * results.  Returns and mw_simd_name() give "avx2" or "scalar". */
+const char *mw_simd_init(void);
+const char *mw_simd_select(int avx2);
+const char *mw_simd_name(void);
+
 /* DN -> reflectance: out = dn * scale + offset; dn == nodata -> NaN.
  * has_nodata = 0 disables the nodata test. */
 void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,

@@ -495,6 +495,7 @@ int main(int argc, char **argv)
     }
     GDALAllRegister();
     mw_install_gdal_error_handler();
+    mw_simd_init(); /* once, before any thread: AVX2 unless MW_SIMD=scalar */
     /* a full disk or a file-size limit must fail a write, not kill us */
     signal(SIGXFSZ, SIG_IGN);
     /* A 64 MB block cache reads faster than GDAL's 5 %-of-RAM default and
