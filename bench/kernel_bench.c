@@ -129,6 +129,7 @@ static void run_kernel(int k, spans *s, uint16_t *dn[2][NB], size_t i, size_t m)
 
 int main(int argc, char **argv)
 {
+    const char *simd = mw_simd_init(); /* as minewatch does: AVX2 unless MW_SIMD=scalar */
     double mpx = argc > 1 ? atof(argv[1]) : 16;
     if (mpx < 1 || mpx > 4096) {
         fprintf(stderr, "usage: kernel_bench [MPX in 1..4096]\n");
@@ -234,5 +235,6 @@ int main(int argc, char **argv)
     for (int k = 0; k < NK; k++)
         printf(" %s_gbps=%.2f", KNAME[k], KBYTES[k] * KCALLS[k] * (double)n / best_k[k] * 1e-9);
     printf(" disturbed_px=%llu\n", (unsigned long long)disturbed);
+    fprintf(stderr, "kernel_bench: SIMD variant %s\n", simd);
     return 0;
 }
