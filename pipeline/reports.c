@@ -448,13 +448,12 @@ static int write_gpkg(const char *wkt, const mw_table *tables, size_t n, const c
 
 /* ---- manifest.json ------------------------------------------------------ */
 
-static mw_digests *g_digests; /* of the run being written (write_manifest) */
-
-static int add_input(json_object *arr, const char *role, const char *path)
+static int add_input(json_object *arr, const char *role, const char *path,
+                     mw_digests *digests)
 {
     char hex[65] = "";
     long long bytes = 0;
-    if (mw_digest_get(g_digests, path, hex, &bytes)) {
+    if (mw_digest_get(digests, path, hex, &bytes)) {
         mw_error(MW_EXIT_RASTER, "%s: cannot read for its checksum: %s", path,
                  strerror(errno));
         return -1;
@@ -476,7 +475,7 @@ static int add_layer_inputs(json_object *arr, const mw_layers *L)
         {"farmland", &L->farmland}, {"urban", &L->urban}, {"restoration", &L->resto},
         {"counties", &L->counties}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (all[i].l->present && add_input(arr, all[i].role, all[i].l->path))
+        if (all[i].l->present && add_input(arr, all[i].role, all[i].l->path, NULL))
             return -1;
     return 0;
 }
@@ -565,7 +564,6 @@ static json_object *coreg_json(const mw_coreg *c)
 
 static int write_manifest(const mw_run *run, const char *path)
 {
-    g_digests = run->digests;
     const mw_scene *s = run->scene;
     json_object *m = json_object_new_object();
     json_object_object_add(m, "minewatch_version", json_object_new_string(MW_VERSION));
@@ -585,9 +583,9 @@ static int write_manifest(const mw_run *run, const char *path)
         int bad = 0;
         if (s->files[d])
             for (char **f = s->files[d]; *f && !bad; f++)
-                bad = add_input(in, role, *f);
+                bad = add_input(in, role, *f, run->digests);
         else
-            bad = add_input(in, role, s->path[d]);
+            bad = add_input(in, role, s->path[d], run->digests);
         if (bad) {
             json_object_put(m);
             return -1;

@@ -61,10 +61,9 @@ static int buf_alloc(survey_buf *b, const mw_scene *s, size_t n)
     return 0;
 }
 
-/* Median and 1.4826 x median absolute deviation of v[i] over the pixels with
- * sel[i] set, from an evenly strided sample of at most ROBUST_SAMPLE. */
-static void robust_stats(const float *v, const uint8_t *sel, size_t n, float *sample,
-                         double *center, double *scale)
+/* An evenly strided sample of at most ROBUST_SAMPLE of the valid values of v
+ * over the pixels with sel[i] set; returns its size. */
+static size_t strided_sample(const float *v, const uint8_t *sel, size_t n, float *sample)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
@@ -74,6 +73,15 @@ static void robust_stats(const float *v, const uint8_t *sel, size_t n, float *sa
     for (size_t i = 0; i < n && m < ROBUST_SAMPLE; i++)
         if (sel[i] && !isnan(v[i]) && seen++ % stride == 0)
             sample[m++] = v[i];
+    return m;
+}
+
+/* Median and 1.4826 x median absolute deviation of v[i] over the pixels with
+ * sel[i] set, from an evenly strided sample of at most ROBUST_SAMPLE. */
+static void robust_stats(const float *v, const uint8_t *sel, size_t n, float *sample,
+                         double *center, double *scale)
+{
+    size_t m = strided_sample(v, sel, n, sample);
     if (m == 0) {
         *center = 0;
         *scale = 1;
@@ -90,14 +98,7 @@ static void robust_stats(const float *v, const uint8_t *sel, size_t n, float *sa
 /* q-quantile of v over sel (strided sample). */
 static double quantile(const float *v, const uint8_t *sel, size_t n, float *sample, double q)
 {
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += sel[i] && !isnan(v[i]);
-    size_t stride = count > ROBUST_SAMPLE ? (count + ROBUST_SAMPLE - 1) / ROBUST_SAMPLE : 1;
-    size_t m = 0, seen = 0;
-    for (size_t i = 0; i < n && m < ROBUST_SAMPLE; i++)
-        if (sel[i] && !isnan(v[i]) && seen++ % stride == 0)
-            sample[m++] = v[i];
+    size_t m = strided_sample(v, sel, n, sample);
     if (m == 0)
         return NAN;
     size_t k = (size_t)(q * (double)(m - 1) + 0.5);

@@ -229,14 +229,12 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
-            if (s->survey)
             if (s->survey) {
                 double m = (double)b->mag[wrow + x] / s->survey->threshold;
                 c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
-            }
-            if (s->survey)
                 c->sum_change_p += llrint(
                     mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);
+            }
         }
     }
     memcpy(t->edge[MW_EDGE_TOP], b->labels, (size_t)w * sizeof(uint32_t));
