@@ -4,12 +4,15 @@
 #   make samples         samples/generated/ (deterministic synthetic scene pair)
 #   make test            unit tests, integration tests, bad-input tests
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
+#   make MPI=1           build/minewatch-mpi, the scan spread over MPI ranks
+#                        (OpenMPI's mpicc; objects in build-mpi/)
 #
 # Every target below is a file target; header dependencies come from -MMD.
 
 CC       ?= gcc
 SAN      ?= 0
-BUILD    := $(if $(filter 1,$(SAN)),build-san,build)
+MPI      ?= 0
+BUILD    := $(if $(filter 1,$(SAN)),build-san,$(if $(filter 1,$(MPI)),build-mpi,build))
 
 GDAL_CFLAGS := $(shell gdal-config --cflags)
 GDAL_LIBS   := $(shell gdal-config --libs)
@@ -22,6 +25,13 @@ CFLAGS   += -std=c11 -Wall -Wextra -Werror -fopenmp -ffp-contract=off \
             -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS)
 LDLIBS   += $(GDAL_LIBS) $(PKG_LIBS) -llapacke -llapack -lm
 LDFLAGS  += -fopenmp
+ifeq ($(MPI),1)
+CC       := mpicc
+CFLAGS   += -DMW_MPI
+MAIN_BIN := build/minewatch-mpi
+else
+MAIN_BIN := $(BUILD)/minewatch
+endif
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -42,14 +52,15 @@ SAMPLE     := $(SAMPLE_DIR)/truth.csv
 .PHONY: all samples test unit check-integration clean valgrind
 # keep the objects of the unit tests (intermediate files make would delete)
 .SECONDARY:
-all: $(BUILD)/minewatch
+all: $(MAIN_BIN)
 
 # the kernels' loops are vectorized at -O3; no FP traps are used, so divisions
 # may be computed unconditionally (results are the same bits: no
 # FMA, -ffp-contract=off)
 $(KERNEL_OBJ): CFLAGS += -O3 -fno-trapping-math
 
-$(BUILD)/minewatch: $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
+$(MAIN_BIN): $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/gen_sample: $(BUILD)/obj/samples/gen_sample.o
@@ -82,6 +93,10 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/nightly.sh
 	BUILD=$(BUILD) tests/profiles.sh
 	BUILD=$(BUILD) tests/real_data.sh
+ifeq ($(SAN),0)
+	$(MAKE) MPI=1
+	BUILD=$(BUILD) tests/mpi.sh
+endif
 
 # valgrind on the sample scan: no leak definitely lost (GDAL's and libgomp's
 # one-time allocations are "still reachable" or "possibly lost", not ours)
@@ -91,7 +106,7 @@ valgrind: all samples
 	@echo "valgrind: 1 passed, 0 failed"
 
 clean:
-	rm -rf build build-san $(SAMPLE_DIR)
+	rm -rf build build-san build-mpi $(SAMPLE_DIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -17,7 +17,7 @@ enum { MW_BLUE, MW_GREEN, MW_RED, MW_NIR, MW_SWIR1, MW_SWIR2, MW_NROLES };
 
 extern const char *const MW_ROLE_NAMES[MW_NROLES];
 
-typedef struct {
+typedef struct mw_scene {
     char path[2][MW_PATH_MAX]; /* each date as configured (file, or a {band} pattern) */
     char *src[2];          /* what readers open: the file, or a /vsimem/ VRT (owned) */
     char **files[2];       /* band files of a {band} pattern, NULL-terminated (owned) */

@@ -24,6 +24,7 @@
 #include "coreg.h"
 #include "corners.h"
 #include "digest.h"
+#include "dist.h"
 #include "evaluate.h"
 #include "ingest.h"
 #include "ledger.h"
@@ -170,13 +171,20 @@ static mw_digests *start_digests(const mw_scene *s)
     return mw_digests_start(paths, n);
 }
 
+/* Print the error line, remove the run's work folder; under MPI with more
+ * than one rank, end the whole job with the error's code (dist.h). */
 static int fail(const char *stage, mw_outdir *od)
 {
-    fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
+    if (mw_dist_rank() == 0)
+        fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
+    else
+        fprintf(stderr, "minewatch: error: rank %d: %s (stage: %s)\n", mw_dist_rank(),
+                mw_error_message(), stage);
     if (od) { /* an error, not a crash: nothing is worth resuming */
         mw_outdir_discard(od);
         mw_outdir_resume_done(od);
     }
+    mw_dist_abort((int)mw_error_code());
     return (int)mw_error_code();
 }
 
@@ -223,6 +231,35 @@ static void summary(const mw_run *run, const mw_outdir *od)
         }                                                                      \
     } while (0)
 
+/* An MPI rank other than 0: the scene as rank 0 reads it (its shift and
+ * survey, received), then this rank's share of the tiles, sent to rank 0.
+ * A failure in the tile pass is reported by rank 0, which ends the job. */
+static int scan_worker(const scan_args *a)
+{
+    mw_config cfg;
+    mw_scene scene = {0};
+    mw_tileset tiles = {0};
+    mw_coreg coreg;
+    mw_survey survey;
+    int rc = MW_OK;
+    mw_set_quiet(1);
+    if (mw_dist_share(&coreg, &survey))
+        return fail("share", NULL);
+    if (mw_config_load(a->config, &cfg))
+        return fail("config", NULL);
+    if (a->threads >= 0)
+        cfg.threads = a->threads;
+    if (a->tile_size > 0)
+        cfg.tile_size = a->tile_size;
+    if (mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg, &survey))
+        rc = fail("ingest", NULL);
+    else if (mw_tiles_run(&cfg, &scene, NULL, NULL, cfg.threads, &tiles, NULL, NULL))
+        rc = (int)mw_error_code();
+    mw_tileset_free(&tiles);
+    mw_scene_free(&scene);
+    return rc;
+}
+
 static int cmd_scan(int argc, char **argv)
 {
     scan_args a;
@@ -230,6 +267,8 @@ static int cmd_scan(int argc, char **argv)
         usage(stderr);
         return MW_EXIT_USAGE;
     }
+    if (mw_dist_rank() != 0)
+        return scan_worker(&a);
     mw_set_quiet(a.quiet);
     mw_config cfg;
     mw_scene scene = {0};
@@ -262,13 +301,14 @@ static int cmd_scan(int argc, char **argv)
     STAGE("ingest", mw_scene_open(&cfg, &scene));
     STAGE("coreg", mw_coreg_run(&cfg, &scene, &coreg));
     STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
+    STAGE("share", mw_dist_share(&coreg, &survey)); /* MPI: to the other ranks */
     digests = start_digests(&scene);
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     STAGE("resume", prepare_resume(&cfg, &scene, &od));
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, od.resume_dir, class_path, cfg.threads, &tiles,
-                                progress,
-                                NULL));
+    /* resuming is per process: under MPI every tile is computed again */
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, mw_dist_size() > 1 ? NULL : od.resume_dir,
+                                class_path, cfg.threads, &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
@@ -472,15 +512,29 @@ static int cmd_licences(int argc, char **argv)
     return MW_EXIT_USAGE;
 }
 
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    mw_dist_init(&argc, &argv); /* MPI (make MPI=1); nothing otherwise */
+    int rc = run_command(argc, argv);
+    mw_dist_finalize();
+    return rc;
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return MW_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* under MPI only a scan is spread over the ranks; rank 0 runs the rest */
+    if (mw_dist_rank() != 0 && strcmp(cmd, "scan") != 0)
+        return MW_OK;
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("minewatch %s (GDAL %s)\n", MW_VERSION, GDALVersionInfo("RELEASE_NAME"));
+        printf("minewatch %s (GDAL %s%s)\n", MW_VERSION, GDALVersionInfo("RELEASE_NAME"),
+               mw_dist_size() > 1 ? ", MPI" : "");
         return MW_OK;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

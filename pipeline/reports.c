@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "mw.h"
 #include "coreg.h"
+#include "dist.h"
 #include "survey.h"
 
 /* ---- the output folder ------------------------------------------------ */
@@ -676,6 +677,8 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object_object_add(t, "size", json_object_new_int(run->tiles->size));
     json_object_object_add(t, "count", json_object_new_int(run->tiles->ntiles));
     json_object_object_add(t, "threads", json_object_new_int(run->tiles->threads_used));
+    json_object_object_add(t, "ranks", json_object_new_int(mw_dist_size()));
+    json_object_object_add(t, "from_other_ranks", json_object_new_int(run->tiles->remote));
     json_object_object_add(t, "halo", json_object_new_int(2 * run->cfg->open_radius));
     json_object_object_add(m, "tiles", t);
     json_object_object_add(m, "counts", counts_json(run));

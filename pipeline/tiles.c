@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "kernels.h"
 #include "mad.h"
 #include "mw.h"
@@ -247,31 +248,104 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
     return 0;
 }
 
-/* ---- resume: a finished tile is saved whole; a re-run loads it ------------ */
+/* ---- a finished tile, packed: for resuming, and for rank 0 ---------------- */
+
+/* Header (x0, y0, w, h, ncomp), class counts, components, edge labels, class
+ * codes; malloc'ed, its size in *n. */
+static char *tile_pack(const mw_tile *t, const uint8_t *core, const uint64_t cnt[256],
+                       size_t *n)
+{
+    int32_t head[5] = {t->x0, t->y0, t->w, t->h, (int32_t)t->ncomp};
+    size_t part[9] = {sizeof head, 256 * sizeof(uint64_t), t->ncomp * sizeof *t->comp,
+                      (size_t)t->w * sizeof(uint32_t), (size_t)t->w * sizeof(uint32_t),
+                      (size_t)t->h * sizeof(uint32_t), (size_t)t->h * sizeof(uint32_t),
+                      (size_t)t->w * (size_t)t->h, 0};
+    const void *src[8] = {head, cnt, t->comp, t->edge[0], t->edge[1], t->edge[2],
+                          t->edge[3], core};
+    size_t total = 0;
+    for (int i = 0; i < 8; i++)
+        total += part[i];
+    char *buf = mw_calloc(total, 1);
+    if (!buf)
+        return NULL;
+    size_t at = 0;
+    for (int i = 0; i < 8; at += part[i], i++)
+        if (part[i])
+            memcpy(buf + at, src[i], part[i]);
+    *n = total;
+    return buf;
+}
+
+/* The header of a packed tile: its core window. */
+static int tile_head(const char *buf, size_t n, int32_t head[5])
+{
+    if (n < 5 * sizeof(int32_t))
+        return -1;
+    memcpy(head, buf, 5 * sizeof(int32_t));
+    return head[2] > 0 && head[3] > 0 && head[4] >= 0 ? 0 : -1;
+}
+
+/* Unpack into t (whose window must match) and core; 0, or -1 if the buffer
+ * is not a whole tile of that window (nothing is kept then). */
+static int tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
+                       uint64_t cnt[256])
+{
+    int32_t head[5];
+    if (tile_head(buf, n, head) || head[0] != t->x0 || head[1] != t->y0 || head[2] != t->w ||
+        head[3] != t->h)
+        return -1;
+    size_t ncomp = (size_t)head[4], w = (size_t)t->w, h = (size_t)t->h;
+    size_t need = sizeof head + 256 * sizeof(uint64_t) + ncomp * sizeof *t->comp +
+                  (2 * w + 2 * h) * sizeof(uint32_t) + w * h;
+    if (n != need)
+        return -1;
+    mw_comp *comp = mw_calloc(ncomp ? ncomp : 1, sizeof *comp);
+    uint32_t *edge[4];
+    for (int e = 0; e < 4; e++)
+        edge[e] = mw_calloc(e < 2 ? w : h, sizeof(uint32_t));
+    if (!comp || !edge[0] || !edge[1] || !edge[2] || !edge[3]) {
+        free(comp);
+        for (int e = 0; e < 4; e++)
+            free(edge[e]);
+        return -1;
+    }
+    const char *p = buf + sizeof head;
+    memcpy(cnt, p, 256 * sizeof(uint64_t));
+    p += 256 * sizeof(uint64_t);
+    memcpy(comp, p, ncomp * sizeof *comp);
+    p += ncomp * sizeof *comp;
+    for (int e = 0; e < 4; e++) {
+        size_t len = (e < 2 ? w : h) * sizeof(uint32_t);
+        memcpy(edge[e], p, len);
+        p += len;
+    }
+    memcpy(core, p, w * h);
+    t->ncomp = (uint32_t)ncomp;
+    t->comp = comp;
+    for (int e = 0; e < 4; e++)
+        t->edge[e] = edge[e];
+    return 0;
+}
 
 static void tile_file(const char *dir, const mw_tile *t, char *buf, size_t n)
 {
     snprintf(buf, n, "%s/tile_%d_%d.bin", dir, t->x0, t->y0);
 }
 
-/* Header, class counts, components, edge labels, class codes; written to a
- * temporary name and renamed, so a file is whole or absent. */
+/* Written to a temporary name and renamed, so a file is whole or absent. */
 static int tile_save(const char *dir, const mw_tile *t, const uint8_t *core,
                      const uint64_t cnt[256])
 {
     char path[MW_PATH_MAX + 64], tmp[MW_PATH_MAX + 80];
     tile_file(dir, t, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    size_t n = 0;
+    char *buf = tile_pack(t, core, cnt, &n);
+    if (!buf)
+        return -1;
     FILE *f = fopen(tmp, "wb");
-    int32_t head[5] = {t->x0, t->y0, t->w, t->h, (int32_t)t->ncomp};
-    int ok = f && fwrite(head, sizeof head, 1, f) == 1 &&
-             fwrite(cnt, sizeof(uint64_t), 256, f) == 256 &&
-             fwrite(t->comp, sizeof *t->comp, t->ncomp, f) == t->ncomp &&
-             fwrite(t->edge[0], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
-             fwrite(t->edge[1], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
-             fwrite(t->edge[2], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
-             fwrite(t->edge[3], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
-             fwrite(core, 1, (size_t)t->w * t->h, f) == (size_t)t->w * t->h;
+    int ok = f && fwrite(buf, 1, n, f) == n;
+    free(buf);
     if (f && fclose(f) != 0)
         ok = 0;
     if (!ok || rename(tmp, path) != 0) {
@@ -283,7 +357,8 @@ static int tile_save(const char *dir, const mw_tile *t, const uint8_t *core,
     return 0;
 }
 
-/* 1 if the tile was loaded, 0 if there is no (whole) file for it. */
+/* 1 if the tile was loaded, 0 if there is no whole file for it (a damaged
+ * one is computed again). */
 static int tile_load(const char *dir, mw_tile *t, uint8_t *core, uint64_t cnt[256])
 {
     char path[MW_PATH_MAX + 64];
@@ -291,34 +366,16 @@ static int tile_load(const char *dir, mw_tile *t, uint8_t *core, uint64_t cnt[25
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    int32_t head[5];
-    int ok = fread(head, sizeof head, 1, f) == 1 && head[0] == t->x0 && head[1] == t->y0 &&
-             head[2] == t->w && head[3] == t->h && head[4] >= 0 &&
-             fread(cnt, sizeof(uint64_t), 256, f) == 256;
-    if (ok) {
-        t->ncomp = (uint32_t)head[4];
-        t->comp = mw_calloc(t->ncomp, sizeof *t->comp);
-        for (int e = 0; e < 4; e++)
-            t->edge[e] = mw_calloc(e < 2 ? (size_t)t->w : (size_t)t->h, sizeof(uint32_t));
-        ok = t->comp && t->edge[0] && t->edge[1] && t->edge[2] && t->edge[3] &&
-             fread(t->comp, sizeof *t->comp, t->ncomp, f) == t->ncomp &&
-             fread(t->edge[0], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
-             fread(t->edge[1], sizeof(uint32_t), (size_t)t->w, f) == (size_t)t->w &&
-             fread(t->edge[2], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
-             fread(t->edge[3], sizeof(uint32_t), (size_t)t->h, f) == (size_t)t->h &&
-             fread(core, 1, (size_t)t->w * t->h, f) == (size_t)t->w * t->h;
-    }
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n)
+        n = -1;
     fclose(f);
-    if (!ok) { /* damaged: compute the tile again */
-        free(t->comp);
-        t->comp = NULL;
-        t->ncomp = 0;
-        for (int e = 0; e < 4; e++) {
-            free(t->edge[e]);
-            t->edge[e] = NULL;
-        }
+    int ok = buf && n > 0 && tile_unpack(buf, (size_t)n, t, core, cnt) == 0;
+    free(buf);
+    if (!ok)
         memset(cnt, 0, 256 * sizeof *cnt);
-    }
     return ok;
 }
 
@@ -335,16 +392,48 @@ static int write_classes(GDALRasterBandH out, const mw_tile *t, const uint8_t *c
     return 0;
 }
 
-static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
-                        tile_buf *b, mw_tile *t, GDALRasterBandH out,
-                        uint64_t counts[256], const char *resume, int *resumed)
+/* What every thread of the pass shares. */
+typedef struct {
+    const mw_config *cfg;
+    const mw_scene *s;
+    mw_tileset *ts;
+    GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
+    const char *resume;   /* NULL: no resuming */
+    int rank;
+    int remote_expected;  /* rank 0: tiles the other ranks send */
+    int remote_received;
+} tile_pass;
+
+/* A computed tile leaves the thread: rank 0 writes its classes (and saves
+ * it for resuming); another rank sends it to rank 0. */
+static int finish_tile(const tile_pass *p, const mw_tile *t, const uint8_t *core,
+                       const uint64_t cnt[256])
 {
+    if (p->out)
+        return write_classes(p->out, t, core) ||
+               (p->resume && tile_save(p->resume, t, core, cnt)) ? -1 : 0;
+    size_t n = 0;
+    char *buf = tile_pack(t, core, cnt, &n);
+    if (!buf)
+        return -1;
+    int rc;
+#pragma omp critical(mw_mpi)
+    rc = mw_dist_send_tile(buf, n);
+    free(buf);
+    return rc;
+}
+
+static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
+                        uint64_t counts[256], int *resumed)
+{
+    const mw_config *cfg = p->cfg;
+    const mw_scene *s = p->s;
     uint64_t cnt[256] = {0};
-    if (resume && tile_load(resume, t, b->core, cnt)) {
+    if (p->resume && tile_load(p->resume, t, b->core, cnt)) {
         for (int c = 0; c < 256; c++)
             counts[c] += cnt[c];
         *resumed = 1;
-        return write_classes(out, t, b->core);
+        return write_classes(p->out, t, b->core);
     }
     int halo = tile_halo(cfg, s);
     int hx = t->x0 - halo > 0 ? t->x0 - halo : 0;
@@ -352,12 +441,10 @@ static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
     int hx1 = t->x0 + t->w + halo < s->width ? t->x0 + t->w + halo : s->width;
     int hy1 = t->y0 + t->h + halo < s->height ? t->y0 + t->h + halo : s->height;
     int ww = hx1 - hx, wh = hy1 - hy;
-    size_t n = (size_t)ww * (size_t)wh;
 
     for (int d = 0; d < 2; d++)
         if (mw_reader_read(rd, d, hx, hy, ww, wh, b->refl[d], b->scratch))
             return -1;
-    (void)n;
     classify_window(cfg, s, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
     if (label_core(s, b, t, hx, hy, ww, s->width))
@@ -373,9 +460,43 @@ static int process_tile(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
     }
     for (int c = 0; c < 256; c++)
         counts[c] += cnt[c];
-    if (write_classes(out, t, b->core))
+    return finish_tile(p, t, b->core, cnt);
+}
+
+/* Rank 0: take one tile another rank sent, if one is waiting: write its
+ * classes and keep its components.  1: took one; 0: none waiting; 2: all
+ * have arrived; -1: error (a malformed tile, or another rank's failure). */
+static int take_remote(tile_pass *p, uint8_t *core, uint64_t counts[256])
+{
+    void *buf = NULL;
+    size_t n = 0;
+    int got = 2;
+#pragma omp critical(mw_mpi)
+    if (p->remote_received < p->remote_expected) {
+        got = mw_dist_recv_tile(0, &buf, &n);
+        if (got == 1)
+            p->remote_received++;
+    }
+    if (got != 1)
+        return got;
+    const mw_tileset *ts = p->ts;
+    int32_t head[5];
+    mw_tile *t = NULL;
+    if (!tile_head(buf, n, head) && head[0] >= 0 && head[1] >= 0 &&
+        head[0] % ts->size == 0 && head[1] % ts->size == 0 && head[0] / ts->size < ts->ntx &&
+        head[1] / ts->size < ts->nty)
+        t = &ts->tile[(head[1] / ts->size) * ts->ntx + head[0] / ts->size];
+    uint64_t cnt[256];
+    int bad = !t || t->comp || tile_unpack(buf, n, t, core, cnt);
+    free(buf);
+    if (bad) {
+        mw_error(MW_EXIT_INTERNAL, "a tile received from another rank is malformed or "
+                                   "repeated");
         return -1;
-    return resume ? tile_save(resume, t, b->core, cnt) : 0;
+    }
+    for (int c = 0; c < 256; c++)
+        counts[c] += cnt[c];
+    return write_classes(p->out, t, core) ? -1 : 1;
 }
 
 static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int block)
@@ -443,6 +564,17 @@ static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int
     GDALSetCacheMax64(need);
 }
 
+/* Tiles in stripes [st0, st1). */
+static int stripe_tiles(const mw_tileset *ts, int stripe_cols, int st0, int st1)
+{
+    int n = 0;
+    for (int st = st0; st < st1; st++) {
+        int c0 = st * stripe_cols, c1 = c0 + stripe_cols < ts->ntx ? c0 + stripe_cols : ts->ntx;
+        n += c1 > c0 ? (c1 - c0) * ts->nty : 0;
+    }
+    return n;
+}
+
 int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
                  const char *class_path,
                  int threads, mw_tileset *ts, GDALProgressFunc progress,
@@ -470,27 +602,36 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         threads = ts->ntiles;
     ts->threads_used = threads;
 
-    GDALDatasetH cds = create_class_raster(class_path, s, size);
-    if (!cds)
-        return -1;
-    GDALRasterBandH cband = GDALGetRasterBand(cds, 1);
+    /* Under MPI each rank takes a contiguous run of the stripes (dist.h). */
+    const int rank = mw_dist_rank(), ranks = mw_dist_size();
+    const int ntiles = ts->ntiles, ntx = ts->ntx, nty = ts->nty;
+    const int nstripes = stripe_count(ts, s, threads * ranks);
+    const int stripe_cols = (ntx + nstripes - 1) / nstripes;
+    const int st0 = (int)((int64_t)rank * nstripes / ranks);
+    const int st1 = (int)((int64_t)(rank + 1) * nstripes / ranks);
+    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts, .resume = resume, .rank = rank};
+    pass.remote_expected = rank == 0 ? ntiles - stripe_tiles(ts, stripe_cols, st0, st1) : 0;
+
+    GDALDatasetH cds = NULL;
+    if (rank == 0) {
+        if (!(cds = create_class_raster(class_path, s, size)))
+            return -1;
+        pass.out = GDALGetRasterBand(cds, 1);
+    }
 
     int halo = tile_halo(cfg, s);
     size_t win = (size_t)(size + 2 * halo) * (size_t)(size + 2 * halo);
     size_t core = (size_t)size * (size_t)size;
     int errors = 0, done = 0, cancelled = 0, resumed = 0;
     uint64_t counts[256] = {0};
-    const int ntiles = ts->ntiles, ntx = ts->ntx, nty = ts->nty;
     mw_tile *tiles = ts->tile;
-    const int nstripes = stripe_count(ts, s, threads);
-    const int stripe_cols = (ntx + nstripes - 1) / nstripes;
     int done_all = 0;
     GIntBig cache_before = GDALGetCacheMax64();
-    size_cache(s, ts, threads, nstripes);
+    size_cache(s, ts, threads, st1 - st0 > 0 ? st1 - st0 : 1);
 
 #pragma omp parallel num_threads(threads) default(none) \
-    shared(cfg, s, tiles, ntiles, ntx, nty, nstripes, stripe_cols, cband, progress, \
-           progress_arg, win, core, cancelled, done_all, resume) \
+    shared(s, tiles, ntiles, ntx, nty, st0, st1, stripe_cols, progress, progress_arg, win, \
+           core, cancelled, done_all, pass) \
     reduction(+ : errors, done, resumed) reduction(+ : counts[:256])
     {
         tile_buf b;
@@ -498,8 +639,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         int ready = buf_alloc(&b, s, win, core) == 0 && (rd = mw_reader_new(s)) != NULL;
         if (!ready)
             errors++;
-#pragma omp for schedule(dynamic, 1)
-        for (int st = 0; st < nstripes; st++) {
+#pragma omp for schedule(dynamic, 1) nowait
+        for (int st = st0; st < st1; st++) {
             int c0 = st * stripe_cols, c1 = c0 + stripe_cols < ntx ? c0 + stripe_cols : ntx;
             for (int r = 0; r < nty; r++) {
                 for (int c = c0; c < c1; c++) {
@@ -509,8 +650,12 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
                     if (!ready || stop)
                         continue;
                     int loaded = 0;
-                    if (process_tile(cfg, s, rd, &b, &tiles[r * ntx + c], cband, counts, resume,
-                                     &loaded)) {
+                    int failed = process_tile(&pass, rd, &b, &tiles[r * ntx + c], counts,
+                                              &loaded) != 0;
+                    /* rank 0 takes what the other ranks sent meanwhile */
+                    for (int got = 1; !failed && got == 1;)
+                        failed = (got = take_remote(&pass, b.core, counts)) < 0;
+                    if (failed) {
                         errors++;
 #pragma omp atomic write
                         cancelled = 1;
@@ -529,15 +674,42 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
                 }
             }
         }
+        /* rank 0, its own stripes done: the rest of the other ranks' tiles */
+        while (ready) {
+            int stop;
+#pragma omp atomic read
+            stop = cancelled;
+            int got = stop ? 2 : take_remote(&pass, b.core, counts);
+            if (got < 0) {
+                errors++;
+#pragma omp atomic write
+                cancelled = 1;
+            }
+            if (got != 0 && got != 1)
+                break;
+            if (got == 0)
+                usleep(200); /* nothing waiting yet */
+        }
         mw_reader_free(rd);
         if (ready)
             buf_free(&b);
     }
     memcpy(ts->class_count, counts, sizeof counts);
     ts->resumed = resumed;
+    ts->remote = pass.remote_received;
+    if (ranks > 1 && rank == 0)
+        mw_log("tiles: %d of %d computed by the other %d rank(s)", ts->remote, ntiles,
+               ranks - 1);
     if (resumed)
         mw_log("resumed %d of %d tiles from an interrupted run", resumed, ntiles);
     GDALSetCacheMax64(cache_before); /* the large cache is for the halos only */
+    if (rank != 0) {
+        /* rank 0 reports the failure (dist.h) */
+        if (errors || cancelled)
+            mw_dist_send_error(mw_error_code(), errors ? mw_error_message()
+                                                       : "tile pass interrupted");
+        return errors || cancelled ? -1 : 0;
+    }
     if (mw_gdal_close(cds, class_path))
         return -1;
     if (errors)

@@ -59,6 +59,7 @@ typedef struct {
     uint64_t class_count[256];
     int threads_used;
     int resumed;         /* tiles loaded from an interrupted run */
+    int remote;          /* MPI, rank 0: tiles computed by the other ranks */
 } mw_tileset;
 
 /* Run the tile pass over the scene and write classes to class_path (a tiled

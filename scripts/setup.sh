@@ -17,6 +17,7 @@ PACKAGES="
   libgomp1
   clang libclang-rt-14-dev valgrind
   time linux-perf
+  openmpi-bin libopenmpi-dev
 "
 # Skip apt entirely when everything is already there (fast re-runs, offline).
 missing=""

@@ -1,0 +1,198 @@
+/* dist.c - ranks and the few messages between them (see dist.h). */
+#include "dist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coreg.h"
+#include "ingest.h"
+#include "mw.h"
+#include "survey.h"
+
+#ifdef MW_MPI
+#include <mpi.h>
+
+enum { TAG_TILE = 1, TAG_FAIL = 2 };
+
+static int g_rank, g_size = 1, g_mpi;
+
+void mw_dist_init(int *argc, char ***argv)
+{
+    int provided = 0;
+    /* OpenMP threads call MPI, one at a time (critical sections) */
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "minewatch: error: MPI_Init_thread failed\n");
+        exit(MW_EXIT_INTERNAL);
+    }
+    if (provided < MPI_THREAD_SERIALIZED) {
+        fprintf(stderr, "minewatch: error: this MPI does not allow calls from threads "
+                        "(MPI_THREAD_SERIALIZED)\n");
+        MPI_Abort(MPI_COMM_WORLD, MW_EXIT_INTERNAL);
+    }
+    g_mpi = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+}
+
+void mw_dist_finalize(void)
+{
+    if (g_mpi)
+        MPI_Finalize();
+    g_mpi = 0;
+}
+
+int mw_dist_rank(void) { return g_rank; }
+int mw_dist_size(void) { return g_size; }
+
+void mw_dist_abort(int code)
+{
+    if (g_mpi && g_size > 1) {
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, code);
+    }
+}
+
+static int mpi_failed(const char *what, int rc)
+{
+    char text[MPI_MAX_ERROR_STRING] = "";
+    int len = 0;
+    MPI_Error_string(rc, text, &len);
+    mw_error(MW_EXIT_INTERNAL, "MPI: %s failed (%s)", what, text);
+    return -1;
+}
+
+/* What the other ranks need from rank 0's coreg and survey stages. */
+typedef struct {
+    int applied;
+    double dx, dy;
+    mw_survey survey; /* enabled = 0 with engine = threshold */
+} shared_state;
+
+int mw_dist_share(mw_coreg *coreg, mw_survey *survey)
+{
+    if (g_size < 2)
+        return 0;
+    shared_state st;
+    memset(&st, 0, sizeof st);
+    if (g_rank == 0) {
+        st.applied = coreg->applied;
+        st.dx = coreg->applied_dx;
+        st.dy = coreg->applied_dy;
+        st.survey = *survey;
+    }
+    int rc = MPI_Bcast(&st, (int)sizeof st, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS)
+        return mpi_failed("broadcast of the survey", rc);
+    if (g_rank != 0) {
+        memset(coreg, 0, sizeof *coreg);
+        coreg->applied = st.applied;
+        coreg->applied_dx = st.dx;
+        coreg->applied_dy = st.dy;
+        *survey = st.survey;
+    }
+    return 0;
+}
+
+int mw_dist_send_tile(const void *buf, size_t n)
+{
+    int rc = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_TILE, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("sending a tile", rc);
+}
+
+int mw_dist_send_error(int code, const char *message)
+{
+    char buf[1100];
+    memcpy(buf, &code, sizeof code);
+    snprintf(buf + sizeof code, sizeof buf - sizeof code, "%s", message);
+    size_t n = sizeof code + strlen(buf + sizeof code) + 1;
+    int rc = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_FAIL, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("sending an error", rc);
+}
+
+int mw_dist_recv_tile(int wait, void **buf, size_t *n)
+{
+    MPI_Status st;
+    int rc, ready = 1;
+    if (wait)
+        rc = MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+    else
+        rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &ready, &st);
+    if (rc != MPI_SUCCESS)
+        return mpi_failed("waiting for tiles", rc);
+    if (!ready)
+        return 0;
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    char *b = malloc(count > 0 ? (size_t)count + 1 : 1);
+    if (!b) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for a tile of %d bytes", count);
+        return -1;
+    }
+    rc = MPI_Recv(b, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+                  MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) {
+        free(b);
+        return mpi_failed("receiving a tile", rc);
+    }
+    if (st.MPI_TAG == TAG_FAIL) {
+        int code = MW_EXIT_INTERNAL;
+        b[count] = '\0';
+        if (count >= (int)sizeof code)
+            memcpy(&code, b, sizeof code);
+        mw_error((mw_exit)code, "rank %d: %s", st.MPI_SOURCE,
+                 count > (int)sizeof code ? b + sizeof code : "failed");
+        free(b);
+        return -1;
+    }
+    *buf = b;
+    *n = (size_t)count;
+    return 1;
+}
+
+#else /* one process */
+
+void mw_dist_init(int *argc, char ***argv) { (void)argc; (void)argv; }
+void mw_dist_finalize(void) {}
+int mw_dist_rank(void) { return 0; }
+int mw_dist_size(void) { return 1; }
+void mw_dist_abort(int code) { (void)code; }
+int mw_dist_share(mw_coreg *coreg, mw_survey *survey)
+{
+    (void)coreg;
+    (void)survey;
+    return 0;
+}
+
+int mw_dist_send_tile(const void *buf, size_t n)
+{
+    (void)buf;
+    (void)n;
+    mw_error(MW_EXIT_INTERNAL, "no other rank to send a tile to");
+    return -1;
+}
+
+int mw_dist_send_error(int code, const char *message)
+{
+    (void)code;
+    (void)message;
+    return 0;
+}
+
+int mw_dist_recv_tile(int wait, void **buf, size_t *n)
+{
+    (void)wait;
+    (void)buf;
+    (void)n;
+    return 0;
+}
+
+#endif
+
+int mw_dist_apply(mw_scene *scene, mw_coreg *coreg, mw_survey *survey)
+{
+    if (coreg->applied && mw_scene_shift(scene, 1, coreg->applied_dx, coreg->applied_dy))
+        return -1;
+    scene->survey = survey->enabled ? survey : NULL;
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* dist.h - one process, or many under MPI (built with make MPI=1).
+ *
+ * A scan under `mpirun -np N build/minewatch-mpi scan ...` runs as N ranks.
+ * Rank 0 is the whole pipeline as in a single process: it opens the output,
+ * co-registers and surveys the pair, loads the layers, and writes every
+ * report.  Right after the survey it broadcasts what the other ranks need to
+ * read the pair exactly as it does (the shift applied to t2 and the survey's
+ * normalization and MAD transformation), so every rank classifies with the
+ * same numbers.  The tile pass then gives each rank its own stripes of
+ * tiles; the other ranks send each finished tile (class codes, component
+ * statistics, edge labels) to rank 0, which writes the classes and merges
+ * the components across all tile borders, rank borders included.  The
+ * reports are therefore byte-identical to a single-process run.
+ *
+ * Errors: a rank that fails prints its one error line (rank 0 also removes
+ * its work folder) and aborts the whole job with the error's exit code.
+ *
+ * Without MW_MPI every function here is the single-process answer: rank 0
+ * of 1, and nothing to send.
+ */
+#ifndef MW_DIST_H
+#define MW_DIST_H
+
+#include <stddef.h>
+
+struct mw_scene;
+struct mw_survey;
+struct mw_coreg;
+
+/* MPI_Init_thread (serialized calls from OpenMP threads); no-op without MPI. */
+void mw_dist_init(int *argc, char ***argv);
+void mw_dist_finalize(void);
+int mw_dist_rank(void);
+int mw_dist_size(void);
+/* End every rank with this exit code (returns only in a single process). */
+void mw_dist_abort(int code);
+
+/* Rank 0: send the applied shift and the survey to the other ranks.
+ * Others: receive them (blocking until rank 0 has surveyed) into *coreg and
+ * *survey; mw_dist_apply then applies them to a scene opened afterwards.
+ * 0, or -1 with mw_error. */
+int mw_dist_share(struct mw_coreg *coreg, struct mw_survey *survey);
+int mw_dist_apply(struct mw_scene *scene, struct mw_coreg *coreg,
+                  struct mw_survey *survey);
+
+/* Tile messages to rank 0.  A message is one packed tile (tag TILE) or one
+ * error line with its exit code (tag FAIL).  Callers serialize these calls
+ * (OpenMP critical); 0, or -1 with mw_error. */
+int mw_dist_send_tile(const void *buf, size_t n);
+int mw_dist_send_error(int code, const char *message);
+
+/* Rank 0: receive one message if one is waiting (wait = 0) or the next one
+ * (wait = 1).  Returns 1 and a malloc'ed tile in *buf / *n, 0 when nothing
+ * is waiting, or -1 with mw_error (a failed rank's error, or MPI's). */
+int mw_dist_recv_tile(int wait, void **buf, size_t *n);
+
+#endif
