@@ -107,6 +107,17 @@ void mw_mask_eq(const uint8_t *restrict cls, size_t n, uint8_t value,
 void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
              uint8_t *restrict tmp2, uint8_t *out);
 
+/* The opening of every change class (MW_CLASS_VEG_LOSS .. MW_CLASS_OTHER)
+ * of a class image, each class on its own, with a 3 x 3 square, in place:
+ * a change pixel that the opening of its class removes becomes
+ * MW_CLASS_NONE; other codes are left.  The same result as mw_mask_eq +
+ * mw_open(r = 1) + write-back class by class (same edge rule), in one pass
+ * over the classes: a change pixel survives iff some 3 x 3 box around it
+ * (clipped to the buffer) holds its class only.  tmp and tmp2 hold w*h
+ * bytes each. */
+void mw_open_classes3(uint8_t *restrict cls, int w, int h, uint8_t *restrict tmp,
+                      uint8_t *restrict tmp2);
+
 /* 4-connected components of a binary mask.  labels gets 0 for background and
  * 1..n for the components, numbered in raster order of each component's first
  * pixel (so the numbering is a function of the mask alone).  parent is scratch

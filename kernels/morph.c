@@ -91,6 +91,51 @@ void mw_open(const uint8_t *in, int w, int h, int r, uint8_t *restrict tmp,
     pass(tmp, w, h, r, 1, 1, out);  /* dilate columns */
 }
 
+void mw_open_classes3(uint8_t *restrict cls, int w, int h, uint8_t *restrict tmp,
+                      uint8_t *restrict tmp2)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    /* tmp: the pixel equals its left and right neighbours (those inside) */
+    for (int y = 0; y < h; y++) {
+        const uint8_t *a = cls + (size_t)y * w;
+        uint8_t *o = tmp + (size_t)y * w;
+        if (w == 1) {
+            o[0] = 1;
+            continue;
+        }
+        o[0] = a[0] == a[1];
+        for (int x = 1; x < w - 1; x++)
+            o[x] = (a[x - 1] == a[x]) & (a[x + 1] == a[x]);
+        o[w - 1] = a[w - 2] == a[w - 1];
+    }
+    /* tmp2: a change pixel whose clipped 3 x 3 box is all its class (the
+     * erosion of its class) */
+    for (int y = 0; y < h; y++) {
+        size_t up = (size_t)(y > 0 ? y - 1 : y) * w, mid = (size_t)y * w,
+               dn = (size_t)(y + 1 < h ? y + 1 : y) * w;
+        const uint8_t *cu = cls + up, *cm = cls + mid, *cd = cls + dn;
+        const uint8_t *ru = tmp + up, *rm = tmp + mid, *rd = tmp + dn;
+        uint8_t *o = tmp2 + mid;
+        for (int x = 0; x < w; x++) {
+            uint8_t c = cm[x];
+            uint8_t change = (uint8_t)(c - MW_CLASS_VEG_LOSS) <
+                             (uint8_t)(MW_CLASS_COUNT - MW_CLASS_VEG_LOSS);
+            o[x] = change & rm[x] & ru[x] & rd[x] & (cu[x] == c) & (cd[x] == c);
+        }
+    }
+    /* its dilation: a box of one class reaches the pixel */
+    pass3_rows(tmp2, w, h, 1, tmp);
+    pass3_cols(tmp, w, h, 1, tmp2);
+    size_t n = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = cls[i];
+        uint8_t change = (uint8_t)(c - MW_CLASS_VEG_LOSS) <
+                         (uint8_t)(MW_CLASS_COUNT - MW_CLASS_VEG_LOSS);
+        cls[i] = change && !tmp2[i] ? (uint8_t)MW_CLASS_NONE : c;
+    }
+}
+
 uint32_t mw_uf_find(uint32_t *parent, uint32_t x)
 {
     uint32_t root = x;

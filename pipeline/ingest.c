@@ -530,6 +530,8 @@ struct mw_reader {
     const mw_scene *scene;
     GDALDatasetH ds[2];
     GDALDatasetH qa[2]; /* the QA on the scene grid, when there is one */
+    uint16_t *all;      /* every band of a window, band after band (UInt16 path) */
+    size_t all_cap;     /* in values */
 };
 
 int mw_qa_masked(int type, unsigned v)
@@ -585,6 +587,7 @@ void mw_reader_free(mw_reader *r)
         if (r->qa[d])
             GDALClose(r->qa[d]);
     }
+    free(r->all);
     free(r);
 }
 
@@ -650,6 +653,37 @@ static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int
     return 0;
 }
 
+static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
+                        int np, int *bands, const int *roles, float *out[MW_NROLES])
+{
+    const mw_scene *s = r->scene;
+    size_t n = (size_t)bw * (size_t)bh;
+    if (r->all_cap < n * (size_t)np) {
+        free(r->all);
+        r->all_cap = 0;
+        if (!(r->all = malloc(n * (size_t)np * sizeof *r->all))) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory for a window of %zu px", n);
+            return -1;
+        }
+        r->all_cap = n * (size_t)np;
+    }
+    int sx = x + s->off[d][0], sy = y + s->off[d][1];
+    if (GDALDatasetRasterIO(r->ds[d], GF_Read, sx, sy, w, h, r->all, bw, bh, GDT_UInt16, np,
+                            bands, 0, 0, 0) != CE_None) {
+        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
+                 y, w, h, mw_gdal_message());
+        return -1;
+    }
+    for (int k = 0; k < np; k++) {
+        const uint16_t *v = r->all + (size_t)k * n;
+        mw_scale_u16(v, n, s->scale, s->offset, s->has_nodata[d], (uint16_t)s->nodata[d],
+                     out[roles[k]]);
+        if (s->saturation > 0)
+            mw_mask_saturated_u16(v, n, s->saturation, out[roles[k]]);
+    }
+    return 0;
+}
+
 int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
                         int bh, float *out, uint16_t *scratch)
 {
@@ -663,13 +697,22 @@ int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, 
 {
     const mw_scene *s = r->scene;
     float *present[MW_NROLES];
-    int np = 0;
-    for (int role = 0; role < MW_NROLES; role++) {
-        if (!s->band[role])
-            continue;
-        if (read_role_raw(r, d, role, x, y, w, h, bw, bh, out[role], scratch))
+    int np = 0, bands[MW_NROLES], roles[MW_NROLES];
+    for (int role = 0; role < MW_NROLES; role++)
+        if (s->band[role]) {
+            roles[np] = role;
+            bands[np] = s->band[role];
+            present[np++] = out[role];
+        }
+    if (s->read_u16 && np > 1) {
+        /* every band in one call: a pixel-interleaved file's block is then
+         * decoded once for all bands, not once per band */
+        if (read_all_u16(r, d, x, y, w, h, bw, bh, np, bands, roles, out))
             return -1;
-        present[np++] = out[role];
+    } else {
+        for (int k = 0; k < np; k++)
+            if (read_role_raw(r, d, roles[k], x, y, w, h, bw, bh, out[roles[k]], scratch))
+                return -1;
     }
     if (s->qa_type && mask_qa(r, x, y, w, h, bw, bh, present, np, scratch))
         return -1;

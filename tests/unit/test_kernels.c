@@ -1085,6 +1085,71 @@ static void test_open_tiling_invariance(void **state)
     free(tiled);
 }
 
+/* mw_open_classes3 against the class-by-class reference it replaces (mask,
+ * mw_open r = 1, write back), on class images with blobs, speckle and
+ * masked pixels, at sizes down to one pixel wide or tall. */
+static void open_classes_reference(uint8_t *cls, int w, int h)
+{
+    size_t n = (size_t)w * h;
+    uint8_t *mask = xmalloc(n), *tmp = xmalloc(n), *tmp2 = xmalloc(n);
+    for (uint8_t c = MW_CLASS_VEG_LOSS; c < MW_CLASS_COUNT; c++) {
+        mw_mask_eq(cls, n, c, mask);
+        mw_open(mask, w, h, 1, tmp, tmp2, mask);
+        for (size_t i = 0; i < n; i++)
+            if (cls[i] == c && !mask[i])
+                cls[i] = MW_CLASS_NONE;
+    }
+    free(mask);
+    free(tmp);
+    free(tmp2);
+}
+
+static void test_open_classes3_vs_reference(void **state)
+{
+    (void)state;
+    static const struct { int w, h; } sizes[] = {
+        {1, 1}, {1, 9}, {9, 1}, {2, 2}, {3, 3}, {7, 5}, {64, 48}, {131, 97}};
+    static const uint8_t codes[] = {MW_CLASS_NONE, MW_CLASS_VEG_LOSS, MW_CLASS_BARE_GAIN,
+                                    MW_CLASS_DISTURBANCE, MW_CLASS_REVEG, MW_CLASS_OTHER,
+                                    MW_CLASS_MASKED};
+    size_t changed_total = 0, kept_total = 0;
+    for (size_t k = 0; k < COUNT(sizes); k++) {
+        int w = sizes[k].w, h = sizes[k].h;
+        size_t n = (size_t)w * h;
+        uint8_t *cls = xmalloc(n), *want = xmalloc(n), *tmp = xmalloc(n), *tmp2 = xmalloc(n);
+        for (uint64_t seed = 1; seed <= 40; seed++) {
+            uint64_t r = seed * 0x9E3779B97F4A7C15ull;
+            /* blobs: a class per 4 x 4 cell, then speckle over 1 pixel in 6 */
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    uint64_t cell = ((uint64_t)(y / 4) * 977 + (uint64_t)(x / 4)) * 31 + seed;
+                    cls[(size_t)y * w + x] = codes[(cell * 2654435761u >> 7) % COUNT(codes)];
+                }
+            for (size_t i = 0; i < n; i++)
+                if (rng_next(&r) % 6 == 0)
+                    cls[i] = codes[rng_next(&r) % COUNT(codes)];
+            memcpy(want, cls, n);
+            open_classes_reference(want, w, h);
+            mw_open_classes3(cls, w, h, tmp, tmp2);
+            for (size_t i = 0; i < n; i++) {
+                if (cls[i] != want[i])
+                    fail_msg("%dx%d seed %llu: pixel %zu is %u, reference %u", w, h,
+                             (unsigned long long)seed, i, cls[i], want[i]);
+                kept_total += want[i] >= MW_CLASS_VEG_LOSS && want[i] < MW_CLASS_COUNT;
+            }
+            memcpy(want, cls, n); /* the opening is idempotent */
+            mw_open_classes3(cls, w, h, tmp, tmp2);
+            assert_memory_equal(cls, want, n);
+            changed_total += n;
+        }
+        free(cls);
+        free(want);
+        free(tmp);
+        free(tmp2);
+    }
+    assert_true(kept_total > 0 && kept_total < changed_total); /* not trivial */
+}
+
 /* ------------------------------------------------------------------------ */
 /* 9. Union-find                                                             */
 /* ------------------------------------------------------------------------ */
@@ -1178,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_label_random_vs_reference),
         cmocka_unit_test(test_label_tiling_invariance),
         cmocka_unit_test(test_open_tiling_invariance),
+        cmocka_unit_test(test_open_classes3_vs_reference),
         cmocka_unit_test(test_uf_hand),
         cmocka_unit_test(test_uf_order_independent),
     };
