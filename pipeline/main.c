@@ -172,10 +172,18 @@ static mw_digests *start_digests(const mw_scene *s)
     return mw_digests_start(paths, n);
 }
 
-/* Print the error line, remove the run's work folder; under MPI with more
- * than one rank, end the whole job with the error's code (dist.h). */
+/* change.tif being written in the background (see mw_cog_start) */
+static mw_cog_job *g_cog;
+
+/* Print the error line, remove the run's work folder (after the background
+ * writer has stopped writing into it); under MPI with more than one rank,
+ * end the whole job with the error's code (dist.h). */
 static int fail(const char *stage, mw_outdir *od)
 {
+    if (g_cog) {
+        mw_cog_finish(g_cog); /* its own error, if any, comes second */
+        g_cog = NULL;
+    }
     if (mw_dist_rank() == 0)
         fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
     else
@@ -311,6 +319,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("tiles", mw_tiles_run(&cfg, &scene, mw_dist_size() > 1 ? NULL : od.resume_dir,
                                 class_path, cfg.threads, &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
+    g_cog = mw_cog_start(class_path, &od); /* change.tif, while the stages below run */
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
@@ -325,7 +334,8 @@ static int cmd_scan(int argc, char **argv)
         tm.stage[tm.nstages] = "total_before_reports";
         tm.seconds[tm.nstages++] = mw_now() - t_start;
     }
-    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests};
+    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
+    g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_resume_done(&od);
     mw_outdir_discard(&od);

@@ -10,6 +10,7 @@
 #include <ogr_srs_api.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,12 +133,16 @@ void mw_outdir_discard(mw_outdir *od)
 
 /* ---- change.tif -------------------------------------------------------- */
 
-static int write_cog(const char *class_path, const char *dst)
+/* The COG copy of the class raster.  Runs on its own thread (mw_cog_start),
+ * so it reports GDAL's message of that thread, not the shared one. */
+static int write_cog(const char *class_path, const char *dst, int *code, char *msg,
+                     size_t msg_size)
 {
     GDALDatasetH src = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
                                   NULL, NULL);
     if (!src) {
-        mw_error(MW_EXIT_INTERNAL, "%s: cannot reopen (%s)", class_path, mw_gdal_message());
+        *code = MW_EXIT_INTERNAL;
+        snprintf(msg, msg_size, "%s: cannot reopen (%s)", class_path, CPLGetLastErrorMsg());
         return -1;
     }
     char **opt = NULL;
@@ -146,16 +151,61 @@ static int write_cog(const char *class_path, const char *dst)
     opt = CSLSetNameValue(opt, "OVERVIEW_RESAMPLING", "NEAREST");
     opt = CSLSetNameValue(opt, "OVERVIEWS", "IGNORE_EXISTING");
     opt = CSLSetNameValue(opt, "NUM_THREADS", "ALL_CPUS"); /* blocks compressed in parallel */
+    CPLErrorReset();
     GDALDatasetH cog = GDALCreateCopy(GDALGetDriverByName("COG"), dst, src, FALSE, opt,
                                       NULL, NULL);
     CSLDestroy(opt);
     GDALClose(src);
-    if (!cog) {
-        mw_error(MW_EXIT_OUTPUT, "%s: cannot write the change map (%s)", dst,
-                 mw_gdal_message());
-        return -1;
+    if (cog) {
+        GDALClose(cog); /* GDAL 3.6: void; a failed flush shows as CPL's last error */
+        if (CPLGetLastErrorType() < CE_Failure)
+            return 0;
     }
-    return mw_gdal_close(cog, dst);
+    *code = MW_EXIT_OUTPUT;
+    snprintf(msg, msg_size, "%s: cannot write the change map (%s)", dst,
+             CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown GDAL error");
+    return -1;
+}
+
+struct mw_cog_job {
+    pthread_t thread;
+    int started;
+    char src[MW_PATH_MAX + 64], dst[MW_PATH_MAX + 64];
+    int rc, code;
+    char msg[1024];
+};
+
+static void *cog_thread(void *arg)
+{
+    mw_cog_job *j = arg;
+    j->rc = write_cog(j->src, j->dst, &j->code, j->msg, sizeof j->msg);
+    return NULL;
+}
+
+mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od)
+{
+    mw_cog_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    snprintf(j->src, sizeof j->src, "%s", class_path);
+    mw_outdir_work_path(od, "change.tif", j->dst, sizeof j->dst);
+    j->started = pthread_create(&j->thread, NULL, cog_thread, j) == 0;
+    return j;
+}
+
+int mw_cog_finish(mw_cog_job *j)
+{
+    if (!j)
+        return 0;
+    if (!j->started) /* no thread: write it now */
+        cog_thread(j);
+    else
+        pthread_join(j->thread, NULL);
+    int rc = j->rc;
+    if (rc)
+        mw_error((mw_exit)j->code, "%s", j->msg);
+    free(j);
+    return rc;
 }
 
 /* ---- the patch table (suspects.csv and the patches layer) ---------------- */
@@ -744,8 +794,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     size_t nn = 0;
     names[nn++] = "change.tif";
     char path[MW_PATH_MAX + 64];
-    mw_outdir_work_path(od, "change.tif", path, sizeof path);
-    int rc = write_cog(class_path, path);
+    /* change.tif: written meanwhile by run->cog, or now */
+    int rc = mw_cog_finish(run->cog ? run->cog : mw_cog_start(class_path, od));
     for (size_t i = 0; i < nt && rc == 0; i++) {
         snprintf(store[nn], sizeof store[nn], "%s.csv", tables[i].csv);
         names[nn] = store[nn];

@@ -55,6 +55,7 @@ typedef struct {
     const mw_restoration *restoration;
     const mw_audit *audit;
     struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
+    struct mw_cog_job *cog;     /* change.tif being written in the background, or NULL */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
@@ -89,5 +90,14 @@ int mw_reports_write_audit(const mw_config *cfg, const char *wkt, const mw_audit
  * the work folder, then rename them into OUTDIR.  class_path is the tile
  * pass's class raster.  0, or -1 with mw_error. */
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od);
+
+/* change.tif (a COG copy of the finished class raster) written into the
+ * work folder on a thread of its own while the patch, rule, restoration and
+ * audit stages run; mw_reports_write waits for it.  mw_cog_finish joins it:
+ * 0, or -1 with its error recorded (mw_error); NULL-safe.  Call it before
+ * the work folder is removed on any path. */
+typedef struct mw_cog_job mw_cog_job;
+mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od);
+int mw_cog_finish(mw_cog_job *job);
 
 #endif

@@ -557,21 +557,21 @@ static int stripe_col(const mw_tileset *ts, int nstripes, int st)
 }
 
 /* Unless the user set GDAL_CACHEMAX: the block rows a tile row and its halo
- * span (tile / 512 + 2) of every running stripe, the stripe widened by the
- * block column on each side its halo reaches into, for every band read and
- * both dates, plus slack for the class raster; at least 64 MB.  (Measured on
+ * span (tile / 512 + 2) of every running stripe of the widest kind
+ * (MW_STRIPE_PX) and the block column on each side its halo reaches into,
+ * for every band read and both dates, plus slack for the class raster.  (Measured on
  * the bench pair: 25 % less and the 2-thread pass decodes a third of its
  * blocks twice.) */
-static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int nstripes,
-                       int mine)
+static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int mine)
 {
     if (CPLGetConfigOption("GDAL_CACHEMAX", NULL))
         return;
     int bands = 0;
     for (int r = 0; r < MW_NROLES; r++)
         bands += s->band[r] != 0;
-    int64_t stripe_w = ((int64_t)ts->ntx + nstripes - 1) / nstripes * ts->size +
-                       2 * MW_SOURCE_BLOCK_ROWS; /* the widest, and its halo blocks */
+    /* the widest stripe allowed, not this scene's: a limit that depends on
+     * the thread count only, so peak memory is flat in the scene size */
+    int64_t stripe_w = (int64_t)MW_STRIPE_PX + 2 * MW_SOURCE_BLOCK_ROWS; /* + halo blocks */
     int running = threads < mine ? threads : mine;
     if (running < 1)
         running = 1;
@@ -640,7 +640,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
     mw_tile *tiles = ts->tile;
     int done_all = 0;
     GIntBig cache_before = GDALGetCacheMax64();
-    size_cache(s, ts, threads, nstripes, st1 - st0);
+    size_cache(s, ts, threads, st1 - st0);
 
 #pragma omp parallel num_threads(threads) default(none) \
     shared(s, ts, tiles, ntiles, ntx, nty, nstripes, st0, st1, progress, progress_arg, win, \
