@@ -20,6 +20,8 @@ static int g_rank, g_size = 1, g_mpi;
 void mw_dist_init(int *argc, char ***argv)
 {
     int provided = 0;
+    if (getenv("MW_NO_MPI"))
+        return; /* one process, even when started by an MPI rank */
     /* OpenMP threads call MPI, one at a time (critical sections) */
     if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "minewatch: error: MPI_Init_thread failed\n");
@@ -94,6 +96,30 @@ int mw_dist_share(mw_coreg *coreg, mw_survey *survey)
     return 0;
 }
 
+int mw_dist_bcast(void *buf, size_t n)
+{
+    if (g_size < 2)
+        return 0;
+    int rc = MPI_Bcast(buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("broadcast", rc);
+}
+
+int mw_dist_sum(long *v, int n)
+{
+    if (g_size < 2)
+        return 0;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("sum over the ranks", rc);
+}
+
+int mw_dist_max(int *m)
+{
+    if (g_size < 2)
+        return 0;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, m, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed("maximum over the ranks", rc);
+}
+
 int mw_dist_send_tile(const void *buf, size_t n)
 {
     int rc = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_TILE, MPI_COMM_WORLD);
@@ -161,6 +187,26 @@ int mw_dist_share(mw_coreg *coreg, mw_survey *survey)
 {
     (void)coreg;
     (void)survey;
+    return 0;
+}
+
+int mw_dist_bcast(void *buf, size_t n)
+{
+    (void)buf;
+    (void)n;
+    return 0;
+}
+
+int mw_dist_sum(long *v, int n)
+{
+    (void)v;
+    (void)n;
+    return 0;
+}
+
+int mw_dist_max(int *m)
+{
+    (void)m;
     return 0;
 }
 

@@ -27,7 +27,8 @@ struct mw_scene;
 struct mw_survey;
 struct mw_coreg;
 
-/* MPI_Init_thread (serialized calls from OpenMP threads); no-op without MPI. */
+/* MPI_Init_thread (serialized calls from OpenMP threads); no-op without MPI
+ * or when MW_NO_MPI is set (the scans a nightly run starts as children). */
 void mw_dist_init(int *argc, char ***argv);
 void mw_dist_finalize(void);
 int mw_dist_rank(void);
@@ -42,6 +43,13 @@ void mw_dist_abort(int code);
 int mw_dist_share(struct mw_coreg *coreg, struct mw_survey *survey);
 int mw_dist_apply(struct mw_scene *scene, struct mw_coreg *coreg,
                   struct mw_survey *survey);
+
+/* Rank 0's n bytes at buf to every rank; 0, or -1 with mw_error. */
+int mw_dist_bcast(void *buf, size_t n);
+/* Element-wise sum (v[0..n-1]) and maximum (*m) over the ranks, the result
+ * on every rank; 0, or -1 with mw_error. */
+int mw_dist_sum(long *v, int n);
+int mw_dist_max(int *m);
 
 /* Tile messages to rank 0.  A message is one packed tile (tag TILE) or one
  * error line with its exit code (tag FAIL).  Callers serialize these calls

@@ -2,12 +2,16 @@
 #include "ledger.h"
 
 #include <cpl_string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "mw.h"
 
@@ -20,6 +24,7 @@ struct mw_ledger {
     char target[MW_PATH_MAX];
     GDALDatasetH ds;
     OGRLayerH places, obs;
+    int lock_fd;      /* GeoPackage: flock(2) on TARGET.lock, -1 if none */
 };
 
 typedef struct {
@@ -82,21 +87,44 @@ int mw_ledger_open(const char *target, mw_ledger **out)
         return -1;
     snprintf(l->target, sizeof l->target, "%s", target);
     int pg = !strncmp(target, "PG:", 3);
+    l->lock_fd = -1;
+    /* One writer at a time (scans of a nightly run spread over MPI ranks,
+     * or a scan beside a set-status): ledger ids are numbered from the
+     * ledger's content.  A GeoPackage: flock on TARGET.lock (a local or
+     * lock-capable file system); PostGIS: an advisory lock, below. */
+    if (!pg) {
+        char lock[MW_PATH_MAX + 8];
+        snprintf(lock, sizeof lock, "%s.lock", target);
+        l->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (l->lock_fd < 0 || flock(l->lock_fd, LOCK_EX) != 0) {
+            mw_error(MW_EXIT_LEDGER, "%s: cannot lock the ledger: %s", lock, strerror(errno));
+            if (l->lock_fd >= 0)
+                close(l->lock_fd);
+            free(l);
+            return -1;
+        }
+    }
     l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
     if (!l->ds && !pg) {
         VSIStatBufL st;
         if (VSIStatL(target, &st) == 0) {
             mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)", target,
                      mw_gdal_message());
-            free(l);
+            mw_ledger_close(l);
             return -1;
         }
         l->ds = GDALCreate(GDALGetDriverByName("GPKG"), target, 0, 0, 0, GDT_Unknown, NULL);
     }
     if (!l->ds) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, mw_gdal_message());
-        free(l);
+        mw_ledger_close(l);
         return -1;
+    }
+    if (pg) { /* held by this connection until it closes */
+        OGRLayerH r = GDALDatasetExecuteSQL(l->ds, "SELECT pg_advisory_lock(20241120)", NULL,
+                                            NULL);
+        if (r)
+            GDALDatasetReleaseResultSet(l->ds, r);
     }
     if (ensure_layers(l)) {
         mw_ledger_close(l);
@@ -112,6 +140,8 @@ void mw_ledger_close(mw_ledger *l)
         return;
     if (l->ds)
         GDALClose(l->ds);
+    if (l->lock_fd >= 0)
+        close(l->lock_fd); /* releases the flock */
     free(l);
 }
 

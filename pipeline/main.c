@@ -544,8 +544,9 @@ static int run_command(int argc, char **argv)
         return MW_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    /* under MPI only a scan is spread over the ranks; rank 0 runs the rest */
-    if (mw_dist_rank() != 0 && strcmp(cmd, "scan") != 0)
+    /* under MPI a scan (its tiles) and a nightly run (its scene pairs) are
+     * spread over the ranks; rank 0 alone runs the other commands */
+    if (mw_dist_rank() != 0 && strcmp(cmd, "scan") != 0 && strcmp(cmd, "nightly") != 0)
         return MW_OK;
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("minewatch %s (GDAL %s%s)\n", MW_VERSION, GDALVersionInfo("RELEASE_NAME"),

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "mw.h"
 
 typedef struct {
@@ -331,12 +332,16 @@ static int take_lock(const mw_config *cfg, int *fd_out)
     return 0;
 }
 
-int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
+/* One pair to scan: indices into the catalog, and its key. */
+typedef struct {
+    long t1, t2;
+    char key[600];
+} pair;
+
+/* Rank 0: folders, the lock, the catalog and the pairs not done yet. */
+static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pairs,
+                long *npairs, long *skipped, long *unpaired)
 {
-    if (!cfg->catalog[0]) {
-        mw_error(MW_EXIT_CONFIG, "%s: nightly needs [nightly] catalog", cfg->file);
-        return -1;
-    }
     char sub[MW_PATH_MAX + 1024];
     snprintf(sub, sizeof sub, "%s/done", cfg->state_dir);
     int ok = mw_mkdirs(sub) == 0;
@@ -347,46 +352,160 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
                  cfg->state_dir, strerror(errno));
         return -1;
     }
-    int lock = -1;
-    if (take_lock(cfg, &lock))
+    if (take_lock(cfg, lock))
         return -1;
-    scene *sc = NULL;
-    long n = read_catalog(cfg->catalog, &sc);
-    int rc = n < 0 ? -1 : MW_OK, done = 0, skipped = 0, failed = 0, unpaired = 0;
-    for (long j = 0; j < n; j++) {
+    if ((*n = read_catalog(cfg->catalog, sc)) < 0)
+        return -1;
+    *pairs = mw_calloc(*n > 0 ? (size_t)*n : 1, sizeof **pairs);
+    if (!*pairs)
+        return -1;
+    scene *v = *sc;
+    for (long j = 0; j < *n; j++) {
         /* the most recent earlier clear scene of the same area */
-        const scene *t1 = NULL;
-        for (long i = j - 1; i >= 0 && !t1; i--)
-            if (strcmp(sc[i].date, sc[j].date) < 0 && sc[i].cloud <= cfg->max_cloud &&
-                overlap(&sc[i], &sc[j]) >= cfg->min_overlap)
-                t1 = &sc[i];
-        if (!t1) {
-            unpaired++;
+        long t1 = -1;
+        for (long i = j - 1; i >= 0 && t1 < 0; i--)
+            if (strcmp(v[i].date, v[j].date) < 0 && v[i].cloud <= cfg->max_cloud &&
+                overlap(&v[i], &v[j]) >= cfg->min_overlap)
+                t1 = i;
+        if (t1 < 0) {
+            (*unpaired)++;
             continue;
         }
-        char key[600];
-        snprintf(key, sizeof key, "%s_%s__%s_%s", t1->date, t1->name, sc[j].date, sc[j].name);
-        if (is_done(cfg, key)) {
-            skipped++;
+        pair *p = &(*pairs)[*npairs];
+        snprintf(p->key, sizeof p->key, "%s_%s__%s_%s", v[t1].date, v[t1].name, v[j].date,
+                 v[j].name);
+        if (is_done(cfg, p->key)) {
+            (*skipped)++;
             continue;
         }
-        int code = scan_pair(cfg, self, t1, &sc[j], key, quiet);
-        if (code == MW_OK && mark_done(cfg, key, t1, &sc[j]) == 0) {
-            done++;
+        p->t1 = t1;
+        p->t2 = j;
+        (*npairs)++;
+    }
+    return 0;
+}
+
+static long find_root(long *parent, long x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* The rank that scans each pair.  Pairs that share a scene are one area's
+ * dates: they stay on one rank, in date order, so that each finds the
+ * previous one in the ledger (KNOWN, GROWN) as in a single process; the
+ * areas are dealt out to the ranks in catalog order. */
+static int *assign(const pair *p, long np, long nscenes, int ranks)
+{
+    long *parent = mw_calloc((size_t)nscenes + 1, sizeof *parent);
+    long *ordinal = mw_calloc((size_t)nscenes + 1, sizeof *ordinal);
+    int *owner = mw_calloc((size_t)np + 1, sizeof *owner);
+    if (!parent || !ordinal || !owner) {
+        free(parent);
+        free(ordinal);
+        free(owner);
+        return NULL;
+    }
+    for (long i = 0; i < nscenes; i++) {
+        parent[i] = i;
+        ordinal[i] = -1;
+    }
+    for (long k = 0; k < np; k++) {
+        long a = find_root(parent, p[k].t1), b = find_root(parent, p[k].t2);
+        if (a != b)
+            parent[a > b ? a : b] = a < b ? a : b;
+    }
+    long areas = 0;
+    for (long k = 0; k < np; k++) {
+        long g = find_root(parent, p[k].t1);
+        if (ordinal[g] < 0)
+            ordinal[g] = areas++;
+        owner[k] = (int)(ordinal[g] % ranks);
+    }
+    free(parent);
+    free(ordinal);
+    return owner;
+}
+
+int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
+{
+    if (!cfg->catalog[0]) {
+        mw_error(MW_EXIT_CONFIG, "%s: nightly needs [nightly] catalog", cfg->file);
+        return -1;
+    }
+    const int rank = mw_dist_rank(), ranks = mw_dist_size();
+    int lock = -1;
+    scene *sc = NULL;
+    pair *pairs = NULL;
+    int *owner = NULL;
+    long n = 0, np = 0, skipped = 0, unpaired = 0;
+    int rc = MW_OK;
+    /* rank 0 plans; under MPI the plan goes to every rank */
+    long head[3] = {0, 0, 0};
+    if (rank == 0) {
+        if (plan(cfg, &lock, &sc, &n, &pairs, &np, &skipped, &unpaired))
+            head[0] = mw_error_code();
+        head[1] = n;
+        head[2] = np;
+    }
+    if (mw_dist_bcast(head, sizeof head))
+        rc = -1;
+    else if (head[0]) /* rank 0 reports it */
+        rc = rank == 0 ? -1 : MW_OK;
+    else if (rank != 0) {
+        n = head[1];
+        np = head[2];
+        sc = mw_calloc((size_t)n + 1, sizeof *sc);
+        pairs = mw_calloc((size_t)np + 1, sizeof *pairs);
+        if (!sc || !pairs)
+            rc = -1;
+    }
+    if (rc == MW_OK && !head[0] &&
+        (mw_dist_bcast(sc, (size_t)n * sizeof *sc) ||
+         mw_dist_bcast(pairs, (size_t)np * sizeof *pairs) ||
+         !(owner = assign(pairs, np, n, ranks))))
+        rc = -1;
+    if (rc != MW_OK || head[0]) {
+        free(sc);
+        free(pairs);
+        if (lock >= 0)
+            close(lock);
+        return rc;
+    }
+    /* the scans are single processes, even when this is an MPI rank */
+    setenv("MW_NO_MPI", "1", 1);
+    long count[2] = {0, 0}; /* done, failed */
+    for (long k = 0; k < np; k++) {
+        if (owner[k] != rank)
+            continue;
+        const pair *p = &pairs[k];
+        if (ranks > 1)
+            mw_log("pair %s on rank %d", p->key, rank);
+        int code = scan_pair(cfg, self, &sc[p->t1], &sc[p->t2], p->key, quiet);
+        if (code == MW_OK && mark_done(cfg, p->key, &sc[p->t1], &sc[p->t2]) == 0) {
+            count[0]++;
         } else {
-            failed++;
-            mw_warn("pair %s failed (exit %d); it will be tried again next night", key, code);
+            count[1]++;
+            mw_warn("pair %s failed (exit %d); it will be tried again next night", p->key,
+                    code);
             if (rc == MW_OK)
                 rc = code ? code : MW_EXIT_OUTPUT;
         }
     }
-    if (n >= 0)
-        mw_log("nightly: %ld scenes, %d pairs scanned, %d already done, %d failed, %d without "
-               "an earlier scene", n, done, skipped, failed, unpaired);
+    free(owner);
     free(sc);
+    free(pairs);
+    if (mw_dist_sum(count, 2) || mw_dist_max(&rc))
+        rc = MW_EXIT_INTERNAL;
+    if (rank != 0)
+        return MW_OK; /* rank 0 reports the night */
+    mw_log("nightly: %ld scenes, %ld pairs scanned, %ld already done, %ld failed, %ld without "
+           "an earlier scene%s", n, count[0], skipped, count[1], unpaired,
+           ranks > 1 ? " (over MPI ranks)" : "");
     close(lock); /* releases the flock */
-    if (rc > 0 && failed)
-        mw_error((mw_exit)rc, "%d of %d pairs failed; see the lines above", failed,
-                 failed + done);
+    if (rc > 0 && count[1])
+        mw_error((mw_exit)rc, "%ld of %ld pairs failed; see the lines above", count[1],
+                 count[0] + count[1]);
     return rc;
 }

@@ -112,6 +112,71 @@ same "$TMP/keep" "$TMP/np3" "after the failed run, the previous reports"
 t_eq "after the failed run: no work folder left" "" \
   "$(ls -a "$TMP/np3" | grep minewatch-work || true)"
 
+# nightly over ranks: a catalog of two areas.  Area 1 is the sample's
+# (a -> b, then b -> c with the pit grown), area 2 the same pair moved 100 km
+# east (d -> e).  The two pairs of area 1 must run on one rank in date order
+# (b -> c finds a -> b's pit in the ledger: KNOWN); area 2 runs on the other.
+# The scans are single processes (MW_NO_MPI) started by the ranks.
+S=$PWD/samples/generated
+mkdir -p "$TMP/catalog"
+ln -s "$S/t1.tif" "$TMP/catalog/scene_a.tif"
+ln -s "$S/t2.tif" "$TMP/catalog/scene_b.tif"
+gdal_translate -q -mo ACQUISITION_DATE=2024-10-20 "$S/t2.tif" "$TMP/catalog/scene_c.tif"
+$PY - "$S" "$TMP/catalog" <<'PY'
+import csv, sys
+from osgeo import gdal
+s, cat = sys.argv[1], sys.argv[2]
+ev = {r["kind"]: r for r in csv.DictReader(open(f"{s}/truth.csv", encoding="utf-8"))}["unlicensed_pit"]
+ds = gdal.Open(f"{cat}/scene_c.tif", gdal.GA_Update)
+gt = ds.GetGeoTransform()
+x1 = int((float(ev["max_x"]) - gt[0]) / gt[1])
+y0 = int((float(ev["max_y"]) - gt[3]) / gt[5]); y1 = int((float(ev["min_y"]) - gt[3]) / gt[5])
+for b in range(1, ds.RasterCount + 1):
+    band = ds.GetRasterBand(b)
+    col = band.ReadAsArray(x1 - 1, y0, 1, y1 - y0)
+    for dx in range(10):
+        band.WriteArray(col, x1 + dx, y0)
+ds = None
+for src, dst, date in (("t1", "scene_d", "2024-06-01"), ("t2", "scene_e", "2024-08-01")):
+    d = gdal.Translate(f"{cat}/{dst}.tif", f"{s}/{src}.tif",
+                       metadataOptions=[f"ACQUISITION_DATE={date}"])
+    g = list(d.GetGeoTransform()); g[0] += 100000
+    d.SetGeoTransform(g); d = None
+PY
+sed -e "s#\.\./samples/generated#$S#" -e '/^t1 *=/d' -e '/^t2 *=/d' -e '/^t1_date/d' \
+  -e '/^t2_date/d' configs/sample.ini >"$TMP/nightly.ini"
+printf '\n[nightly]\ncatalog = catalog\nstate = state\nout = reports\n\n[ledger]\npath = ledger.gpkg\n' \
+  >>"$TMP/nightly.ini"
+mpirun --oversubscribe -np 2 $MPI_MW nightly "$TMP/nightly.ini" >/dev/null 2>"$TMP/night.err"
+t_eq "nightly np 2: exits 0" 0 $?
+t_eq "nightly np 2: three pairs done" 3 "$(ls "$TMP/state/done" | wc -l)"
+A=2024-05-15_scene_a__2024-09-20_scene_b
+C=2024-09-20_scene_b__2024-10-20_scene_c
+E=2024-06-01_scene_d__2024-08-01_scene_e
+# areas are dealt out in the order of their first pair (by date): d -> e first
+t_has "nightly np 2: area 2 (first pair in date order) on rank 0" "pair $E on rank 0" \
+  "$(cat "$TMP/night.err")"
+t_has "nightly np 2: area 1 on rank 1" "pair $A on rank 1" "$(cat "$TMP/night.err")"
+t_has "nightly np 2: its second pair on rank 1 too" "pair $C on rank 1" "$(cat "$TMP/night.err")"
+$MW scan configs/sample.ini -o "$TMP/plain" -q --ledger "$TMP/plain.gpkg" 2>/dev/null
+# ledger ids (MW000001...) are numbered in the order the areas reach the
+# ledger, which two ranks do not fix; every other column must be the same
+nold() {
+  $PY -c 'import csv,sys; [print([v for k, v in r.items() if k != "ledger_id"]) for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"))]' "$1"
+}
+t_eq "nightly np 2: pair a -> b equals a plain scan (but for ledger ids)" \
+  "$(nold "$TMP/plain/suspects.csv")" "$(nold "$TMP/reports/$A/suspects.csv")"
+t_eq "nightly np 2: pair b -> c finds the pit of a -> b in the ledger" "KNOWN" \
+  "$($PY -c "import csv; print(' '.join(r['ledger_state'] for r in csv.DictReader(open('$TMP/reports/$C/suspects.csv', encoding='utf-8-sig'))))")"
+t_eq "nightly np 2: area 2 finds the sample's 9 patches" 9 \
+  "$($PY -c "import csv; print(len(list(csv.DictReader(open('$TMP/reports/$E/suspects.csv', encoding='utf-8-sig')))))")"
+t_eq "nightly np 2: the ledger holds both areas' places (9 + 9)" 18 \
+  "$(ogrinfo -ro -q -sql 'SELECT COUNT(*) AS n FROM ledger' "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')"
+mpirun --oversubscribe -np 2 $MPI_MW nightly "$TMP/nightly.ini" >/dev/null 2>"$TMP/night2.err"
+t_eq "nightly np 2, second night: exits 0" 0 $?
+t_has "nightly np 2, second night: nothing left to scan" "0 pairs scanned, 3 already done" \
+  "$(cat "$TMP/night2.err")"
+
 # real scenes: engine irmad (survey broadcast), and Beirut with t2 resampled
 # by the co-registration (shift broadcast)
 if [ -d "$R" ]; then
