@@ -173,26 +173,19 @@ void mw_classify(const float *restrict dndvi, const float *restrict dbsi,
     const float loss = -t->ndvi_loss, gain = t->bsi_gain;
     const float bare = t->bare_min, green = t->ndvi_gain;
     const float unbare = -t->bsi_loss;
+    /* branch-free, so that the compiler vectorizes it; a comparison with
+     * NaN is false, and a NaN input makes the code 255 whatever the rest */
     for (size_t i = 0; i < n; i++) {
         float dn = dndvi[i], db = dbsi[i], b2 = bsi2[i];
-        if (isnan(dn) || isnan(db) || isnan(b2)) {
-            cls[i] = MW_CLASS_MASKED;
-            continue;
-        }
-        int veg_loss = dn <= loss;
-        int bare_gain = db >= gain && b2 >= bare;
-        uint8_t c = MW_CLASS_NONE;
-        if (veg_loss && bare_gain)
-            c = MW_CLASS_DISTURBANCE;
-        else if (veg_loss)
-            c = MW_CLASS_VEG_LOSS;
-        else if (bare_gain)
-            c = MW_CLASS_BARE_GAIN;
-        else if (dn >= green)
-            c = MW_CLASS_REVEG;
-        else if (db <= unbare)
-            c = MW_CLASS_OTHER;
-        cls[i] = c;
+        uint8_t nan = (uint8_t)((dn != dn) | (db != db) | (b2 != b2));
+        uint8_t vl = dn <= loss, bg = (uint8_t)((db >= gain) & (b2 >= bare));
+        uint8_t rv = dn >= green, ot = db <= unbare;
+        uint8_t nvl = vl ^ 1, nbg = bg ^ 1;
+        uint8_t c = (uint8_t)(MW_CLASS_DISTURBANCE * (vl & bg) + MW_CLASS_VEG_LOSS * (vl & nbg) +
+                              MW_CLASS_BARE_GAIN * (nvl & bg) +
+                              MW_CLASS_REVEG * (nvl & nbg & rv) +
+                              MW_CLASS_OTHER * (nvl & nbg & (rv ^ 1) & ot));
+        cls[i] = c | (uint8_t)(0u - nan); /* MW_CLASS_MASKED = 255 */
     }
 }
 
