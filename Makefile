@@ -152,4 +152,5 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 
 .PHONY: bench
 bench: $(BUILD)/minewatch $(BENCH_BIN)
+	$(MAKE) MPI=1
 	BUILD=$(BUILD) bench/run.sh

@@ -253,6 +253,34 @@ scan bench/bench.ini "$THREADS" "$RUNS"
 SCAN_WALL=$S_WALL; SCAN_CPU=$S_CPU; PEAK_RSS=$S_RSS; PATCHES=$S_PATCHES; STAGES=$S_STAGES
 scan bench/bench.ini 1 "$RUNS"
 SCAN_WALL_1T=$S_WALL; SCAN_CPU_1T=$S_CPU; PEAK_RSS_1T=$S_RSS; STAGES_1T=$S_STAGES
+
+# MPI: the same scan as THREADS ranks of one thread (build/minewatch-mpi),
+# compared with the 1-thread scan just above (its reports are in $WORK/scan).
+# What the rank machinery costs against threads on one machine (the tiles
+# travel to rank 0 through shared memory), and that the reports are the same.
+MPI_WALL=null; MPI_RSS=null; MPI_SAME=null
+if [ -x build/minewatch-mpi ] && command -v mpirun >/dev/null; then
+    log "minewatch-mpi scan (deflate), $THREADS ranks x 1 thread"
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    mw=() mr=()
+    for i in $(seq "$RUNS"); do
+        rm -rf "$WORK/mpi"
+        if timed mpirun --oversubscribe -np "$THREADS" build/minewatch-mpi scan bench/bench.ini \
+                -o "$WORK/mpi" --threads 1 -q; then
+            mw+=("$T_WALL"); mr+=("$T_RSS")
+        else
+            fail "mpirun minewatch-mpi: $(tail -1 "$WORK/last.err")"
+        fi
+    done
+    MPI_WALL=$(median "${mw[@]}"); MPI_RSS=$(median "${mr[@]}")
+    if cmp -s "$WORK/mpi/change.tif" "$WORK/scan/change.tif" &&
+       cmp -s "$WORK/mpi/suspects.csv" "$WORK/scan/suspects.csv"; then MPI_SAME=true
+    else MPI_SAME=false; fi
+    log "  wall $MPI_WALL s (peak RSS of one process $MPI_RSS MB), reports identical: $MPI_SAME"
+else
+    log "minewatch-mpi: not built (make MPI=1), skipped"
+fi
+
 log "minewatch scan (uncompressed)"
 scan "$DIR/raw.ini" "$THREADS" "$RUNS"
 SCAN_RAW_WALL=$S_WALL; SCAN_RAW_CPU=$S_CPU; PEAK_RSS_RAW=$S_RSS
@@ -396,6 +424,9 @@ cat >"$RESULTS" <<EOF
   "kernel_tiled_mpx_per_s": $(j "$KERNEL_TILED_MPX"),
   "kernel_gbps_by_kernel": {$KERNEL_DETAIL},
   "stream_copy_gbps": $(j "$STREAM_COPY"),
+  "mpi_ranks_wall_s": $(j "$MPI_WALL"),
+  "mpi_peak_rss_mb": $(j "$MPI_RSS"),
+  "mpi_reports_identical": $(j "$MPI_SAME"),
 
   "ratios": {
     "scan_over_read_floor": $(j "$SCAN_OVER_FLOOR"),
@@ -464,6 +495,7 @@ row "  gdal_calc part / polygonize part (s)" "$CALC_CALC_WALL / $CALC_POLY_WALL"
 row "  gdal_calc chain peak RSS (MB)" "$CALC_RSS" "" ""
 row "  kernel chain Mpx/s streaming / tiled" "$KERNEL_MPX / $KERNEL_TILED_MPX" "" ""
 row "  patches (minewatch) / polygons (peer)" "$PATCHES / $POLYGONS" "" ""
+row "  MPI: $THREADS ranks x 1 thread (s) / same reports" "$MPI_WALL / $MPI_SAME" "" ""
 echo "results: $RESULTS"
 if [ -n "$FAILED" ]; then
     echo "bench: could not run:${FAILED#;}" >&2
