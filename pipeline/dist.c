@@ -120,10 +120,69 @@ int mw_dist_max(int *m)
     return rc == MPI_SUCCESS ? 0 : mpi_failed("maximum over the ranks", rc);
 }
 
-int mw_dist_send_tile(const void *buf, size_t n)
+/* Tiles on their way to rank 0: MPI_Isend, so a rank never waits for rank
+ * 0 to post the receive (messages this size go by rendezvous), with the
+ * buffers kept until MPI is done with them. */
+typedef struct {
+    MPI_Request req;
+    void *buf;
+} pending;
+static pending *g_pend;
+static int g_npend, g_cap;
+
+/* Free the buffers of the sends that have completed (all = wait for all). */
+static int reap(int all)
 {
-    int rc = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_TILE, MPI_COMM_WORLD);
-    return rc == MPI_SUCCESS ? 0 : mpi_failed("sending a tile", rc);
+    int rc = MPI_SUCCESS;
+    for (int i = 0; i < g_npend;) {
+        int done = 0;
+        rc = all ? MPI_Wait(&g_pend[i].req, MPI_STATUS_IGNORE)
+                 : MPI_Test(&g_pend[i].req, &done, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS)
+            return mpi_failed("sending a tile", rc);
+        if (all || done) {
+            free(g_pend[i].buf);
+            g_pend[i] = g_pend[--g_npend];
+        } else
+            i++;
+    }
+    return 0;
+}
+
+int mw_dist_send_tile(void *buf, size_t n)
+{
+    if (reap(0)) {
+        free(buf);
+        return -1;
+    }
+    if (g_npend == g_cap) {
+        int cap = g_cap ? 2 * g_cap : 16;
+        pending *p = realloc(g_pend, (size_t)cap * sizeof *p);
+        if (!p) {
+            free(buf);
+            mw_error(MW_EXIT_INTERNAL, "out of memory for a tile on its way");
+            return -1;
+        }
+        g_pend = p;
+        g_cap = cap;
+    }
+    int rc = MPI_Isend(buf, (int)n, MPI_BYTE, 0, TAG_TILE, MPI_COMM_WORLD,
+                       &g_pend[g_npend].req);
+    if (rc != MPI_SUCCESS) {
+        free(buf);
+        return mpi_failed("sending a tile", rc);
+    }
+    g_pend[g_npend++].buf = buf;
+    return 0;
+}
+
+int mw_dist_flush(void)
+{
+    int rc = reap(1);
+    free(g_pend);
+    g_pend = NULL;
+    g_npend = g_cap = 0;
+    return rc;
 }
 
 int mw_dist_send_error(int code, const char *message)
@@ -210,12 +269,17 @@ int mw_dist_max(int *m)
     return 0;
 }
 
-int mw_dist_send_tile(const void *buf, size_t n)
+int mw_dist_send_tile(void *buf, size_t n)
 {
-    (void)buf;
     (void)n;
+    free(buf);
     mw_error(MW_EXIT_INTERNAL, "no other rank to send a tile to");
     return -1;
+}
+
+int mw_dist_flush(void)
+{
+    return 0;
 }
 
 int mw_dist_send_error(int code, const char *message)

@@ -53,8 +53,11 @@ int mw_dist_max(int *m);
 
 /* Tile messages to rank 0.  A message is one packed tile (tag TILE) or one
  * error line with its exit code (tag FAIL).  Callers serialize these calls
- * (OpenMP critical); 0, or -1 with mw_error. */
-int mw_dist_send_tile(const void *buf, size_t n);
+ * (OpenMP critical); 0, or -1 with mw_error.  send_tile takes buf (malloc'ed)
+ * and returns at once (MPI_Isend): the buffer is freed when MPI is done with
+ * it; flush waits for every tile sent and frees what is left. */
+int mw_dist_send_tile(void *buf, size_t n);
+int mw_dist_flush(void);
 int mw_dist_send_error(int code, const char *message);
 
 /* Rank 0: receive one message if one is waiting (wait = 0) or the next one

@@ -422,8 +422,7 @@ static int finish_tile(const tile_pass *p, const mw_tile *t, const uint8_t *core
         return -1;
     int rc;
 #pragma omp critical(mw_mpi)
-    rc = mw_dist_send_tile(buf, n);
-    free(buf);
+    rc = mw_dist_send_tile(buf, n); /* takes buf */
     return rc;
 }
 
@@ -717,6 +716,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         mw_log("resumed %d of %d tiles from an interrupted run", resumed, ntiles);
     GDALSetCacheMax64(cache_before); /* the large cache is for the halos only */
     if (rank != 0) {
+        if (mw_dist_flush()) /* every tile on its way has arrived */
+            errors++;
         /* rank 0 reports the failure (dist.h) */
         if (errors || cancelled)
             mw_dist_send_error(mw_error_code(), errors ? mw_error_message()
