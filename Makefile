@@ -5,14 +5,15 @@
 #   make test            unit tests, integration tests, bad-input tests
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make MPI=1           build/minewatch-mpi, the scan spread over MPI ranks
-#                        (OpenMPI's mpicc; objects in build-mpi/)
+#                        (OpenMPI's mpicc; objects in build-mpi/; with SAN=1,
+#                        build-san/minewatch-mpi from build-san-mpi/)
 #
 # Every target below is a file target; header dependencies come from -MMD.
 
 CC       ?= gcc
 SAN      ?= 0
 MPI      ?= 0
-BUILD    := $(if $(filter 1,$(SAN)),build-san,$(if $(filter 1,$(MPI)),build-mpi,build))
+BUILD    := $(if $(filter 1,$(SAN)),build-san,build)$(if $(filter 1,$(MPI)),-mpi,)
 
 GDAL_CFLAGS := $(shell gdal-config --cflags)
 GDAL_LIBS   := $(shell gdal-config --libs)
@@ -28,7 +29,7 @@ LDFLAGS  += -fopenmp
 ifeq ($(MPI),1)
 CC       := mpicc
 CFLAGS   += -DMW_MPI
-MAIN_BIN := build/minewatch-mpi
+MAIN_BIN := $(if $(filter 1,$(SAN)),build-san,build)/minewatch-mpi
 else
 MAIN_BIN := $(BUILD)/minewatch
 endif
@@ -93,10 +94,8 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/nightly.sh
 	BUILD=$(BUILD) tests/profiles.sh
 	BUILD=$(BUILD) tests/real_data.sh
-ifeq ($(SAN),0)
-	$(MAKE) MPI=1
+	$(MAKE) MPI=1 SAN=$(SAN)
 	BUILD=$(BUILD) tests/mpi.sh
-endif
 
 # valgrind on the sample scan: no leak definitely lost (GDAL's and libgomp's
 # one-time allocations are "still reachable" or "possibly lost", not ours)
@@ -106,7 +105,7 @@ valgrind: all samples
 	@echo "valgrind: 1 passed, 0 failed"
 
 clean:
-	rm -rf build build-san build-mpi $(SAMPLE_DIR)
+	rm -rf build build-san build-mpi build-san-mpi $(SAMPLE_DIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

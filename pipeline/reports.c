@@ -774,9 +774,14 @@ static int commit(mw_outdir *od, const char *const *names, size_t n)
 
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
 {
+    /* change.tif first: written meanwhile by run->cog (joined here on every
+     * path, before the work folder can go), or now */
+    int rc = mw_cog_finish(run->cog ? run->cog : mw_cog_start(class_path, od));
     size_t *order = report_order(run->patches);
-    if (!order && run->patches->n)
+    if (rc || (!order && run->patches->n)) {
+        free(order);
         return -1;
+    }
     patch_ctx pc = {run, order};
     mw_table tables[8];
     size_t nt = 0;
@@ -794,8 +799,6 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     size_t nn = 0;
     names[nn++] = "change.tif";
     char path[MW_PATH_MAX + 64];
-    /* change.tif: written meanwhile by run->cog, or now */
-    int rc = mw_cog_finish(run->cog ? run->cog : mw_cog_start(class_path, od));
     for (size_t i = 0; i < nt && rc == 0; i++) {
         snprintf(store[nn], sizeof store[nn], "%s.csv", tables[i].csv);
         names[nn] = store[nn];
