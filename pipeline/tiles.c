@@ -426,8 +426,23 @@ static int finish_tile(const tile_pass *p, const mw_tile *t, const uint8_t *core
     return rc;
 }
 
+/* The rows a tile's window shares with the window of the tile below it in
+ * the same column (2 x halo rows), kept by the thread that runs the column:
+ * that window then reads only what is new, so GDAL needs two block rows of
+ * a stripe at a time instead of three.  The reader's values depend on the
+ * pixel only (scale, nodata, masks), so the result is the same. */
+typedef struct {
+    float *rows;   /* [2 dates][MW_NROLES][2 * halo * window width] */
+    int next;      /* the tile row these rows lead into; -1: none */
+} carry_rows;
+
+static float *carry_at(const carry_rows *cy, int d, int role, size_t per)
+{
+    return cy->rows + ((size_t)d * MW_NROLES + (size_t)role) * per;
+}
+
 static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
-                        uint64_t counts[256], int *resumed)
+                        uint64_t counts[256], int *resumed, carry_rows *cy, int row)
 {
     const mw_config *cfg = p->cfg;
     const mw_scene *s = p->s;
@@ -436,6 +451,8 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
         for (int c = 0; c < 256; c++)
             counts[c] += cnt[c];
         *resumed = 1;
+        if (cy)
+            cy->next = -1;
         return write_classes(p->out, t, b->core);
     }
     int halo = tile_halo(cfg, s);
@@ -445,9 +462,30 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     int hy1 = t->y0 + t->h + halo < s->height ? t->y0 + t->h + halo : s->height;
     int ww = hx1 - hx, wh = hy1 - hy;
 
-    for (int d = 0; d < 2; d++)
-        if (mw_reader_read(rd, d, hx, hy, ww, wh, b->refl[d], b->scratch))
+    const int lap = 2 * halo; /* rows shared with the window below */
+    const size_t per = (size_t)lap * (size_t)ww;
+    int skip = cy && lap > 0 && cy->next == row && hy == t->y0 - halo && wh > lap ? lap : 0;
+    for (int d = 0; d < 2; d++) {
+        float *out[MW_NROLES];
+        for (int r = 0; r < MW_NROLES; r++) {
+            out[r] = b->refl[d][r] ? b->refl[d][r] + (size_t)skip * ww : NULL;
+            if (skip && s->band[r])
+                memcpy(b->refl[d][r], carry_at(cy, d, r, per), per * sizeof(float));
+        }
+        if (mw_reader_read(rd, d, hx, hy + skip, ww, wh - skip, out, b->scratch))
             return -1;
+    }
+    if (cy) { /* the bottom rows, for the tile below (before t2 is normalized) */
+        cy->next = -1;
+        if (lap > 0 && hy1 == t->y0 + t->h + halo && t->y0 + t->h < s->height && wh > lap) {
+            for (int d = 0; d < 2; d++)
+                for (int r = 0; r < MW_NROLES; r++)
+                    if (s->band[r])
+                        memcpy(carry_at(cy, d, r, per), b->refl[d][r] + (size_t)(wh - lap) * ww,
+                               per * sizeof(float));
+            cy->next = row + 1;
+        }
+    }
     classify_window(cfg, s, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
     if (label_core(s, b, t, hx, hy, ww, s->width))
@@ -532,10 +570,11 @@ static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int
  * handles.  A source block it decodes for one tile is then still in GDAL's
  * block cache when the tiles beside and below need it as their halo, so
  * each block is decoded about once, in parallel across stripes, and the
- * cache needs only a few block rows of each stripe (size_cache): bounded by
- * the stripe width, not by the scene.  Results do not depend on the order
+ * cache needs only two block rows of each stripe (the rows a window shares
+ * with the one above are carried: process_tile; size_cache): bounded by the
+ * stripe width, not by the scene.  Results do not depend on the order
  * (integer statistics, labels numbered by first pixel). */
-#define MW_STRIPE_PX 4096
+#define MW_STRIPE_PX 6144
 #define MW_SOURCE_BLOCK_ROWS 512 /* the tallest source block planned for */
 
 static int stripe_count(const mw_tileset *ts, const mw_scene *s, int threads)
@@ -555,12 +594,12 @@ static int stripe_col(const mw_tileset *ts, int nstripes, int st)
     return (int)((int64_t)st * ts->ntx / nstripes);
 }
 
-/* Unless the user set GDAL_CACHEMAX: the block rows a tile row and its halo
- * span (tile / 512 + 2) of every running stripe of the widest kind
- * (MW_STRIPE_PX) and the block column on each side its halo reaches into,
- * for every band read and both dates, plus slack for the class raster.  (Measured on
- * the bench pair: 25 % less and the 2-thread pass decodes a third of its
- * blocks twice.) */
+/* Unless the user set GDAL_CACHEMAX: the block rows a tile row's reads span
+ * (tile / 512 + 1, the rows above being carried) of every running stripe of
+ * the widest kind (MW_STRIPE_PX) and the block column on each side its halo
+ * reaches into, for every band read and both dates, plus slack for the
+ * class raster.  (Measured on the bench pair: a cache short of the halo
+ * columns and the 2-thread pass decoded a third of its blocks twice.) */
 static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int mine)
 {
     if (CPLGetConfigOption("GDAL_CACHEMAX", NULL))
@@ -574,7 +613,10 @@ static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int
     int running = threads < mine ? threads : mine;
     if (running < 1)
         running = 1;
-    int64_t rows = (ts->size + MW_SOURCE_BLOCK_ROWS - 1) / MW_SOURCE_BLOCK_ROWS + 2;
+    /* a window reads the tile's rows shifted down by the halo (the rows
+     * above are carried from the tile above): they span one block row more
+     * than the tile */
+    int64_t rows = (ts->size + MW_SOURCE_BLOCK_ROWS - 1) / MW_SOURCE_BLOCK_ROWS + 1;
     int64_t need = rows * MW_SOURCE_BLOCK_ROWS * stripe_w * running * (s->read_u16 ? 2 : 4) *
                        bands * 2 + ((int64_t)48 << 20);
     if (need < ((int64_t)64 << 20))
@@ -643,17 +685,27 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
 
 #pragma omp parallel num_threads(threads) default(none) \
     shared(s, ts, tiles, ntiles, ntx, nty, nstripes, st0, st1, progress, progress_arg, win, \
-           core, cancelled, done_all, pass) \
+           core, cancelled, done_all, pass, halo, size) \
     reduction(+ : errors, done, resumed) reduction(+ : counts[:256])
     {
         tile_buf b;
         mw_reader *rd = NULL;
-        int ready = buf_alloc(&b, s, win, core) == 0 && (rd = mw_reader_new(s)) != NULL;
+        /* the rows carried down each column of a stripe (process_tile) */
+        const int cols_max = (ntx + nstripes - 1) / nstripes;
+        const size_t carry_per = (size_t)2 * halo * (size_t)(size + 2 * halo);
+        carry_rows *cy = calloc((size_t)cols_max, sizeof *cy);
+        float *carry_mem = calloc((size_t)cols_max * 2 * MW_NROLES * carry_per + 1, sizeof(float));
+        int ready = cy && carry_mem && buf_alloc(&b, s, win, core) == 0 &&
+                    (rd = mw_reader_new(s)) != NULL;
+        for (int k = 0; cy && carry_mem && k < cols_max; k++)
+            cy[k] = (carry_rows){carry_mem + (size_t)k * 2 * MW_NROLES * carry_per, -1};
         if (!ready)
             errors++;
 #pragma omp for schedule(dynamic, 1) nowait
         for (int st = st0; st < st1; st++) {
             int c0 = stripe_col(ts, nstripes, st), c1 = stripe_col(ts, nstripes, st + 1);
+            for (int k = 0; cy && k < cols_max; k++)
+                cy[k].next = -1; /* a new stripe: nothing carried */
             for (int r = 0; r < nty; r++) {
                 for (int c = c0; c < c1; c++) {
                     int stop;
@@ -663,7 +715,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
                         continue;
                     int loaded = 0;
                     int failed = process_tile(&pass, rd, &b, &tiles[r * ntx + c], counts,
-                                              &loaded) != 0;
+                                              &loaded, &cy[c - c0], r) != 0;
                     /* rank 0 takes what the other ranks sent meanwhile */
                     for (int got = 1; !failed && got == 1;)
                         failed = (got = take_remote(&pass, b.core, counts)) < 0;
@@ -705,6 +757,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         mw_reader_free(rd);
         if (ready)
             buf_free(&b);
+        free(cy);
+        free(carry_mem);
     }
     memcpy(ts->class_count, counts, sizeof counts);
     ts->resumed = resumed;
