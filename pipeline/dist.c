@@ -195,14 +195,11 @@ int mw_dist_send_error(int code, const char *message)
     return rc == MPI_SUCCESS ? 0 : mpi_failed("sending an error", rc);
 }
 
-int mw_dist_recv_tile(int wait, void **buf, size_t *n)
+int mw_dist_recv_tile(void **buf, size_t *n)
 {
     MPI_Status st;
-    int rc, ready = 1;
-    if (wait)
-        rc = MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-    else
-        rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &ready, &st);
+    int ready = 0;
+    int rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &ready, &st);
     if (rc != MPI_SUCCESS)
         return mpi_failed("waiting for tiles", rc);
     if (!ready)
@@ -289,9 +286,8 @@ int mw_dist_send_error(int code, const char *message)
     return 0;
 }
 
-int mw_dist_recv_tile(int wait, void **buf, size_t *n)
+int mw_dist_recv_tile(void **buf, size_t *n)
 {
-    (void)wait;
     (void)buf;
     (void)n;
     return 0;

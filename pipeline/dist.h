@@ -60,9 +60,9 @@ int mw_dist_send_tile(void *buf, size_t n);
 int mw_dist_flush(void);
 int mw_dist_send_error(int code, const char *message);
 
-/* Rank 0: receive one message if one is waiting (wait = 0) or the next one
- * (wait = 1).  Returns 1 and a malloc'ed tile in *buf / *n, 0 when nothing
- * is waiting, or -1 with mw_error (a failed rank's error, or MPI's). */
-int mw_dist_recv_tile(int wait, void **buf, size_t *n);
+/* Rank 0: receive one message if one is waiting.  Returns 1 and a malloc'ed
+ * tile in *buf / *n, 0 when nothing is waiting, or -1 with mw_error (a
+ * failed rank's error, or MPI's). */
+int mw_dist_recv_tile(void **buf, size_t *n);
 
 #endif

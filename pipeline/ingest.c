@@ -620,6 +620,15 @@ static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
     return 0;
 }
 
+/* UInt16 values of date d as reflectance: scale, offset, nodata and
+ * saturation to NaN. */
+static void u16_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out)
+{
+    mw_scale_u16(v, n, s->scale, s->offset, s->has_nodata[d], (uint16_t)s->nodata[d], out);
+    if (s->saturation > 0)
+        mw_mask_saturated_u16(v, n, s->saturation, out);
+}
+
 static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
                          int bh, float *out, uint16_t *scratch)
 {
@@ -630,12 +639,8 @@ static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int
     CPLErr err;
     if (s->read_u16) {
         err = GDALRasterIO(b, GF_Read, sx, sy, w, h, scratch, bw, bh, GDT_UInt16, 0, 0);
-        if (err == CE_None) {
-            mw_scale_u16(scratch, n, s->scale, s->offset, s->has_nodata[d],
-                         (uint16_t)s->nodata[d], out);
-            if (s->saturation > 0)
-                mw_mask_saturated_u16(scratch, n, s->saturation, out);
-        }
+        if (err == CE_None)
+            u16_to_refl(s, d, scratch, n, out);
     } else {
         err = GDALRasterIO(b, GF_Read, sx, sy, w, h, out, bw, bh, GDT_Float32, 0, 0);
         if (err == CE_None) {
@@ -674,13 +679,8 @@ static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw,
                  y, w, h, mw_gdal_message());
         return -1;
     }
-    for (int k = 0; k < np; k++) {
-        const uint16_t *v = r->all + (size_t)k * n;
-        mw_scale_u16(v, n, s->scale, s->offset, s->has_nodata[d], (uint16_t)s->nodata[d],
-                     out[roles[k]]);
-        if (s->saturation > 0)
-            mw_mask_saturated_u16(v, n, s->saturation, out[roles[k]]);
-    }
+    for (int k = 0; k < np; k++)
+        u16_to_refl(s, d, r->all + (size_t)k * n, n, out[roles[k]]);
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dist.h"
+#include "kernels.h"
 #include "mw.h"
 
 typedef struct {
@@ -385,20 +386,14 @@ static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pai
     return 0;
 }
 
-static long find_root(long *parent, long x)
-{
-    while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-    return x;
-}
-
 /* The rank that scans each pair.  Pairs that share a scene are one area's
- * dates: they stay on one rank, in date order, so that each finds the
- * previous one in the ledger (KNOWN, GROWN) as in a single process; the
- * areas are dealt out to the ranks in catalog order. */
+ * dates (union-find over the scenes, kernels/morph.c): they stay on one
+ * rank, in date order, so that each finds the previous one in the ledger
+ * (KNOWN, GROWN) as in a single process; the areas are dealt out to the
+ * ranks in catalog order. */
 static int *assign(const pair *p, long np, long nscenes, int ranks)
 {
-    long *parent = mw_calloc((size_t)nscenes + 1, sizeof *parent);
+    uint32_t *parent = mw_calloc((size_t)nscenes + 1, sizeof *parent);
     long *ordinal = mw_calloc((size_t)nscenes + 1, sizeof *ordinal);
     int *owner = mw_calloc((size_t)np + 1, sizeof *owner);
     if (!parent || !ordinal || !owner) {
@@ -408,17 +403,14 @@ static int *assign(const pair *p, long np, long nscenes, int ranks)
         return NULL;
     }
     for (long i = 0; i < nscenes; i++) {
-        parent[i] = i;
+        parent[i] = (uint32_t)i;
         ordinal[i] = -1;
     }
-    for (long k = 0; k < np; k++) {
-        long a = find_root(parent, p[k].t1), b = find_root(parent, p[k].t2);
-        if (a != b)
-            parent[a > b ? a : b] = a < b ? a : b;
-    }
+    for (long k = 0; k < np; k++)
+        mw_uf_union(parent, (uint32_t)p[k].t1, (uint32_t)p[k].t2);
     long areas = 0;
     for (long k = 0; k < np; k++) {
-        long g = find_root(parent, p[k].t1);
+        uint32_t g = mw_uf_find(parent, (uint32_t)p[k].t1);
         if (ordinal[g] < 0)
             ordinal[g] = areas++;
         owner[k] = (int)(ordinal[g] % ranks);

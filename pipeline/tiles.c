@@ -403,7 +403,6 @@ typedef struct {
     mw_tileset *ts;
     GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
     const char *resume;   /* NULL: no resuming */
-    int rank;
     int remote_expected;  /* rank 0: tiles the other ranks send */
     int remote_received;
 } tile_pass;
@@ -514,7 +513,7 @@ static int take_remote(tile_pass *p, uint8_t *core, uint64_t counts[256])
     int got = 2;
 #pragma omp critical(mw_mpi)
     if (p->remote_received < p->remote_expected) {
-        got = mw_dist_recv_tile(0, &buf, &n);
+        got = mw_dist_recv_tile(&buf, &n);
         if (got == 1)
             p->remote_received++;
     }
@@ -663,7 +662,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
     const int nstripes = stripe_count(ts, s, threads * ranks);
     const int st0 = (int)((int64_t)rank * nstripes / ranks);
     const int st1 = (int)((int64_t)(rank + 1) * nstripes / ranks);
-    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts, .resume = resume, .rank = rank};
+    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts, .resume = resume};
     pass.remote_expected = rank == 0 ? ntiles - stripe_tiles(ts, nstripes, st0, st1) : 0;
 
     GDALDatasetH cds = NULL;
