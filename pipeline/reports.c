@@ -142,14 +142,14 @@ static int write_cog(const char *class_path, const char *dst, int *code, char *m
                                   NULL, NULL);
     if (!src) {
         *code = MW_EXIT_INTERNAL;
-        snprintf(msg, msg_size, "%s: cannot reopen (%s)", class_path, CPLGetLastErrorMsg());
+        snprintf(msg, msg_size, "%.480s: cannot reopen (%.480s)", class_path, CPLGetLastErrorMsg());
         return -1;
     }
     char **opt = NULL;
     opt = CSLSetNameValue(opt, "COMPRESS", "DEFLATE");
     opt = CSLSetNameValue(opt, "BLOCKSIZE", "512");
-    opt = CSLSetNameValue(opt, "OVERVIEW_RESAMPLING", "NEAREST");
-    opt = CSLSetNameValue(opt, "OVERVIEWS", "IGNORE_EXISTING");
+    /* the class raster's own nearest overviews, filled by the tile pass */
+    opt = CSLSetNameValue(opt, "OVERVIEWS", "FORCE_USE_EXISTING");
     opt = CSLSetNameValue(opt, "NUM_THREADS", "ALL_CPUS"); /* blocks compressed in parallel */
     CPLErrorReset();
     GDALDatasetH cog = GDALCreateCopy(GDALGetDriverByName("COG"), dst, src, FALSE, opt,
@@ -162,7 +162,7 @@ static int write_cog(const char *class_path, const char *dst, int *code, char *m
             return 0;
     }
     *code = MW_EXIT_OUTPUT;
-    snprintf(msg, msg_size, "%s: cannot write the change map (%s)", dst,
+    snprintf(msg, msg_size, "%.480s: cannot write the change map (%.480s)", dst,
              CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown GDAL error");
     return -1;
 }

@@ -383,17 +383,62 @@ static int tile_load(const char *dir, mw_tile *t, uint8_t *core, uint64_t cnt[25
     return ok;
 }
 
+/* The nearest-neighbour overviews of the class raster, filled tile by tile
+ * so that the COG copy (reports.c) only copies them.  Pixel X of the
+ * overview of factor f is base pixel X f, as GDAL's NEAREST takes it, so
+ * each overview pixel comes from exactly one tile, whatever the grid. */
+static int write_overviews(GDALRasterBandH out, const mw_tile *t, const uint8_t *core)
+{
+    int bw = GDALGetRasterBandXSize(out);
+    int nov = GDALGetOverviewCount(out);
+    uint8_t *buf = NULL;
+    int rc = 0;
+    for (int i = 0; i < nov && !rc; i++) {
+        GDALRasterBandH ov = GDALGetOverview(out, i);
+        int ow = GDALGetRasterBandXSize(ov);
+        int f = (bw + ow - 1) / ow; /* GTiff's sizes: DIV_ROUND_UP(size, f) */
+        /* the overview pixels whose base pixel X f lies in the tile */
+        int xa = (t->x0 + f - 1) / f, xb = (t->x0 + t->w + f - 1) / f;
+        int ya = (t->y0 + f - 1) / f, yb = (t->y0 + t->h + f - 1) / f;
+        int xn = xb - xa, yn = yb - ya;
+        if (xn <= 0 || yn <= 0)
+            continue;
+        if (!buf && !(buf = malloc((size_t)xn * (size_t)yn))) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory for the class overviews");
+            return -1;
+        }
+        for (int y = 0; y < yn; y++) {
+            const uint8_t *row = core + (size_t)((ya + y) * f - t->y0) * (size_t)t->w;
+            for (int x = 0; x < xn; x++)
+                buf[(size_t)y * xn + x] = row[(xa + x) * f - t->x0];
+        }
+        if (GDALRasterIO(ov, GF_Write, xa, ya, xn, yn, buf, xn, yn, GDT_Byte, 0, 0) !=
+            CE_None) {
+            mw_error(MW_EXIT_OUTPUT, "cannot write the class overviews (%s)",
+                     mw_gdal_message());
+            rc = -1;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
 static int write_classes(GDALRasterBandH out, const mw_tile *t, const uint8_t *core)
 {
     CPLErr err;
+    int rc = 0;
 #pragma omp critical(mw_class_write)
-    err = GDALRasterIO(out, GF_Write, t->x0, t->y0, t->w, t->h, (void *)core, t->w, t->h,
-                       GDT_Byte, 0, 0);
+    {
+        err = GDALRasterIO(out, GF_Write, t->x0, t->y0, t->w, t->h, (void *)core, t->w, t->h,
+                           GDT_Byte, 0, 0);
+        if (err == CE_None)
+            rc = write_overviews(out, t, core);
+    }
     if (err != CE_None) {
         mw_error(MW_EXIT_OUTPUT, "cannot write change classes (%s)", mw_gdal_message());
         return -1;
     }
-    return 0;
+    return rc;
 }
 
 /* What every thread of the pass shares. */
@@ -548,8 +593,6 @@ static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int
     opt = CSLSetNameValue(opt, "TILED", "YES");
     opt = CSLSetNameValue(opt, "BLOCKXSIZE", bs);
     opt = CSLSetNameValue(opt, "BLOCKYSIZE", bs);
-    opt = CSLSetNameValue(opt, "COMPRESS", "DEFLATE");
-    opt = CSLSetNameValue(opt, "ZLEVEL", "1");
     opt = CSLSetNameValue(opt, "SPARSE_OK", "YES");
     GDALDatasetH ds = GDALCreate(drv, path, s->width, s->height, 1, GDT_Byte, opt);
     CSLDestroy(opt);
@@ -560,6 +603,23 @@ static GDALDatasetH create_class_raster(const char *path, const mw_scene *s, int
     GDALSetGeoTransform(ds, (double *)s->gt);
     GDALSetProjection(ds, s->wkt);
     mw_set_class_colors(GDALGetRasterBand(ds, 1));
+    /* the levels the COG driver would make (factors 2, 4, ... until the
+     * last is within one 512 block), left empty here: write_overviews fills them */
+    int levels[32], nlev = 0;
+    for (int f = 2; nlev < 32; f *= 2) {
+        levels[nlev++] = f;
+        if ((s->width + f - 1) / f <= 512 && (s->height + f - 1) / f <= 512)
+            break;
+    }
+    if (s->width > 512 || s->height > 512) {
+        CPLErr err = GDALBuildOverviews(ds, "NONE", nlev, levels, 0, NULL, NULL, NULL);
+        if (err != CE_None) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot create overviews (%s)", path,
+                     mw_gdal_message());
+            mw_gdal_close(ds, path);
+            return NULL;
+        }
+    }
     return ds;
 }
 

@@ -49,6 +49,18 @@ hist=$(gdalinfo -hist "$TMP/run/change.tif" 2>/dev/null | sed -n '/buckets from/
 t_eq "change.tif classes are 0..5 and 255 only" "0" \
   "$(echo "$hist" | awk '{s=0; for(i=7;i<=255;i++) s+=$i; print s}')"
 
+# the overviews are filled by the tile pass: nearest, base pixel (2X, 2Y)
+# and (4X, 4Y), the pixels GDAL's own NEAREST takes
+t_eq "change.tif overviews are the nearest classes (both levels, every pixel)" "0 0" \
+  "$($PY -c '
+import sys
+from osgeo import gdal
+ds = gdal.Open(sys.argv[1])
+b = ds.GetRasterBand(1)
+a = b.ReadAsArray()
+print(*[int((b.GetOverview(i).ReadAsArray() != a[::f, ::f]).sum()) for i, f in ((0, 2), (1, 4))])
+' "$TMP/run/change.tif")"
+
 # -- change.tif through libtiff alone --------------------------------------
 tiff=$($B/tests/cog_check "$TMP/run/change.tif")
 t_has "libtiff: full resolution tiled 512, DEFLATE, palette" \
