@@ -174,7 +174,17 @@ uint32_t mw_label(const uint8_t *restrict mask, int w, int h,
         const uint32_t *up = y > 0 ? lab - w : NULL;
         for (int x = 0; x < w; x++) {
             if (!m[x]) {
-                lab[x] = 0;
+                /* most of a mask is empty: skip it 16 pixels at a time */
+                uint64_t a = 0, b = 0;
+                while (x + 16 <= w && (memcpy(&a, m + x, 8), memcpy(&b, m + x + 8, 8),
+                                      (a | b) == 0)) {
+                    memset(lab + x, 0, 16 * sizeof *lab);
+                    x += 16;
+                }
+                if (x < w && !m[x])
+                    lab[x] = 0;
+                else
+                    x--; /* m[x] is set (or the row ended): back to the test */
                 continue;
             }
             uint32_t left = x > 0 ? lab[x - 1] : 0;
@@ -200,8 +210,18 @@ uint32_t mw_label(const uint8_t *restrict mask, int w, int h,
         else
             parent[i] = parent[p]; /* p < i is already resolved */
     }
-    size_t total = (size_t)w * (size_t)h;
-    for (size_t i = 0; i < total; i++)
+    size_t total = (size_t)w * (size_t)h, i = 0;
+    for (; i + 4 <= total; i += 4) { /* empty runs 4 labels at a time */
+        uint64_t a, b;
+        memcpy(&a, labels + i, 8);
+        memcpy(&b, labels + i + 2, 8);
+        if ((a | b) == 0)
+            continue;
+        for (size_t k = i; k < i + 4; k++)
+            if (labels[k])
+                labels[k] = parent[labels[k]] & 0x7fffffffu;
+    }
+    for (; i < total; i++)
         if (labels[i])
             labels[i] = parent[labels[i]] & 0x7fffffffu;
     return n;

@@ -249,36 +249,58 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
         return -1;
     }
 
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
-    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
-    OSRSetWellKnownGeogCS(wgs, "WGS84");
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH to_ll = OCTNewCoordinateTransformation(srs, wgs);
-    GDALDatasetH cls_ds = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY,
-                                     NULL, NULL, NULL);
-    int rc = cls_ds ? 0 : -1;
-    if (!cls_ds)
-        mw_error(MW_EXIT_INTERNAL, "%s: cannot reopen (%s)", class_path, mw_gdal_message());
-    for (size_t i = 0; i < keep && rc == 0; i++) {
-        mw_patch *p = &ps->p[i];
-        snprintf(p->id, sizeof p->id, "P%06zu", i + 1);
-        p->stat = comps[i];
-        measure(p, s, to_ll);
-        p->geom = polygonize_patch(cls_ds, s, &comps[i], srs, &p->masked_fraction);
-        set_confidence(p, cfg, s);
-        if (!p->geom)
-            rc = -1;
-        ps->n = i + 1;
+    /* Each patch is read back and polygonized on its own, in parallel: every
+     * thread has its own class raster handle, SRS and transformation (none
+     * of them may be shared between threads). */
+    int failed = 0;
+    size_t done = 0;
+    int threads = ts->threads_used > 0 ? ts->threads_used : 1;
+#pragma omp parallel num_threads(threads) default(none) \
+    shared(cfg, s, class_path, ps, comps, keep, failed) reduction(+ : done)
+    {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
+        OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+        OSRSetWellKnownGeogCS(wgs, "WGS84");
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH to_ll = OCTNewCoordinateTransformation(srs, wgs);
+        GDALDatasetH cls_ds = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                         NULL, NULL, NULL);
+        if (!cls_ds) {
+            mw_error(MW_EXIT_INTERNAL, "%s: cannot reopen (%s)", class_path,
+                     mw_gdal_message());
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (size_t i = 0; i < keep; i++) {
+            int stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop)
+                continue;
+            mw_patch *p = &ps->p[i];
+            snprintf(p->id, sizeof p->id, "P%06zu", i + 1);
+            p->stat = comps[i];
+            measure(p, s, to_ll);
+            p->geom = polygonize_patch(cls_ds, s, &comps[i], srs, &p->masked_fraction);
+            set_confidence(p, cfg, s);
+            done++;
+            if (!p->geom) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
+        if (cls_ds)
+            GDALClose(cls_ds);
+        if (to_ll)
+            OCTDestroyCoordinateTransformation(to_ll);
+        OSRDestroySpatialReference(srs);
+        OSRDestroySpatialReference(wgs);
     }
-    if (cls_ds)
-        GDALClose(cls_ds);
-    if (to_ll)
-        OCTDestroyCoordinateTransformation(to_ll);
-    OSRDestroySpatialReference(srs);
-    OSRDestroySpatialReference(wgs);
+    ps->n = keep; /* mw_patchset_free skips the geometries never made */
     free(comps);
-    return rc;
+    return failed || done != keep ? -1 : 0;
 }
 
 void mw_patchset_free(mw_patchset *ps)

@@ -217,8 +217,13 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
         size_t wrow = (size_t)(y + oy) * ww + ox;
         int32_t row = t->y0 + y;
         for (int x = 0; x < w; x++) {
-            if (!lab[x])
+            if (!lab[x]) {
+                uint64_t a, b2; /* empty runs 4 labels at a time */
+                while (x + 5 <= w && (memcpy(&a, lab + x + 1, 8),
+                                      memcpy(&b2, lab + x + 3, 8), (a | b2) == 0))
+                    x += 4;
                 continue;
+            }
             mw_comp *c = &t->comp[lab[x] - 1];
             int32_t col = t->x0 + x;
             uint64_t idx = (uint64_t)row * (uint64_t)scene_w + (uint64_t)col;
@@ -536,15 +541,26 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
         return -1;
 
     int ox = t->x0 - hx, oy = t->y0 - hy;
+    uint32_t part[4][256] = {{0}}; /* four tables: runs of one class do not
+                                      wait on the same counter */
     for (int y = 0; y < t->h; y++) {
         const uint8_t *src = b->cls + (size_t)(y + oy) * ww + ox;
         uint8_t *dst = b->core + (size_t)y * t->w;
         memcpy(dst, src, (size_t)t->w);
-        for (int x = 0; x < t->w; x++)
-            cnt[src[x]]++;
+        int x = 0;
+        for (; x + 4 <= t->w; x += 4) {
+            part[0][src[x]]++;
+            part[1][src[x + 1]]++;
+            part[2][src[x + 2]]++;
+            part[3][src[x + 3]]++;
+        }
+        for (; x < t->w; x++)
+            part[0][src[x]]++;
     }
-    for (int c = 0; c < 256; c++)
+    for (int c = 0; c < 256; c++) {
+        cnt[c] = (uint64_t)part[0][c] + part[1][c] + part[2][c] + part[3][c];
         counts[c] += cnt[c];
+    }
     return finish_tile(p, t, b->core, cnt);
 }
 
