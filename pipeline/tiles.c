@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dist.h"
+#include "journal.h"
 #include "kernels.h"
 #include "mad.h"
 #include "mw.h"
@@ -336,56 +337,32 @@ static int tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
     return 0;
 }
 
-static void tile_file(const char *dir, const mw_tile *t, char *buf, size_t n)
+/* Save a finished tile in this thread's resume journal (journal.h). */
+static int tile_save(mw_journal *j, const mw_tileset *ts, const mw_tile *t,
+                     const uint8_t *core, const uint64_t cnt[256])
 {
-    snprintf(buf, n, "%s/tile_%d_%d.bin", dir, t->x0, t->y0);
-}
-
-/* Written to a temporary name and renamed, so a file is whole or absent. */
-static int tile_save(const char *dir, const mw_tile *t, const uint8_t *core,
-                     const uint64_t cnt[256])
-{
-    char path[MW_PATH_MAX + 64], tmp[MW_PATH_MAX + 80];
-    tile_file(dir, t, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     size_t n = 0;
     char *buf = tile_pack(t, core, cnt, &n);
     if (!buf)
         return -1;
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(buf, 1, n, f) == n;
+    int rc = mw_journal_put(j, omp_get_thread_num(), (size_t)(t - ts->tile), buf, n);
     free(buf);
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        mw_error(MW_EXIT_OUTPUT, "%s: cannot save the tile for resuming: %s", path,
-                 strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
-/* 1 if the tile was loaded, 0 if there is no whole file for it (a damaged
- * one is computed again). */
-static int tile_load(const char *dir, mw_tile *t, uint8_t *core, uint64_t cnt[256])
+/* 1 if the tile was loaded, 0 if the journal has no whole record of it (a
+ * record of another window is computed again), -1 on a read error. */
+static int tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *core,
+                     uint64_t cnt[256])
 {
-    char path[MW_PATH_MAX + 64];
-    tile_file(dir, t, path, sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
     char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    int ok = buf && n > 0 && tile_unpack(buf, (size_t)n, t, core, cnt) == 0;
+    size_t n = 0;
+    int got = mw_journal_get(j, (size_t)(t - ts->tile), &buf, &n);
+    int ok = got == 1 && tile_unpack(buf, n, t, core, cnt) == 0;
     free(buf);
     if (!ok)
         memset(cnt, 0, 256 * sizeof *cnt);
-    return ok;
+    return got < 0 ? -1 : ok;
 }
 
 /* The nearest-neighbour overviews of the class raster, filled tile by tile
@@ -452,7 +429,7 @@ typedef struct {
     const mw_scene *s;
     mw_tileset *ts;
     GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
-    const char *resume;   /* NULL: no resuming */
+    mw_journal *journal;  /* NULL: no resuming */
     int remote_expected;  /* rank 0: tiles the other ranks send */
     int remote_received;
 } tile_pass;
@@ -464,7 +441,7 @@ static int finish_tile(const tile_pass *p, const mw_tile *t, const uint8_t *core
 {
     if (p->out)
         return write_classes(p->out, t, core) ||
-               (p->resume && tile_save(p->resume, t, core, cnt)) ? -1 : 0;
+               (p->journal && tile_save(p->journal, p->ts, t, core, cnt)) ? -1 : 0;
     size_t n = 0;
     char *buf = tile_pack(t, core, cnt, &n);
     if (!buf)
@@ -496,7 +473,10 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     const mw_config *cfg = p->cfg;
     const mw_scene *s = p->s;
     uint64_t cnt[256] = {0};
-    if (p->resume && tile_load(p->resume, t, b->core, cnt)) {
+    int loaded = p->journal ? tile_load(p->journal, p->ts, t, b->core, cnt) : 0;
+    if (loaded < 0)
+        return -1;
+    if (loaded) {
         for (int c = 0; c < 256; c++)
             counts[c] += cnt[c];
         *resumed = 1;
@@ -738,7 +718,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
     const int nstripes = stripe_count(ts, s, threads * ranks);
     const int st0 = (int)((int64_t)rank * nstripes / ranks);
     const int st1 = (int)((int64_t)(rank + 1) * nstripes / ranks);
-    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts, .resume = resume};
+    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts};
     pass.remote_expected = rank == 0 ? ntiles - stripe_tiles(ts, nstripes, st0, st1) : 0;
 
     GDALDatasetH cds = NULL;
@@ -746,6 +726,10 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         if (!(cds = create_class_raster(class_path, s, size)))
             return -1;
         pass.out = GDALGetRasterBand(cds, 1);
+        if (resume && !(pass.journal = mw_journal_open(resume, (size_t)ntiles, threads))) {
+            mw_gdal_close(cds, class_path);
+            return -1;
+        }
     }
 
     int halo = tile_halo(cfg, s);
@@ -835,6 +819,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         free(cy);
         free(carry_mem);
     }
+    mw_journal_close(pass.journal);
     memcpy(ts->class_count, counts, sizeof counts);
     ts->resumed = resumed;
     ts->remote = pass.remote_received;
