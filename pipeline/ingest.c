@@ -620,9 +620,7 @@ static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
     return 0;
 }
 
-/* UInt16 values of date d as reflectance: scale, offset, nodata and
- * saturation to NaN. */
-static void u16_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out)
+void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out)
 {
     mw_scale_u16(v, n, s->scale, s->offset, s->has_nodata[d], (uint16_t)s->nodata[d], out);
     if (s->saturation > 0)
@@ -640,7 +638,7 @@ static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int
     if (s->read_u16) {
         err = GDALRasterIO(b, GF_Read, sx, sy, w, h, scratch, bw, bh, GDT_UInt16, 0, 0);
         if (err == CE_None)
-            u16_to_refl(s, d, scratch, n, out);
+            mw_dn_to_refl(s, d, scratch, n, out);
     } else {
         err = GDALRasterIO(b, GF_Read, sx, sy, w, h, out, bw, bh, GDT_Float32, 0, 0);
         if (err == CE_None) {
@@ -680,7 +678,33 @@ static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw,
         return -1;
     }
     for (int k = 0; k < np; k++)
-        u16_to_refl(s, d, r->all + (size_t)k * n, n, out[roles[k]]);
+        mw_dn_to_refl(s, d, r->all + (size_t)k * n, n, out[roles[k]]);
+    return 0;
+}
+
+int mw_reader_dn_ok(const mw_scene *s)
+{
+    return s->read_u16 && !s->qa_type && !s->cloud_test;
+}
+
+int mw_reader_read_dn(mw_reader *r, int d, int x, int y, int w, int h, uint16_t *out,
+                      size_t band_space)
+{
+    const mw_scene *s = r->scene;
+    int np = 0, bands[MW_NROLES];
+    for (int role = 0; role < MW_NROLES; role++)
+        if (s->band[role])
+            bands[np++] = s->band[role];
+    int sx = x + s->off[d][0], sy = y + s->off[d][1];
+    /* every band in one call: a pixel-interleaved file's block is decoded
+     * once for all bands */
+    if (GDALDatasetRasterIO(r->ds[d], GF_Read, sx, sy, w, h, out, w, h, GDT_UInt16, np, bands,
+                            (GSpacing)sizeof *out, (GSpacing)sizeof *out * w,
+                            (GSpacing)(sizeof *out * band_space)) != CE_None) {
+        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
+                 y, w, h, mw_gdal_message());
+        return -1;
+    }
     return 0;
 }
 

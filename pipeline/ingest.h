@@ -93,6 +93,19 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
  * neighbour decimation, for the survey).  scratch holds bw*bh uint16_t. */
 int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
                        float *out[MW_NROLES], uint16_t *scratch);
+/* 1 when the scene's windows can be read as raw UInt16 values and turned
+ * into reflectance pixel by pixel (UInt16 sources, no QA band, no cloud
+ * test): mw_reader_read_dn then mw_dn_to_refl give the values
+ * mw_reader_read gives, so a caller may convert a small piece at a time. */
+int mw_reader_dn_ok(const mw_scene *s);
+/* The window (x, y, w, h) of every present band role of date d as raw
+ * UInt16 values: the roles' planes in role order, band_space values apart,
+ * rows w values apart.  0 or -1 with mw_error. */
+int mw_reader_read_dn(mw_reader *r, int d, int x, int y, int w, int h, uint16_t *out,
+                      size_t band_space);
+/* Raw values of date d to reflectance as mw_reader_read converts them:
+ * scale, offset, nodata and saturation to NaN. */
+void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out);
 /* One band role only (which must be present), same conventions except the
  * spectral cloud test, which needs several bands (the QA masks apply). */
 int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,

@@ -68,12 +68,18 @@ void mw_set_class_colors(GDALRasterBandH band)
     CSLDestroy(names);
 }
 
+/* Pixels per piece of classify_dn: 1024 x 4 B x 16 planes = 64 kB. */
+#define MW_CHUNK 1024
+#define MW_CHUNK_FLOATS ((size_t)(2 * MW_NROLES + 4) * MW_CHUNK)
+
 /* Buffers of one thread, sized for the largest tile with its halo. */
 typedef struct {
     float *refl[2][MW_NROLES];
     float *ndvi[2], *bsi[2], *dndvi, *dbsi;
     float *z, *mag, *boxtmp;   /* engine irmad */
     uint16_t *scratch;
+    uint16_t *dn[2];   /* raw values of each date, band after band (mw_reader_dn_ok) */
+    float *chunk;      /* MW_CHUNK pixels of every role, index and date */
     uint8_t *cls, *mask, *tmp, *tmp2, *core;
     uint32_t *labels, *parent;
 } tile_buf;
@@ -87,6 +93,7 @@ static void buf_free(tile_buf *b)
         free(b->bsi[d]);
     }
     free(b->dndvi); free(b->dbsi); free(b->scratch);
+    free(b->dn[0]); free(b->dn[1]); free(b->chunk);
     free(b->z); free(b->mag); free(b->boxtmp);
     free(b->cls); free(b->mask); free(b->tmp); free(b->tmp2); free(b->core);
     free(b->labels); free(b->parent);
@@ -108,6 +115,15 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
         ALLOC(b->bsi[d], n);
     }
     ALLOC(b->dndvi, n); ALLOC(b->dbsi, n); ALLOC(b->scratch, n);
+    if (mw_reader_dn_ok(s) && !s->survey) { /* reflectance a chunk at a time */
+        size_t np = 0;
+        for (int r = 0; r < MW_NROLES; r++)
+            np += s->band[r] != 0;
+        ALLOC(b->dn[0], np * n);
+        ALLOC(b->dn[1], np * n);
+        /* zeros: an absent role reads as 0, as in the float path */
+        ok = ok && (b->chunk = calloc(MW_CHUNK_FLOATS, sizeof(float))) != NULL;
+    }
     if (s->survey) {
         ALLOC(b->z, n); ALLOC(b->mag, n); ALLOC(b->boxtmp, 2 * n);
     }
@@ -122,6 +138,47 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
         return -1;
     }
     return 0;
+}
+
+/* NDVI and BSI of one date's reflectances (SWIR BSI, or the VNIR one). */
+static void indices(const mw_scene *s, float *const r[MW_NROLES], size_t n, float *ndvi,
+                    float *bsi)
+{
+    mw_ndvi(r[MW_RED], r[MW_NIR], n, ndvi);
+    if (s->band[MW_SWIR1])
+        mw_bsi(r[MW_BLUE], r[MW_RED], r[MW_NIR], r[MW_SWIR1], n, bsi);
+    else
+        mw_bsi_vnir(r[MW_BLUE], r[MW_GREEN], r[MW_RED], r[MW_NIR], n, bsi);
+}
+
+/* classify_window from raw values (mw_reader_dn_ok, engine fixed): the same
+ * kernels, run MW_CHUNK pixels at a time, so reflectances, NDVI and BSI
+ * live in the L1/L2 cache and never go to memory; only dNDVI, dBSI (for
+ * the component statistics) and the classes are whole planes.  Every kernel
+ * is per pixel: the values are those of classify_window. */
+static void classify_dn(const mw_config *cfg, const mw_scene *s, tile_buf *b, int w, int h)
+{
+    size_t n = (size_t)w * (size_t)h;
+    float *ndvi[2], *bsi[2], *r[2][MW_NROLES];
+    for (int d = 0; d < 2; d++) {
+        for (int role = 0; role < MW_NROLES; role++)
+            r[d][role] = b->chunk + (size_t)(d * MW_NROLES + role) * MW_CHUNK;
+        ndvi[d] = b->chunk + (size_t)(2 * MW_NROLES + d) * MW_CHUNK;
+        bsi[d] = b->chunk + (size_t)(2 * MW_NROLES + 2 + d) * MW_CHUNK;
+    }
+    for (size_t i0 = 0; i0 < n; i0 += MW_CHUNK) {
+        size_t m = n - i0 < MW_CHUNK ? n - i0 : MW_CHUNK;
+        for (int d = 0; d < 2; d++) {
+            size_t k = 0; /* the planes of the present roles, in role order */
+            for (int role = 0; role < MW_NROLES; role++)
+                if (s->band[role])
+                    mw_dn_to_refl(s, d, b->dn[d] + k++ * n + i0, m, r[d][role]);
+            indices(s, r[d], m, ndvi[d], bsi[d]);
+        }
+        mw_diff(ndvi[0], ndvi[1], m, b->dndvi + i0);
+        mw_diff(bsi[0], bsi[1], m, b->dbsi + i0);
+        mw_classify(b->dndvi + i0, b->dbsi + i0, bsi[1], m, &cfg->thr, b->cls + i0);
+    }
 }
 
 /* Indices and classes over the whole haloed window. */
@@ -142,14 +199,8 @@ static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b
             if (s->band[r])
                 mw_affine(b->refl[1][r], n, sv->gain[r], sv->bias[r]);
     }
-    for (int d = 0; d < 2; d++) {
-        float **r = b->refl[d];
-        mw_ndvi(r[MW_RED], r[MW_NIR], n, b->ndvi[d]);
-        if (s->band[MW_SWIR1])
-            mw_bsi(r[MW_BLUE], r[MW_RED], r[MW_NIR], r[MW_SWIR1], n, b->bsi[d]);
-        else
-            mw_bsi_vnir(r[MW_BLUE], r[MW_GREEN], r[MW_RED], r[MW_NIR], n, b->bsi[d]);
-    }
+    for (int d = 0; d < 2; d++)
+        indices(s, b->refl[d], n, b->ndvi[d], b->bsi[d]);
     mw_diff(b->ndvi[0], b->ndvi[1], n, b->dndvi);
     mw_diff(b->bsi[0], b->bsi[1], n, b->dbsi);
     if (sv)
@@ -467,6 +518,12 @@ static float *carry_at(const carry_rows *cy, int d, int role, size_t per)
     return cy->rows + ((size_t)d * MW_NROLES + (size_t)role) * per;
 }
 
+/* The same memory holding raw values: plane k of the present roles. */
+static uint16_t *carry_dn(const carry_rows *cy, int d, int k, size_t per)
+{
+    return (uint16_t *)cy->rows + ((size_t)d * MW_NROLES + (size_t)k) * per;
+}
+
 static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
                         uint64_t counts[256], int *resumed, carry_rows *cy, int row)
 {
@@ -494,7 +551,20 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     const int lap = 2 * halo; /* rows shared with the window below */
     const size_t per = (size_t)lap * (size_t)ww;
     int skip = cy && lap > 0 && cy->next == row && hy == t->y0 - halo && wh > lap ? lap : 0;
-    for (int d = 0; d < 2; d++) {
+    const int raw = b->dn[0] != NULL; /* raw values, classify_dn */
+    const size_t plane = (size_t)ww * (size_t)wh;
+    int np = 0;
+    for (int r = 0; r < MW_NROLES; r++)
+        np += s->band[r] != 0;
+    for (int d = 0; raw && d < 2; d++) {
+        for (int k = 0; skip && k < np; k++)
+            memcpy(b->dn[d] + (size_t)k * plane, carry_dn(cy, d, k, per),
+                   per * sizeof(uint16_t));
+        if (mw_reader_read_dn(rd, d, hx, hy + skip, ww, wh - skip,
+                              b->dn[d] + (size_t)skip * ww, plane))
+            return -1;
+    }
+    for (int d = 0; !raw && d < 2; d++) {
         float *out[MW_NROLES];
         for (int r = 0; r < MW_NROLES; r++) {
             out[r] = b->refl[d][r] ? b->refl[d][r] + (size_t)skip * ww : NULL;
@@ -507,15 +577,23 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     if (cy) { /* the bottom rows, for the tile below (before t2 is normalized) */
         cy->next = -1;
         if (lap > 0 && hy1 == t->y0 + t->h + halo && t->y0 + t->h < s->height && wh > lap) {
-            for (int d = 0; d < 2; d++)
-                for (int r = 0; r < MW_NROLES; r++)
+            for (int d = 0; d < 2; d++) {
+                for (int k = 0; raw && k < np; k++)
+                    memcpy(carry_dn(cy, d, k, per),
+                           b->dn[d] + (size_t)k * plane + (size_t)(wh - lap) * ww,
+                           per * sizeof(uint16_t));
+                for (int r = 0; !raw && r < MW_NROLES; r++)
                     if (s->band[r])
                         memcpy(carry_at(cy, d, r, per), b->refl[d][r] + (size_t)(wh - lap) * ww,
                                per * sizeof(float));
+            }
             cy->next = row + 1;
         }
     }
-    classify_window(cfg, s, b, ww, wh);
+    if (raw)
+        classify_dn(cfg, s, b, ww, wh);
+    else
+        classify_window(cfg, s, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
     if (label_core(s, b, t, hx, hy, ww, s->width))
         return -1;
