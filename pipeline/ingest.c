@@ -698,9 +698,9 @@ int mw_reader_read_dn(mw_reader *r, int d, int x, int y, int w, int h, uint16_t 
     int sx = x + s->off[d][0], sy = y + s->off[d][1];
     /* every band in one call: a pixel-interleaved file's block is decoded
      * once for all bands */
-    if (GDALDatasetRasterIO(r->ds[d], GF_Read, sx, sy, w, h, out, w, h, GDT_UInt16, np, bands,
-                            (GSpacing)sizeof *out, (GSpacing)sizeof *out * w,
-                            (GSpacing)(sizeof *out * band_space)) != CE_None) {
+    if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, w, h, GDT_UInt16, np,
+                              bands, (GSpacing)sizeof *out, (GSpacing)(sizeof *out * w),
+                              (GSpacing)(sizeof *out * band_space), NULL) != CE_None) {
         mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
                  y, w, h, mw_gdal_message());
         return -1;
