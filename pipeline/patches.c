@@ -254,9 +254,8 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
      * of them may be shared between threads). */
     int failed = 0;
     size_t done = 0;
-    int threads = ts->threads_used > 0 ? ts->threads_used : 1;
-#pragma omp parallel num_threads(threads) default(none) \
-    shared(cfg, s, class_path, ps, comps, keep, failed) reduction(+ : done)
+#pragma omp parallel num_threads(ts->threads_used > 0 ? ts->threads_used : 1) default(none) \
+    shared(cfg, s, ts, class_path, ps, comps, keep, failed) reduction(+ : done)
     {
         OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
         OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
