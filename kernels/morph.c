@@ -173,18 +173,15 @@ uint32_t mw_label(const uint8_t *restrict mask, int w, int h,
         uint32_t *lab = labels + (size_t)y * w;
         const uint32_t *up = y > 0 ? lab - w : NULL;
         for (int x = 0; x < w; x++) {
-            if (!m[x]) {
-                /* most of a mask is empty: skip it 16 pixels at a time */
+            if (!m[x]) { /* most of a mask is empty: 16 pixels at a time */
                 uint64_t a = 0, b = 0;
-                while (x + 16 <= w && (memcpy(&a, m + x, 8), memcpy(&b, m + x + 8, 8),
-                                      (a | b) == 0)) {
+                if (x + 16 <= w && (memcpy(&a, m + x, 8), memcpy(&b, m + x + 8, 8),
+                                    (a | b) == 0)) {
                     memset(lab + x, 0, 16 * sizeof *lab);
-                    x += 16;
-                }
-                if (x < w && !m[x])
+                    x += 15;
+                } else {
                     lab[x] = 0;
-                else
-                    x--; /* m[x] is set (or the row ended): back to the test */
+                }
                 continue;
             }
             uint32_t left = x > 0 ? lab[x - 1] : 0;

@@ -656,8 +656,39 @@ static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int
     return 0;
 }
 
+int mw_scene_nbands(const mw_scene *s)
+{
+    int n = 0;
+    for (int role = 0; role < MW_NROLES; role++)
+        n += s->band[role] != 0;
+    return n;
+}
+
+/* The window (x, y, w, h) of every present band role of date d as raw values
+ * into a bw x bh buffer: the roles' planes in role order, band_space values
+ * apart.  Every band in one call: a pixel-interleaved file's block is then
+ * decoded once for all bands, not once per band. */
+static int read_dn(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
+                   uint16_t *out, size_t band_space)
+{
+    const mw_scene *s = r->scene;
+    int np = 0, bands[MW_NROLES];
+    for (int role = 0; role < MW_NROLES; role++)
+        if (s->band[role])
+            bands[np++] = s->band[role];
+    int sx = x + s->off[d][0], sy = y + s->off[d][1];
+    if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, bw, bh, GDT_UInt16, np,
+                              bands, (GSpacing)sizeof *out, (GSpacing)(sizeof *out * bw),
+                              (GSpacing)(sizeof *out * band_space), NULL) != CE_None) {
+        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
+                 y, w, h, mw_gdal_message());
+        return -1;
+    }
+    return 0;
+}
+
 static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
-                        int np, int *bands, const int *roles, float *out[MW_NROLES])
+                        int np, const int *roles, float *out[MW_NROLES])
 {
     const mw_scene *s = r->scene;
     size_t n = (size_t)bw * (size_t)bh;
@@ -670,13 +701,8 @@ static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw,
         }
         r->all_cap = n * (size_t)np;
     }
-    int sx = x + s->off[d][0], sy = y + s->off[d][1];
-    if (GDALDatasetRasterIO(r->ds[d], GF_Read, sx, sy, w, h, r->all, bw, bh, GDT_UInt16, np,
-                            bands, 0, 0, 0) != CE_None) {
-        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
-                 y, w, h, mw_gdal_message());
+    if (read_dn(r, d, x, y, w, h, bw, bh, r->all, n))
         return -1;
-    }
     for (int k = 0; k < np; k++)
         mw_dn_to_refl(s, d, r->all + (size_t)k * n, n, out[roles[k]]);
     return 0;
@@ -690,22 +716,7 @@ int mw_reader_dn_ok(const mw_scene *s)
 int mw_reader_read_dn(mw_reader *r, int d, int x, int y, int w, int h, uint16_t *out,
                       size_t band_space)
 {
-    const mw_scene *s = r->scene;
-    int np = 0, bands[MW_NROLES];
-    for (int role = 0; role < MW_NROLES; role++)
-        if (s->band[role])
-            bands[np++] = s->band[role];
-    int sx = x + s->off[d][0], sy = y + s->off[d][1];
-    /* every band in one call: a pixel-interleaved file's block is decoded
-     * once for all bands */
-    if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, w, h, GDT_UInt16, np,
-                              bands, (GSpacing)sizeof *out, (GSpacing)(sizeof *out * w),
-                              (GSpacing)(sizeof *out * band_space), NULL) != CE_None) {
-        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
-                 y, w, h, mw_gdal_message());
-        return -1;
-    }
-    return 0;
+    return read_dn(r, d, x, y, w, h, w, h, out, band_space);
 }
 
 int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
@@ -721,17 +732,14 @@ int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, 
 {
     const mw_scene *s = r->scene;
     float *present[MW_NROLES];
-    int np = 0, bands[MW_NROLES], roles[MW_NROLES];
+    int np = 0, roles[MW_NROLES];
     for (int role = 0; role < MW_NROLES; role++)
         if (s->band[role]) {
             roles[np] = role;
-            bands[np] = s->band[role];
             present[np++] = out[role];
         }
     if (s->read_u16 && np > 1) {
-        /* every band in one call: a pixel-interleaved file's block is then
-         * decoded once for all bands, not once per band */
-        if (read_all_u16(r, d, x, y, w, h, bw, bh, np, bands, roles, out))
+        if (read_all_u16(r, d, x, y, w, h, bw, bh, np, roles, out))
             return -1;
     } else {
         for (int k = 0; k < np; k++)

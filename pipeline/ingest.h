@@ -93,6 +93,8 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
  * neighbour decimation, for the survey).  scratch holds bw*bh uint16_t. */
 int mw_reader_read_buf(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,
                        float *out[MW_NROLES], uint16_t *scratch);
+/* The band roles present in the scene. */
+int mw_scene_nbands(const mw_scene *s);
 /* 1 when the scene's windows can be read as raw UInt16 values and turned
  * into reflectance pixel by pixel (UInt16 sources, no QA band, no cloud
  * test): mw_reader_read_dn then mw_dn_to_refl give the values

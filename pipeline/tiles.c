@@ -116,9 +116,7 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
     }
     ALLOC(b->dndvi, n); ALLOC(b->dbsi, n); ALLOC(b->scratch, n);
     if (mw_reader_dn_ok(s) && !s->survey) { /* reflectance a chunk at a time */
-        size_t np = 0;
-        for (int r = 0; r < MW_NROLES; r++)
-            np += s->band[r] != 0;
+        size_t np = (size_t)mw_scene_nbands(s);
         ALLOC(b->dn[0], np * n);
         ALLOC(b->dn[1], np * n);
         /* zeros: an absent role reads as 0, as in the float path */
@@ -553,9 +551,7 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     int skip = cy && lap > 0 && cy->next == row && hy == t->y0 - halo && wh > lap ? lap : 0;
     const int raw = b->dn[0] != NULL; /* raw values, classify_dn */
     const size_t plane = (size_t)ww * (size_t)wh;
-    int np = 0;
-    for (int r = 0; r < MW_NROLES; r++)
-        np += s->band[r] != 0;
+    const int np = mw_scene_nbands(s);
     for (int d = 0; raw && d < 2; d++) {
         for (int k = 0; skip && k < np; k++)
             memcpy(b->dn[d] + (size_t)k * plane, carry_dn(cy, d, k, per),
@@ -737,9 +733,7 @@ static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int
 {
     if (CPLGetConfigOption("GDAL_CACHEMAX", NULL))
         return;
-    int bands = 0;
-    for (int r = 0; r < MW_NROLES; r++)
-        bands += s->band[r] != 0;
+    int bands = mw_scene_nbands(s);
     /* the widest stripe allowed, not this scene's: a limit that depends on
      * the thread count only, so peak memory is flat in the scene size */
     int64_t stripe_w = (int64_t)MW_STRIPE_PX + 2 * MW_SOURCE_BLOCK_ROWS; /* + halo blocks */
