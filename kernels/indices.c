@@ -84,6 +84,30 @@ static inline void diff_body(const float *restrict t1, const float *restrict t2,
         out[i] = t2[i] - t1[i];
 }
 
+/* The common case (4 samples, all taken in order) with constant strides,
+ * which the compiler turns into shuffles; any other a plane at a time. */
+static inline void split_u16_body(const uint16_t *restrict in, int spp, const int *sel,
+                                  int nsel, size_t n, uint16_t *const *out)
+{
+    if (spp == 4 && nsel == 4 && sel[0] == 0 && sel[1] == 1 && sel[2] == 2 && sel[3] == 3) {
+        uint16_t *restrict o0 = out[0], *restrict o1 = out[1];
+        uint16_t *restrict o2 = out[2], *restrict o3 = out[3];
+        for (size_t i = 0; i < n; i++) {
+            o0[i] = in[4 * i];
+            o1[i] = in[4 * i + 1];
+            o2[i] = in[4 * i + 2];
+            o3[i] = in[4 * i + 3];
+        }
+        return;
+    }
+    for (int k = 0; k < nsel; k++) {
+        uint16_t *restrict o = out[k];
+        const uint16_t *restrict p = in + sel[k];
+        for (size_t i = 0; i < n; i++)
+            o[i] = p[i * (size_t)spp];
+    }
+}
+
 /* Each kernel twice, and its dispatcher.  P: parameters, A: arguments. */
 #define MW_KERNEL(name, P, A)                                                  \
     static void name##_scalar P { name##_body A; }                            \
@@ -109,6 +133,10 @@ MW_KERNEL(diff, (const float *restrict t1, const float *restrict t2, size_t n,
                  float *restrict out),
           (t1, t2, n, out))
 
+MW_KERNEL(split_u16, (const uint16_t *restrict in, int spp, const int *sel, int nsel,
+                      size_t n, uint16_t *const *out),
+          (in, spp, sel, nsel, n, out))
+
 static const char *g_simd = "scalar";
 
 const char *mw_simd_select(int avx2)
@@ -119,6 +147,7 @@ const char *mw_simd_select(int avx2)
     bsi_impl = use ? bsi_avx2 : bsi_scalar;
     bsi_vnir_impl = use ? bsi_vnir_avx2 : bsi_vnir_scalar;
     diff_impl = use ? diff_avx2 : diff_scalar;
+    split_u16_impl = use ? split_u16_avx2 : split_u16_scalar;
     g_simd = use ? "avx2" : "scalar";
     return g_simd;
 }
@@ -138,6 +167,12 @@ void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale, float offs
                   int has_nodata, uint16_t nodata, float *restrict out)
 {
     scale_u16_impl(dn, n, scale, offset, has_nodata, nodata, out);
+}
+
+void mw_split_u16(const uint16_t *restrict in, int spp, const int *sel, int nsel, size_t n,
+                  uint16_t *const *out)
+{
+    split_u16_impl(in, spp, sel, nsel, n, out);
 }
 
 void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,

@@ -47,6 +47,11 @@ void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,
                   float offset, int has_nodata, uint16_t nodata,
                   float *restrict out);
 
+/* Pixel-interleaved samples to planes: out[k][i] = in[i * spp + sel[k]]
+ * for k < nsel, i < n (a tile row of a multi-band file, split by band). */
+void mw_split_u16(const uint16_t *restrict in, int spp, const int *sel, int nsel, size_t n,
+                  uint16_t *const *out);
+
 /* The same in place for float data: v = v * scale + offset; v == nodata or a
  * non-finite v -> NaN. */
 void mw_scale_f32(float *restrict v, size_t n, float scale, float offset,

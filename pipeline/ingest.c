@@ -14,6 +14,7 @@
 
 #include "kernels.h"
 #include "mw.h"
+#include "tiffdirect.h"
 
 const char *const MW_ROLE_NAMES[MW_NROLES] = {"blue", "green", "red", "nir", "swir1",
                                                "swir2"};
@@ -352,6 +353,24 @@ static int all_u16(GDALDatasetH ds, const mw_scene *s)
     return 1;
 }
 
+/* 1 when the date's file can be read through libtiff (tiffdirect.h) with
+ * the values GDAL gives: a GeoTIFF GDAL itself reads as a plain file, of a
+ * layout tiffdirect reads.  fill: GDAL's value for an absent tile. */
+static int direct_ok(GDALDatasetH ds, const char *src, uint16_t *fill)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") ||
+        strcmp(GDALGetDescription(ds), src))
+        return 0;
+    int has = 0;
+    double v = GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1), &has);
+    if (has && (v < 0 || v > 65535 || v != floor(v)))
+        return 0;
+    *fill = has ? (uint16_t)v : 0;
+    return mw_tiffdirect_probe(src, GDALGetRasterXSize(ds), GDALGetRasterYSize(ds),
+                               GDALGetRasterCount(ds));
+}
+
 static GDALDatasetH open_date(const mw_config *cfg, mw_scene *s, int d)
 {
     const char *pattern = s->path[d];
@@ -458,6 +477,8 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
             (s->nodata[d] < 0 || s->nodata[d] > 65535 ||
              s->nodata[d] != floor(s->nodata[d])))
             s->has_nodata[d] = 0; /* cannot occur in UInt16 data */
+    for (int d = 0; d < 2; d++)
+        s->direct[d] = s->read_u16 && direct_ok(ds[d], s->src[d], &s->direct_fill[d]);
     if (!s->wkt)
         goto done;
     if (s->qa_type && open_qa(cfg, s, ds[0], win))
@@ -487,6 +508,7 @@ int mw_scene_shift(mw_scene *s, int d, double dx, double dy)
         goto done;
     s->shift[d][0] = dx;
     s->shift[d][1] = dy;
+    s->direct[d] = 0; /* read through the warped VRT from now on */
     if (s->qa_type && warp_qa(s, d, t1, win))
         goto done;
     rc = 0;
@@ -530,9 +552,20 @@ struct mw_reader {
     const mw_scene *scene;
     GDALDatasetH ds[2];
     GDALDatasetH qa[2]; /* the QA on the scene grid, when there is one */
+    mw_tiffdirect *td[2]; /* the libtiff path of a direct date (read_dn) */
     uint16_t *all;      /* every band of a window, band after band (UInt16 path) */
     size_t all_cap;     /* in values */
 };
+
+/* The 1-based band numbers of the present roles, in role order. */
+static int present_bands(const mw_scene *s, int bands[MW_NROLES])
+{
+    int np = 0;
+    for (int role = 0; role < MW_NROLES; role++)
+        if (s->band[role])
+            bands[np++] = s->band[role];
+    return np;
+}
 
 int mw_qa_masked(int type, unsigned v)
 {
@@ -565,6 +598,15 @@ mw_reader *mw_reader_new(const mw_scene *s)
             mw_reader_free(r);
             return NULL;
         }
+        char why[600];
+        int bands[MW_NROLES], np = present_bands(s, bands);
+        if (s->direct[d] && !(r->td[d] = mw_tiffdirect_open(s->src[d], bands, np,
+                                                            s->direct_fill[d], why,
+                                                            sizeof why))) {
+            mw_error(MW_EXIT_RASTER, "%s: cannot reopen (%s)", s->path[d], why);
+            mw_reader_free(r);
+            return NULL;
+        }
         if (s->qa_type &&
             !(r->qa[d] = GDALOpenEx(s->qa_src[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
                                     NULL, NULL))) {
@@ -586,9 +628,17 @@ void mw_reader_free(mw_reader *r)
             GDALClose(r->ds[d]);
         if (r->qa[d])
             GDALClose(r->qa[d]);
+        mw_tiffdirect_close(r->td[d]);
     }
     free(r->all);
     free(r);
+}
+
+void mw_reader_span(mw_reader *r, int span_w, int span_h)
+{
+    for (int d = 0; d < 2; d++)
+        if (r->td[d])
+            mw_tiffdirect_span(r->td[d], span_w, span_h);
 }
 
 int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
@@ -672,19 +722,23 @@ static int read_dn(mw_reader *r, int d, int x, int y, int w, int h, int bw, int 
                    uint16_t *out, size_t band_space)
 {
     const mw_scene *s = r->scene;
-    int np = 0, bands[MW_NROLES];
-    for (int role = 0; role < MW_NROLES; role++)
-        if (s->band[role])
-            bands[np++] = s->band[role];
+    int bands[MW_NROLES], np = present_bands(s, bands);
     int sx = x + s->off[d][0], sy = y + s->off[d][1];
-    if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, bw, bh, GDT_UInt16, np,
-                              bands, (GSpacing)sizeof *out, (GSpacing)(sizeof *out * bw),
-                              (GSpacing)(sizeof *out * band_space), NULL) != CE_None) {
-        mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x,
-                 y, w, h, mw_gdal_message());
-        return -1;
+    char why[600];
+    if (r->td[d] && bw == w && bh == h) {
+        if (!mw_tiffdirect_read(r->td[d], sx, sy, w, h, out, band_space, why, sizeof why))
+            return 0;
+    } else if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, bw, bh,
+                                     GDT_UInt16, np, bands, (GSpacing)sizeof *out,
+                                     (GSpacing)(sizeof *out * bw),
+                                     (GSpacing)(sizeof *out * band_space), NULL) == CE_None) {
+        return 0;
+    } else {
+        snprintf(why, sizeof why, "%s", mw_gdal_message());
     }
-    return 0;
+    mw_error(MW_EXIT_RASTER, "%s: read failed at window %d,%d %dx%d (%s)", s->path[d], x, y,
+             w, h, why);
+    return -1;
 }
 
 static int read_all_u16(mw_reader *r, int d, int x, int y, int w, int h, int bw, int bh,

@@ -35,6 +35,9 @@ typedef struct mw_scene {
     double nodata[2];
     double saturation;     /* raw DN >= saturation is masked; 0 = off */
     int read_u16;          /* both dates are UInt16 (fast path) */
+    int direct[2];         /* date d is a plain tiled GeoTIFF read through libtiff
+                            * (tiffdirect.h), unwarped and unshifted */
+    uint16_t direct_fill[2]; /* its value where a tile is absent (GDAL's) */
     float scale, offset;
     int qa_type;           /* MW_QA_NONE, MW_QA_LANDSAT or MW_QA_SCL */
     char *qa_base[2];      /* each date's QA band alone, before any warp (owned) */
@@ -80,6 +83,10 @@ typedef struct mw_reader mw_reader;
 
 mw_reader *mw_reader_new(const mw_scene *scene);
 void mw_reader_free(mw_reader *r);
+/* The reader's windows move across span_w x span_h px at a time, row after
+ * row (a stripe of the tile pass): the libtiff path keeps the source tiles
+ * that span needs decoded.  Without it, a few tiles are kept. */
+void mw_reader_span(mw_reader *r, int span_w, int span_h);
 
 /* Read the window (x, y, w, h), which must lie inside the grid, of every
  * present band role of date d (0 or 1) as reflectance into out[role]

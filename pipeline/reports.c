@@ -622,6 +622,11 @@ static int write_manifest(const mw_run *run, const char *path)
                            json_object_new_string(GDALVersionInfo("RELEASE_NAME")));
     json_object_object_add(m, "command", json_object_new_string("scan"));
     json_object_object_add(m, "simd", json_object_new_string(mw_simd_name()));
+    json_object *rd = json_object_new_object(); /* how each date's pixels were read */
+    for (int d = 0; d < 2; d++)
+        json_object_object_add(rd, d ? "t2" : "t1",
+                               json_object_new_string(s->direct[d] ? "libtiff" : "gdal"));
+    json_object_object_add(m, "reader", rd);
     json_object_object_add(m, "config_file", json_object_new_string(run->cfg->file));
     json_object *cfg = json_object_new_object();
     mw_config_visit(run->cfg, visit_config, cfg);

@@ -731,8 +731,8 @@ static int stripe_col(const mw_tileset *ts, int nstripes, int st)
  * columns and the 2-thread pass decoded a third of its blocks twice.) */
 static void size_cache(const mw_scene *s, const mw_tileset *ts, int threads, int mine)
 {
-    if (CPLGetConfigOption("GDAL_CACHEMAX", NULL))
-        return;
+    if (CPLGetConfigOption("GDAL_CACHEMAX", NULL) || (s->direct[0] && s->direct[1]))
+        return; /* the user's; or GDAL reads no source blocks (tiffdirect.h) */
     int bands = mw_scene_nbands(s);
     /* the widest stripe allowed, not this scene's: a limit that depends on
      * the thread count only, so peak memory is flat in the scene size */
@@ -828,6 +828,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         float *carry_mem = calloc((size_t)cols_max * 2 * MW_NROLES * carry_per + 1, sizeof(float));
         int ready = cy && carry_mem && buf_alloc(&b, s, win, core) == 0 &&
                     (rd = mw_reader_new(s)) != NULL;
+        if (rd) /* a stripe's width, a tile row at a time (the rows above carried) */
+            mw_reader_span(rd, cols_max * size + 2 * halo, size);
         for (int k = 0; cy && carry_mem && k < cols_max; k++)
             cy[k] = (carry_rows){carry_mem + (size_t)k * 2 * MW_NROLES * carry_per, -1};
         if (!ready)

@@ -164,6 +164,15 @@ t_ok "MW_SIMD=scalar: change.tif identical" cmp "$TMP/run/change.tif" "$TMP/scal
 t_eq "the manifest names the SIMD variant used" "scalar" \
   "$($PY -c "import json; print(json.load(open('$TMP/scalar/manifest.json'))['simd'])")"
 
+# -- the libtiff path against GDAL, its reference (pipeline/tiffdirect.h) ----
+t_eq "the sample's dates are read through libtiff" "libtiff libtiff" \
+  "$($PY -c "import json; r = json.load(open('$TMP/run/manifest.json'))['reader']; print(r['t1'], r['t2'])")"
+MW_LIBTIFF=off $MW scan configs/sample.ini -o "$TMP/gdal" -q 2>/dev/null
+t_eq "MW_LIBTIFF=off reads both dates through GDAL" "gdal gdal" \
+  "$($PY -c "import json; r = json.load(open('$TMP/gdal/manifest.json'))['reader']; print(r['t1'], r['t2'])")"
+t_ok "MW_LIBTIFF=off: suspects.csv identical" cmp "$TMP/run/suspects.csv" "$TMP/gdal/suspects.csv"
+t_ok "MW_LIBTIFF=off: change.tif identical" cmp "$TMP/run/change.tif" "$TMP/gdal/change.tif"
+
 # -- a re-run replaces the reports whole -----------------------------------
 $MW scan configs/sample.ini -o "$TMP/run" -q 2>/dev/null
 t_ok "re-run into the same folder gives the same suspects.csv" cmp "$TMP/run/suspects.csv" "$TMP/d_1_256/suspects.csv"

@@ -1,0 +1,50 @@
+/* tiffdirect.h - raw values of a plain tiled GeoTIFF, read through libtiff.
+ *
+ * The common input of the tile pass is a multi-band UInt16 GeoTIFF, tiled
+ * and pixel-interleaved (DEFLATE, LZW, ZSTD or none).  Through GDAL each
+ * source tile is decoded into the shared block cache, split into one block
+ * per band, then copied again into the caller's window.  Here each reader
+ * decodes the file's tiles with its own libtiff handle (no memory map: the
+ * mapped pages would count in the resident set) into its own small cache of
+ * decoded tiles, and splits the bands straight into the window.
+ *
+ * GDAL stays the path for every other format and layout, and the reference
+ * this one is tested against (the same values: tests/unit/test_tiffdirect.c).
+ * The environment variable MW_LIBTIFF=off turns this path off.
+ */
+#ifndef MW_TIFFDIRECT_H
+#define MW_TIFFDIRECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mw_tiffdirect mw_tiffdirect;
+
+/* 1 when path is a TIFF whose first image this module reads as GDAL does:
+ * width x height, nbands samples per pixel of 16-bit unsigned integers,
+ * tiled (tiles up to 2048 px a side), pixel-interleaved, compressed with a
+ * codec libtiff has (not JPEG).  0 otherwise, and on any error: the caller
+ * then reads through GDAL. */
+int mw_tiffdirect_probe(const char *path, int width, int height, int nbands);
+
+/* A handle reading the 1-based bands[0..nb) of path (which passed the
+ * probe).  fill: the value of a tile absent from the file (GDAL's: the
+ * nodata value, else 0).  NULL with why filled on failure. */
+mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, uint16_t fill,
+                                  char *why, size_t why_size);
+void mw_tiffdirect_close(mw_tiffdirect *t);
+
+/* Size the cache of decoded tiles for windows that move across a span of
+ * span_w x span_h px, row after row (at least 4 tiles are kept). */
+void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h);
+
+/* The window (x, y, w, h), inside the image, of every band: band k's plane
+ * at out + k * band_space, rows w values apart.  0, or -1 with why filled
+ * (libtiff's message). */
+int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *out,
+                       size_t band_space, char *why, size_t why_size);
+
+/* Tiles decoded so far (tests: the cache is used). */
+uint64_t mw_tiffdirect_decoded(const mw_tiffdirect *t);
+
+#endif

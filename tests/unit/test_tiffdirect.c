@@ -1,0 +1,266 @@
+/* test_tiffdirect.c - the libtiff path (pipeline/tiffdirect.h) against GDAL,
+ * its reference: on files GDAL writes in the layouts the path takes
+ * (DEFLATE with predictor 2, LZW, none, big-endian, a band subset in another
+ * order, tiles absent from the file), every window read gives the values
+ * GDALDatasetRasterIOEx gives; the layouts it does not take are refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gdal.h>
+#include <cpl_string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernels.h"
+#include "tiffdirect.h"
+
+#define W 1000
+#define H 700
+
+static char g_dir[64];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    snprintf(g_dir, sizeof g_dir, "/tmp/mw_tiffdirect_XXXXXX");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A w x h file of nb UInt16 bands written by GDAL with the creation options
+ * (NULL-terminated); pixel values from a hash, so that no two windows look
+ * alike.  sparse: only tiles on the diagonal of 256 px blocks are written. */
+static void write_file(const char *path, int nb, const char *const *opts, int sparse,
+                       double nodata)
+{
+    char **o = NULL;
+    for (int i = 0; opts[i]; i++)
+        o = CSLAddString(o, opts[i]);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, nb, GDT_UInt16, o);
+    CSLDestroy(o);
+    assert_non_null(ds);
+    uint16_t *v = malloc((size_t)W * H * sizeof *v);
+    assert_non_null(v);
+    for (int b = 1; b <= nb; b++) {
+        GDALRasterBandH band = GDALGetRasterBand(ds, b);
+        if (nodata >= 0)
+            GDALSetRasterNoDataValue(band, nodata);
+        for (size_t i = 0; i < (size_t)W * H; i++)
+            v[i] = (uint16_t)((i * 2654435761u + (size_t)b * 40503u) >> 7);
+        if (!sparse) {
+            assert_int_equal(GDALRasterIO(band, GF_Write, 0, 0, W, H, v, W, H, GDT_UInt16, 0, 0),
+                             CE_None);
+            continue;
+        }
+        for (int k = 0; k * 256 < H; k++) { /* the diagonal blocks only */
+            int x = k * 256, y = k * 256;
+            int w = x + 256 <= W ? 256 : W - x, h = y + 256 <= H ? 256 : H - y;
+            assert_int_equal(GDALRasterIO(band, GF_Write, x, y, w, h, v, w, h, GDT_UInt16, 0,
+                                          0),
+                             CE_None);
+        }
+    }
+    free(v);
+    GDALClose(ds);
+}
+
+/* Windows of one handle against GDAL: the whole image, single pixels at the
+ * corners, windows across tile edges, and a row of stripe-like windows. */
+static void compare(const char *path, const int *bands, int nb, uint16_t fill)
+{
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    assert_non_null(ds);
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, GDALGetRasterCount(ds)), 1);
+    char why[256];
+    mw_tiffdirect *t = mw_tiffdirect_open(path, bands, nb, fill, why, sizeof why);
+    assert_non_null(t);
+    mw_tiffdirect_span(t, 600, 256);
+    static const int win[][4] = {{0, 0, W, H},     {0, 0, 1, 1},      {W - 1, H - 1, 1, 1},
+                                 {W - 1, 0, 1, H}, {255, 127, 2, 2},  {250, 250, 300, 200},
+                                 {1, 1, W - 2, 3}, {512, 256, 256, 256}, {700, 600, 300, 100}};
+    size_t max = (size_t)W * H * (size_t)nb;
+    uint16_t *a = malloc(max * sizeof *a), *b = malloc(max * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t i = 0; i < sizeof win / sizeof win[0]; i++) {
+        int x = win[i][0], y = win[i][1], w = win[i][2], h = win[i][3];
+        size_t n = (size_t)w * (size_t)h;
+        memset(a, 0xAB, max * sizeof *a);
+        memset(b, 0xCD, max * sizeof *b);
+        assert_int_equal(mw_tiffdirect_read(t, x, y, w, h, a, n, why, sizeof why), 0);
+        assert_int_equal(GDALDatasetRasterIOEx(ds, GF_Read, x, y, w, h, b, w, h, GDT_UInt16,
+                                               nb, (int *)bands, 2, 2 * (GSpacing)w,
+                                               2 * (GSpacing)n, NULL),
+                         CE_None);
+        assert_memory_equal(a, b, n * (size_t)nb * sizeof *a);
+    }
+    /* windows moving along a stripe, then the same again: nothing decoded twice */
+    for (int y = 0; y + 256 <= H; y += 200)
+        for (int x = 0; x + 200 <= 600; x += 200)
+            assert_int_equal(mw_tiffdirect_read(t, x, y, 200, 256, a, 200 * 256, why,
+                                                sizeof why),
+                             0);
+    uint64_t before = mw_tiffdirect_decoded(t);
+    assert_int_equal(mw_tiffdirect_read(t, 0, 400, 600, 256, a, 600 * 256, why, sizeof why), 0);
+    assert_int_equal(mw_tiffdirect_decoded(t), before);
+    assert_int_not_equal(mw_tiffdirect_read(t, W - 10, 0, 11, 1, a, 11, why, sizeof why), 0);
+    free(a);
+    free(b);
+    mw_tiffdirect_close(t);
+    GDALClose(ds);
+}
+
+static void deflate_predictor(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/deflate.tif", g_dir);
+    const char *o[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=128", "COMPRESS=DEFLATE",
+                       "PREDICTOR=2", NULL};
+    write_file(path, 4, o, 0, -1);
+    compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
+}
+
+static void lzw_band_subset(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/lzw6.tif", g_dir);
+    const char *o[] = {"TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=LZW", NULL};
+    write_file(path, 6, o, 0, -1);
+    compare(path, (const int[]){5, 2, 3}, 3, 0);
+    compare(path, (const int[]){6}, 1, 0);
+}
+
+static void uncompressed_big_endian(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.tif", g_dir);
+    const char *o[] = {"TILED=YES", "BLOCKXSIZE=128", "BLOCKYSIZE=128", "ENDIANNESS=BIG",
+                       NULL};
+    write_file(path, 4, o, 0, -1);
+    compare(path, (const int[]){4, 3, 2, 1}, 4, 0);
+}
+
+/* Tiles GDAL never wrote read as the nodata value, as through GDAL. */
+static void absent_tiles(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/sparse.tif", g_dir);
+    const char *o[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
+                       "SPARSE_OK=TRUE", NULL};
+    write_file(path, 4, o, 1, 7);
+    compare(path, (const int[]){1, 2, 3, 4}, 4, 7);
+}
+
+static void refused(void **state)
+{
+    (void)state;
+    char path[128];
+    const char *striped[] = {"COMPRESS=DEFLATE", NULL};
+    const char *band[] = {"TILED=YES", "INTERLEAVE=BAND", NULL};
+    snprintf(path, sizeof path, "%s/striped.tif", g_dir);
+    write_file(path, 4, striped, 0, -1);
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, 4), 0);
+    snprintf(path, sizeof path, "%s/band.tif", g_dir);
+    write_file(path, 4, band, 0, -1);
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, 4), 0);
+    snprintf(path, sizeof path, "%s/deflate.tif", g_dir); /* another size or band count */
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, 3), 0);
+    assert_int_equal(mw_tiffdirect_probe(path, W + 1, H, 4), 0);
+    assert_int_equal(mw_tiffdirect_probe("/vsimem/x.tif", W, H, 4), 0);
+    snprintf(path, sizeof path, "%s/none.tif", g_dir);
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, 4), 0);
+    setenv("MW_LIBTIFF", "off", 1);
+    snprintf(path, sizeof path, "%s/deflate.tif", g_dir);
+    assert_int_equal(mw_tiffdirect_probe(path, W, H, 4), 0);
+    unsetenv("MW_LIBTIFF");
+    char why[256];
+    assert_null(mw_tiffdirect_open(path, (const int[]){5}, 1, 0, why, sizeof why));
+    assert_non_null(strstr(why, "libtiff"));
+}
+
+/* A tile whose compressed bytes are destroyed: an error with libtiff's
+ * message, no values. */
+static void damaged_tile(void **state)
+{
+    (void)state;
+    char src[128], path[128];
+    snprintf(src, sizeof src, "%s/deflate.tif", g_dir);
+    snprintf(path, sizeof path, "%s/damaged.tif", g_dir);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, path);
+    assert_int_equal(system(cmd), 0);
+    /* overwrite the middle of the file, where tile data lies */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size / 2, SEEK_SET);
+    for (int i = 0; i < 4096; i++)
+        fputc(0xFF, f);
+    fclose(f);
+    char why[256];
+    mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, why,
+                                          sizeof why);
+    assert_non_null(t);
+    uint16_t *a = malloc((size_t)W * H * 4 * sizeof *a);
+    assert_non_null(a);
+    why[0] = '\0';
+    assert_int_equal(mw_tiffdirect_read(t, 0, 0, W, H, a, (size_t)W * H, why, sizeof why), -1);
+    assert_true(strlen(why) > 0);
+    free(a);
+    mw_tiffdirect_close(t);
+}
+
+static void split_kernel(void **state)
+{
+    (void)state;
+    uint16_t in[6 * 37];
+    for (int i = 0; i < 6 * 37; i++)
+        in[i] = (uint16_t)(i * 31);
+    for (int avx2 = 0; avx2 < 2; avx2++) {
+        mw_simd_select(avx2);
+        uint16_t p[4][37];
+        uint16_t *out[4] = {p[0], p[1], p[2], p[3]};
+        mw_split_u16(in, 4, (const int[]){0, 1, 2, 3}, 4, 37, out);
+        for (int i = 0; i < 37; i++)
+            for (int k = 0; k < 4; k++)
+                assert_int_equal(p[k][i], (uint16_t)((4 * i + k) * 31));
+        mw_split_u16(in, 6, (const int[]){5, 0}, 2, 37, out);
+        for (int i = 0; i < 37; i++) {
+            assert_int_equal(p[0][i], (uint16_t)((6 * i + 5) * 31));
+            assert_int_equal(p[1][i], (uint16_t)((6 * i) * 31));
+        }
+    }
+    mw_simd_select(0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(split_kernel),
+        cmocka_unit_test(deflate_predictor),
+        cmocka_unit_test(lzw_band_subset),
+        cmocka_unit_test(uncompressed_big_endian),
+        cmocka_unit_test(absent_tiles),
+        cmocka_unit_test(refused),
+        cmocka_unit_test(damaged_tile),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
