@@ -108,6 +108,69 @@ static inline void split_u16_body(const uint16_t *restrict in, int spp, const in
     }
 }
 
+/* The thresholds as mw_classify compares them. */
+typedef struct {
+    float loss, gain, bare, green, unbare;
+} class_limits;
+
+static inline class_limits class_limits_of(const mw_thresholds *t)
+{
+    return (class_limits){-t->ndvi_loss, t->bsi_gain, t->bare_min, t->ndvi_gain, -t->bsi_loss};
+}
+
+/* The class of one pixel.  Branch-free, so that the compiler vectorizes
+ * it; a comparison with NaN is false, and a NaN input makes the code 255
+ * whatever the rest. */
+static inline uint8_t classify_px(float dn, float db, float b2, class_limits l)
+{
+    uint8_t nan = (uint8_t)((dn != dn) | (db != db) | (b2 != b2));
+    uint8_t vl = dn <= l.loss, bg = (uint8_t)((db >= l.gain) & (b2 >= l.bare));
+    uint8_t rv = dn >= l.green, ot = db <= l.unbare;
+    uint8_t nvl = vl ^ 1, nbg = bg ^ 1;
+    uint8_t c = (uint8_t)(MW_CLASS_DISTURBANCE * (vl & bg) + MW_CLASS_VEG_LOSS * (vl & nbg) +
+                          MW_CLASS_BARE_GAIN * (nvl & bg) +
+                          MW_CLASS_REVEG * (nvl & nbg & rv) +
+                          MW_CLASS_OTHER * (nvl & nbg & (rv ^ 1) & ot));
+    return c | (uint8_t)(0u - nan); /* MW_CLASS_MASKED = 255 */
+}
+
+/* A raw value as reflectance (scale_u16_body, then the saturation mask). */
+static inline float refl_px(uint16_t v, float scale, float offset, int has_nodata,
+                            uint16_t nodata, uint32_t sat_min)
+{
+    float r = (float)v * scale + offset;
+    int bad = (has_nodata & (v == nodata)) | ((uint32_t)v >= sat_min);
+    return bad ? NAN : r;
+}
+
+static inline void change_u16_body(const uint16_t *const dn[2][4], size_t n,
+                                   const mw_dn_scale sc[2], const mw_thresholds *t,
+                                   float *restrict dndvi, float *restrict dbsi,
+                                   uint8_t *restrict cls)
+{
+    const class_limits l = class_limits_of(t);
+    const uint16_t *restrict b0 = dn[0][0], *restrict r0 = dn[0][1];
+    const uint16_t *restrict n0 = dn[0][2], *restrict s0 = dn[0][3];
+    const uint16_t *restrict b1 = dn[1][0], *restrict r1 = dn[1][1];
+    const uint16_t *restrict n1 = dn[1][2], *restrict s1 = dn[1][3];
+    const float k0 = sc[0].scale, o0 = sc[0].offset, k1 = sc[1].scale, o1 = sc[1].offset;
+    const int h0 = sc[0].has_nodata, h1 = sc[1].has_nodata;
+    const uint16_t z0 = sc[0].nodata, z1 = sc[1].nodata;
+    const uint32_t m0 = sc[0].sat_min, m1 = sc[1].sat_min;
+    for (size_t i = 0; i < n; i++) {
+        float bl0 = refl_px(b0[i], k0, o0, h0, z0, m0), rd0 = refl_px(r0[i], k0, o0, h0, z0, m0);
+        float ni0 = refl_px(n0[i], k0, o0, h0, z0, m0), sw0 = refl_px(s0[i], k0, o0, h0, z0, m0);
+        float bl1 = refl_px(b1[i], k1, o1, h1, z1, m1), rd1 = refl_px(r1[i], k1, o1, h1, z1, m1);
+        float ni1 = refl_px(n1[i], k1, o1, h1, z1, m1), sw1 = refl_px(s1[i], k1, o1, h1, z1, m1);
+        float ndvi0 = norm_diff(ni0, rd0), ndvi1 = norm_diff(ni1, rd1);
+        float bsi0 = norm_diff(sw0 + rd0, ni0 + bl0), bsi1 = norm_diff(sw1 + rd1, ni1 + bl1);
+        float dv = ndvi1 - ndvi0, db = bsi1 - bsi0;
+        dndvi[i] = dv;
+        dbsi[i] = db;
+        cls[i] = classify_px(dv, db, bsi1, l);
+    }
+}
+
 /* Each kernel twice, and its dispatcher.  P: parameters, A: arguments. */
 #define MW_KERNEL(name, P, A)                                                  \
     static void name##_scalar P { name##_body A; }                            \
@@ -137,6 +200,11 @@ MW_KERNEL(split_u16, (const uint16_t *restrict in, int spp, const int *sel, int 
                       size_t n, uint16_t *const *out),
           (in, spp, sel, nsel, n, out))
 
+MW_KERNEL(change_u16, (const uint16_t *const dn[2][4], size_t n, const mw_dn_scale sc[2],
+                       const mw_thresholds *t, float *restrict dndvi, float *restrict dbsi,
+                       uint8_t *restrict cls),
+          (dn, n, sc, t, dndvi, dbsi, cls))
+
 static const char *g_simd = "scalar";
 
 const char *mw_simd_select(int avx2)
@@ -148,6 +216,7 @@ const char *mw_simd_select(int avx2)
     bsi_vnir_impl = use ? bsi_vnir_avx2 : bsi_vnir_scalar;
     diff_impl = use ? diff_avx2 : diff_scalar;
     split_u16_impl = use ? split_u16_avx2 : split_u16_scalar;
+    change_u16_impl = use ? change_u16_avx2 : change_u16_scalar;
     g_simd = use ? "avx2" : "scalar";
     return g_simd;
 }
@@ -173,6 +242,13 @@ void mw_split_u16(const uint16_t *restrict in, int spp, const int *sel, int nsel
                   uint16_t *const *out)
 {
     split_u16_impl(in, spp, sel, nsel, n, out);
+}
+
+void mw_change_u16(const uint16_t *const dn[2][4], size_t n, const mw_dn_scale sc[2],
+                   const mw_thresholds *t, float *restrict dndvi, float *restrict dbsi,
+                   uint8_t *restrict cls)
+{
+    change_u16_impl(dn, n, sc, t, dndvi, dbsi, cls);
 }
 
 void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,
@@ -205,23 +281,9 @@ void mw_classify(const float *restrict dndvi, const float *restrict dbsi,
                  const float *restrict bsi2, size_t n,
                  const mw_thresholds *restrict t, uint8_t *restrict cls)
 {
-    const float loss = -t->ndvi_loss, gain = t->bsi_gain;
-    const float bare = t->bare_min, green = t->ndvi_gain;
-    const float unbare = -t->bsi_loss;
-    /* branch-free, so that the compiler vectorizes it; a comparison with
-     * NaN is false, and a NaN input makes the code 255 whatever the rest */
-    for (size_t i = 0; i < n; i++) {
-        float dn = dndvi[i], db = dbsi[i], b2 = bsi2[i];
-        uint8_t nan = (uint8_t)((dn != dn) | (db != db) | (b2 != b2));
-        uint8_t vl = dn <= loss, bg = (uint8_t)((db >= gain) & (b2 >= bare));
-        uint8_t rv = dn >= green, ot = db <= unbare;
-        uint8_t nvl = vl ^ 1, nbg = bg ^ 1;
-        uint8_t c = (uint8_t)(MW_CLASS_DISTURBANCE * (vl & bg) + MW_CLASS_VEG_LOSS * (vl & nbg) +
-                              MW_CLASS_BARE_GAIN * (nvl & bg) +
-                              MW_CLASS_REVEG * (nvl & nbg & rv) +
-                              MW_CLASS_OTHER * (nvl & nbg & (rv ^ 1) & ot));
-        cls[i] = c | (uint8_t)(0u - nan); /* MW_CLASS_MASKED = 255 */
-    }
+    const class_limits l = class_limits_of(t);
+    for (size_t i = 0; i < n; i++)
+        cls[i] = classify_px(dndvi[i], dbsi[i], bsi2[i], l);
 }
 
 void mw_mask_eq(const uint8_t *restrict cls, size_t n, uint8_t value,

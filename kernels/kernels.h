@@ -100,6 +100,23 @@ void mw_classify(const float *restrict dndvi, const float *restrict dbsi,
                  const float *restrict bsi2, size_t n,
                  const mw_thresholds *restrict t, uint8_t *restrict cls);
 
+/* How one date's raw values become reflectance: v * scale + offset, NaN
+ * where v == nodata (has_nodata) or v >= sat_min (saturated). */
+typedef struct {
+    float scale, offset;
+    int has_nodata;
+    uint16_t nodata;
+    uint32_t sat_min; /* above 65535: no saturation */
+} mw_dn_scale;
+
+/* The whole per-pixel chain from raw values in one pass, for the common
+ * band set: dn[d] the planes of date d for blue, red, nir and swir1.  The
+ * same bits as mw_scale_u16 with mw_mask_saturated_u16, mw_ndvi, mw_bsi,
+ * mw_diff and mw_classify in turn, without the intermediate planes. */
+void mw_change_u16(const uint16_t *const dn[2][4], size_t n, const mw_dn_scale sc[2],
+                   const mw_thresholds *t, float *restrict dndvi, float *restrict dbsi,
+                   uint8_t *restrict cls);
+
 /* Binary mask of pixels equal to value. */
 void mw_mask_eq(const uint8_t *restrict cls, size_t n, uint8_t value,
                 uint8_t *restrict mask);

@@ -677,6 +677,14 @@ void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float 
         mw_mask_saturated_u16(v, n, s->saturation, out);
 }
 
+mw_dn_scale mw_scene_dn_scale(const mw_scene *s, int d)
+{
+    /* v >= saturation for an integer v is v >= ceil(saturation) */
+    double sat = s->saturation > 0 ? ceil(s->saturation) : 65536;
+    return (mw_dn_scale){s->scale, s->offset, s->has_nodata[d] != 0, (uint16_t)s->nodata[d],
+                         sat > 65536 ? 65536u : (uint32_t)sat};
+}
+
 static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,
                          int bh, float *out, uint16_t *scratch)
 {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kernels.h"
 
 /* Band roles, in this order everywhere. */
 enum { MW_BLUE, MW_GREEN, MW_RED, MW_NIR, MW_SWIR1, MW_SWIR2, MW_NROLES };
@@ -115,6 +116,8 @@ int mw_reader_read_dn(mw_reader *r, int d, int x, int y, int w, int h, uint16_t 
 /* Raw values of date d to reflectance as mw_reader_read converts them:
  * scale, offset, nodata and saturation to NaN. */
 void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out);
+/* The same conversion as parameters of mw_change_u16. */
+mw_dn_scale mw_scene_dn_scale(const mw_scene *s, int d);
 /* One band role only (which must be present), same conventions except the
  * spectral cloud test, which needs several bands (the QA masks apply). */
 int mw_reader_read_role(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,

@@ -149,8 +149,10 @@ static void indices(const mw_scene *s, float *const r[MW_NROLES], size_t n, floa
         mw_bsi_vnir(r[MW_BLUE], r[MW_GREEN], r[MW_RED], r[MW_NIR], n, bsi);
 }
 
-/* classify_window from raw values (mw_reader_dn_ok, engine fixed): the same
- * kernels, run MW_CHUNK pixels at a time, so reflectances, NDVI and BSI
+/* classify_window from raw values (mw_reader_dn_ok, engine fixed).  With
+ * blue, red, nir and swir1 the whole chain runs in one pass
+ * (mw_change_u16); otherwise the same kernels as classify_window run
+ * MW_CHUNK pixels at a time, so reflectances, NDVI and BSI
  * live in the L1/L2 cache and never go to memory; only dNDVI, dBSI (for
  * the component statistics) and the classes are whole planes.  Every kernel
  * is per pixel: the values are those of classify_window. */
@@ -163,6 +165,25 @@ static void classify_dn(const mw_config *cfg, const mw_scene *s, tile_buf *b, in
             r[d][role] = b->chunk + (size_t)(d * MW_NROLES + role) * MW_CHUNK;
         ndvi[d] = b->chunk + (size_t)(2 * MW_NROLES + d) * MW_CHUNK;
         bsi[d] = b->chunk + (size_t)(2 * MW_NROLES + 2 + d) * MW_CHUNK;
+    }
+    static const int fused[4] = {MW_BLUE, MW_RED, MW_NIR, MW_SWIR1}; /* mw_change_u16 */
+    const uint16_t *plane[2][4] = {{NULL}};
+    int nfused = 0;
+    for (int role = 0, k = 0; role < MW_NROLES; role++) {
+        if (!s->band[role])
+            continue;
+        for (int j = 0; j < 4; j++)
+            if (fused[j] == role) {
+                plane[0][j] = b->dn[0] + (size_t)k * n;
+                plane[1][j] = b->dn[1] + (size_t)k * n;
+                nfused++;
+            }
+        k++;
+    }
+    if (nfused == 4) { /* the common band set: the whole chain in one pass */
+        const mw_dn_scale sc[2] = {mw_scene_dn_scale(s, 0), mw_scene_dn_scale(s, 1)};
+        mw_change_u16(plane, n, sc, &cfg->thr, b->dndvi, b->dbsi, b->cls);
+        return;
     }
     for (size_t i0 = 0; i0 < n; i0 += MW_CHUNK) {
         size_t m = n - i0 < MW_CHUNK ? n - i0 : MW_CHUNK;
