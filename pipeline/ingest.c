@@ -477,8 +477,13 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
             (s->nodata[d] < 0 || s->nodata[d] > 65535 ||
              s->nodata[d] != floor(s->nodata[d])))
             s->has_nodata[d] = 0; /* cannot occur in UInt16 data */
-    for (int d = 0; d < 2; d++)
+    for (int d = 0; d < 2; d++) {
         s->direct[d] = s->read_u16 && direct_ok(ds[d], s->src[d], &s->direct_fill[d]);
+        if (s->direct[d] && !(s->tcache[d] = mw_tiffcache_new())) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory");
+            goto done;
+        }
+    }
     if (!s->wkt)
         goto done;
     if (s->qa_type && open_qa(cfg, s, ds[0], win))
@@ -546,6 +551,10 @@ void mw_scene_free(mw_scene *s)
     }
     free(s->wkt);
     s->wkt = NULL;
+    for (int d = 0; d < 2; d++) {
+        mw_tiffcache_free(s->tcache[d]);
+        s->tcache[d] = NULL;
+    }
 }
 
 struct mw_reader {
@@ -601,8 +610,8 @@ mw_reader *mw_reader_new(const mw_scene *s)
         char why[600];
         int bands[MW_NROLES], np = present_bands(s, bands);
         if (s->direct[d] && !(r->td[d] = mw_tiffdirect_open(s->src[d], bands, np,
-                                                            s->direct_fill[d], why,
-                                                            sizeof why))) {
+                                                            s->direct_fill[d],
+                                                            s->tcache[d], why, sizeof why))) {
             mw_error(MW_EXIT_RASTER, "%s: cannot reopen (%s)", s->path[d], why);
             mw_reader_free(r);
             return NULL;

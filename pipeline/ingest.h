@@ -39,6 +39,7 @@ typedef struct mw_scene {
     int direct[2];         /* date d is a plain tiled GeoTIFF read through libtiff
                             * (tiffdirect.h), unwarped and unshifted */
     uint16_t direct_fill[2]; /* its value where a tile is absent (GDAL's) */
+    struct mw_tiffcache *tcache[2]; /* its decoded tiles, shared by the readers (owned) */
     float scale, offset;
     int qa_type;           /* MW_QA_NONE, MW_QA_LANDSAT or MW_QA_SCL */
     char *qa_base[2];      /* each date's QA band alone, before any warp (owned) */

@@ -2,6 +2,7 @@
  * (see tiffdirect.h). */
 #include "tiffdirect.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,21 +14,33 @@
 #define MW_TD_MAX_TILE 2048
 #define MW_TD_MIN_SLOTS 4
 
+enum { SLOT_EMPTY, SLOT_LOADING, SLOT_READY };
+
 typedef struct {
-    int64_t tile;    /* libtiff tile number; -1: empty */
+    int64_t tile;    /* libtiff tile number; -1: none */
+    int state;       /* SLOT_* */
+    int pins;        /* handles reading from it now: not to be reused */
     uint64_t used;   /* clock of the last use (least recently used goes) */
     uint16_t *data;  /* tw * th * spp values, allocated on first use */
 } td_slot;
 
+struct mw_tiffcache {
+    pthread_mutex_t mu;
+    pthread_cond_t loaded; /* a slot left SLOT_LOADING */
+    td_slot **slot;        /* each allocated once: a pinned slot never moves */
+    int nslot;
+    int cap;               /* the handles' shares: slots with data kept */
+    uint64_t clock, decoded;
+};
+
 struct mw_tiffdirect {
     TIFF *tif;
-    char path[4096];
     uint32_t width, height, tw, th, tiles_across;
     int spp, nb, sel[64];
     uint16_t fill;
-    td_slot *slot;
-    int nslot, cap;
-    uint64_t clock, decoded;
+    mw_tiffcache *cache;
+    int own_cache;   /* the cache is this handle's alone */
+    int share;       /* slots this handle added to the cache's capacity */
     char msg[512];   /* libtiff's last error on this handle */
 };
 
@@ -103,14 +116,15 @@ int mw_tiffdirect_probe(const char *path, int width, int height, int nbands)
 }
 
 mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, uint16_t fill,
-                                  char *why, size_t why_size)
+                                  mw_tiffcache *shared, char *why, size_t why_size)
 {
     mw_tiffdirect *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(why, why_size, "out of memory");
         return NULL;
     }
-    snprintf(t->path, sizeof t->path, "%s", path);
+    t->cache = shared ? shared : mw_tiffcache_new();
+    t->own_cache = !shared;
     t->tif = open_tiff(path, t);
     uint16_t spp = 0;
     if (t->tif) {
@@ -120,7 +134,7 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
         TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &t->th);
         TIFFGetFieldDefaulted(t->tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
     }
-    int bad = !t->tif || nb < 1 || nb > (int)(sizeof t->sel / sizeof t->sel[0]) ||
+    int bad = !t->cache || !t->tif || nb < 1 || nb > (int)(sizeof t->sel / sizeof t->sel[0]) ||
               !readable(t->tif, (int)t->width, (int)t->height, spp);
     for (int k = 0; !bad && k < nb; k++)
         bad = bands[k] < 1 || bands[k] > spp;
@@ -140,15 +154,73 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
     return t;
 }
 
+mw_tiffcache *mw_tiffcache_new(void)
+{
+    mw_tiffcache *c = calloc(1, sizeof *c);
+    if (c && (pthread_mutex_init(&c->mu, NULL) || pthread_cond_init(&c->loaded, NULL))) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void mw_tiffcache_free(mw_tiffcache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->nslot; i++) {
+        free(c->slot[i]->data);
+        free(c->slot[i]);
+    }
+    free(c->slot);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->loaded);
+    free(c);
+}
+
+/* Free the data of the least recently used idle slots until no more than
+ * the capacity hold data.  Locked. */
+static void trim(mw_tiffcache *c)
+{
+    int held = 0;
+    for (int i = 0; i < c->nslot; i++)
+        held += c->slot[i]->data != NULL;
+    while (held > c->cap) {
+        td_slot *v = NULL;
+        for (int i = 0; i < c->nslot; i++) {
+            td_slot *s = c->slot[i];
+            if (s->data && !s->pins && s->state != SLOT_LOADING && (!v || s->used < v->used))
+                v = s;
+        }
+        if (!v)
+            return; /* all in use: freed when the last handle goes */
+        free(v->data);
+        *v = (td_slot){-1, SLOT_EMPTY, 0, 0, NULL};
+        held--;
+    }
+}
+
+/* Change this handle's share of the cache to `share` slots. */
+static void set_share(mw_tiffdirect *t, int share)
+{
+    mw_tiffcache *c = t->cache;
+    pthread_mutex_lock(&c->mu);
+    c->cap += share - t->share;
+    t->share = share;
+    trim(c);
+    pthread_mutex_unlock(&c->mu);
+}
+
 void mw_tiffdirect_close(mw_tiffdirect *t)
 {
     if (!t)
         return;
     if (t->tif)
         TIFFClose(t->tif);
-    for (int i = 0; i < t->nslot; i++)
-        free(t->slot[i].data);
-    free(t->slot);
+    if (t->cache && t->own_cache)
+        mw_tiffcache_free(t->cache);
+    else if (t->cache)
+        set_share(t, 0);
     free(t);
 }
 
@@ -159,63 +231,111 @@ void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h)
      * (the next window down reuses the lower one) */
     int cols = (span_w + (int)t->tw - 1) / (int)t->tw + 2;
     int rows = (span_h + (int)t->th - 1) / (int)t->th + 1;
-    int cap = cols * rows;
-    if (cap < MW_TD_MIN_SLOTS)
-        cap = MW_TD_MIN_SLOTS;
-    if (cap <= t->nslot) { /* never shrinks: the slots may hold data */
-        t->cap = cap > t->cap ? cap : t->cap;
-        return;
-    }
-    td_slot *s = realloc(t->slot, (size_t)cap * sizeof *s);
-    if (!s)
-        return; /* keep the smaller cache: slower, not wrong */
-    for (int i = t->nslot; i < cap; i++)
-        s[i] = (td_slot){-1, 0, NULL};
-    t->slot = s;
-    t->nslot = t->cap = cap;
+    int share = cols * rows;
+    set_share(t, share < MW_TD_MIN_SLOTS ? MW_TD_MIN_SLOTS : share);
 }
 
-/* The decoded tile number `tile`, from the cache or decoded into the least
- * recently used slot.  NULL with t->msg on error. */
-static const uint16_t *get_tile(mw_tiffdirect *t, uint32_t tile)
+/* Decode tile `tile` into data (n values).  0, or -1 with t->msg. */
+static int decode(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t n)
 {
-    td_slot *victim = NULL;
-    for (int i = 0; i < t->nslot; i++) {
-        td_slot *s = &t->slot[i];
-        if (s->tile == (int64_t)tile) {
-            s->used = ++t->clock;
-            return s->data;
-        }
-        if (!victim || s->used < victim->used)
-            victim = s;
-    }
-    size_t n = (size_t)t->tw * t->th * (size_t)t->spp;
-    if (!victim->data && !(victim->data = malloc(n * sizeof(uint16_t)))) {
-        snprintf(t->msg, sizeof t->msg, "out of memory for a decoded tile");
-        return NULL;
-    }
-    victim->tile = -1;
-    int err = 0;
     if (TIFFGetStrileByteCount(t->tif, tile) == 0) { /* absent from the file */
         for (size_t i = 0; i < n; i++)
-            victim->data[i] = t->fill;
-    } else {
-        t->msg[0] = '\0';
-        tmsize_t got = TIFFReadEncodedTile(t->tif, tile, victim->data,
-                                           (tmsize_t)(n * sizeof(uint16_t)));
-        err = got < 0 || (t->msg[0] && got < (tmsize_t)(n * sizeof(uint16_t)));
-        if (!err && got < (tmsize_t)(n * sizeof(uint16_t)))
-            memset((char *)victim->data + got, 0, n * sizeof(uint16_t) - (size_t)got);
-        t->decoded++;
+            data[i] = t->fill;
+        return 0;
     }
-    if (err) {
+    t->msg[0] = '\0';
+    tmsize_t want = (tmsize_t)(n * sizeof(uint16_t));
+    tmsize_t got = TIFFReadEncodedTile(t->tif, tile, data, want);
+    if (got < 0 || (t->msg[0] && got < want)) {
         if (!t->msg[0])
             snprintf(t->msg, sizeof t->msg, "cannot decode tile %u", tile);
-        return NULL;
+        return -1;
     }
-    victim->tile = tile;
-    victim->used = ++t->clock;
-    return victim->data;
+    if (got < want)
+        memset((char *)data + got, 0, (size_t)(want - got));
+    return 0;
+}
+
+/* The slot holding tile number `tile`, pinned: from the cache, waited for
+ * while another handle decodes it, or decoded by this handle.  Below the
+ * capacity a slot without data is used (or added); at it, the least
+ * recently used idle slot; when every slot is in use, one more is added.
+ * NULL with t->msg on error. */
+static td_slot *get_tile(mw_tiffdirect *t, uint32_t tile)
+{
+    mw_tiffcache *c = t->cache;
+    const size_t n = (size_t)t->tw * t->th * (size_t)t->spp;
+    td_slot *v = NULL;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        td_slot *hit = NULL, *bare = NULL, *lru = NULL;
+        int held = 0;
+        for (int i = 0; i < c->nslot; i++) {
+            td_slot *s = c->slot[i];
+            held += s->data != NULL;
+            if (s->tile == (int64_t)tile)
+                hit = s;
+            else if (!s->data && s->state == SLOT_EMPTY)
+                bare = s;
+            else if (!s->pins && s->state != SLOT_LOADING && (!lru || s->used < lru->used))
+                lru = s;
+        }
+        if (hit && hit->state == SLOT_LOADING) {
+            pthread_cond_wait(&c->loaded, &c->mu);
+            continue; /* look again */
+        }
+        if (hit) {
+            hit->pins++;
+            hit->used = ++c->clock;
+            pthread_mutex_unlock(&c->mu);
+            return hit;
+        }
+        v = held < c->cap ? bare : lru;
+        if (!v) { /* one more slot */
+            td_slot **grown = realloc(c->slot, (size_t)(c->nslot + 1) * sizeof *grown);
+            if (grown)
+                c->slot = grown;
+            if (!grown || !(v = calloc(1, sizeof *v))) {
+                pthread_mutex_unlock(&c->mu);
+                snprintf(t->msg, sizeof t->msg, "out of memory for the tile cache");
+                return NULL;
+            }
+            c->slot[c->nslot++] = v;
+        }
+        break;
+    }
+    /* decoded outside the lock: the others wait for this tile only */
+    v->tile = tile;
+    v->state = SLOT_LOADING;
+    v->pins = 1;
+    pthread_mutex_unlock(&c->mu);
+    int err = 0;
+    if (!v->data && !(v->data = malloc(n * sizeof *v->data))) {
+        snprintf(t->msg, sizeof t->msg, "out of memory for a decoded tile");
+        err = 1;
+    }
+    if (!err)
+        err = decode(t, tile, v->data, n) != 0;
+    pthread_mutex_lock(&c->mu);
+    if (err) {
+        v->tile = -1;
+        v->state = SLOT_EMPTY;
+        v->pins = 0;
+    } else {
+        v->state = SLOT_READY;
+        v->used = ++c->clock;
+        c->decoded++;
+    }
+    pthread_cond_broadcast(&c->loaded);
+    pthread_mutex_unlock(&c->mu);
+    return err ? NULL : v;
+}
+
+static void unpin(mw_tiffcache *c, td_slot *s)
+{
+    pthread_mutex_lock(&c->mu);
+    s->pins--;
+    pthread_mutex_unlock(&c->mu);
 }
 
 int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *out,
@@ -234,11 +354,12 @@ int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *o
         for (int tx = x / tw; tx <= (x + w - 1) / tw; tx++) {
             int rx0 = tx * tw > x ? tx * tw : x;
             int rx1 = (tx + 1) * tw < x + w ? (tx + 1) * tw : x + w;
-            const uint16_t *tile = get_tile(t, (uint32_t)ty * t->tiles_across + (uint32_t)tx);
-            if (!tile) {
+            td_slot *slot = get_tile(t, (uint32_t)ty * t->tiles_across + (uint32_t)tx);
+            if (!slot) {
                 snprintf(why, why_size, "%s", t->msg);
                 return -1;
             }
+            const uint16_t *tile = slot->data;
             for (int yy = ry0; yy < ry1; yy++) {
                 const uint16_t *src =
                     tile + ((size_t)(yy - ty * th) * tw + (size_t)(rx0 - tx * tw)) * spp;
@@ -246,6 +367,7 @@ int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *o
                     dst[k] = out + k * band_space + (size_t)(yy - y) * w + (size_t)(rx0 - x);
                 mw_split_u16(src, spp, t->sel, t->nb, (size_t)(rx1 - rx0), dst);
             }
+            unpin(t->cache, slot);
         }
     }
     return 0;
@@ -253,5 +375,8 @@ int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *o
 
 uint64_t mw_tiffdirect_decoded(const mw_tiffdirect *t)
 {
-    return t->decoded;
+    pthread_mutex_lock(&t->cache->mu);
+    uint64_t n = t->cache->decoded;
+    pthread_mutex_unlock(&t->cache->mu);
+    return n;
 }

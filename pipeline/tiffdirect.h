@@ -20,6 +20,17 @@
 
 typedef struct mw_tiffdirect mw_tiffdirect;
 
+/* Decoded tiles of one file, shared by the handles of several threads: a
+ * tile one thread decoded (the block column beside a stripe boundary, which
+ * both stripes' halos reach into) is not decoded again by another; a tile
+ * being decoded is waited for, not decoded twice.  Sized by the spans of
+ * the handles using it (mw_tiffdirect_span); thread-safe. */
+typedef struct mw_tiffcache mw_tiffcache;
+
+mw_tiffcache *mw_tiffcache_new(void);
+/* After every handle using it is closed. */
+void mw_tiffcache_free(mw_tiffcache *c);
+
 /* 1 when path is a TIFF whose first image this module reads as GDAL does:
  * width x height, nbands samples per pixel of 16-bit unsigned integers,
  * tiled (tiles up to 2048 px a side), pixel-interleaved, compressed with a
@@ -29,13 +40,16 @@ int mw_tiffdirect_probe(const char *path, int width, int height, int nbands);
 
 /* A handle reading the 1-based bands[0..nb) of path (which passed the
  * probe).  fill: the value of a tile absent from the file (GDAL's: the
- * nodata value, else 0).  NULL with why filled on failure. */
+ * nodata value, else 0).  shared: the cache of path's tiles this handle
+ * uses with others (NULL: a cache of its own).  NULL with why filled on
+ * failure. */
 mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, uint16_t fill,
-                                  char *why, size_t why_size);
+                                  mw_tiffcache *shared, char *why, size_t why_size);
 void mw_tiffdirect_close(mw_tiffdirect *t);
 
-/* Size the cache of decoded tiles for windows that move across a span of
- * span_w x span_h px, row after row (at least 4 tiles are kept). */
+/* Size this handle's share of the cache of decoded tiles for windows that
+ * move across a span of span_w x span_h px, row after row (at least 4
+ * tiles).  A handle's share leaves the cache when it is closed. */
 void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h);
 
 /* The window (x, y, w, h), inside the image, of every band: band k's plane
@@ -44,7 +58,8 @@ void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h);
 int mw_tiffdirect_read(mw_tiffdirect *t, int x, int y, int w, int h, uint16_t *out,
                        size_t band_space, char *why, size_t why_size);
 
-/* Tiles decoded so far (tests: the cache is used). */
+/* Tiles decoded so far into the handle's cache, by every handle using it
+ * (tests: the cache is used, and shared). */
 uint64_t mw_tiffdirect_decoded(const mw_tiffdirect *t);
 
 #endif

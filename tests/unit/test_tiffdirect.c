@@ -85,7 +85,7 @@ static void compare(const char *path, const int *bands, int nb, uint16_t fill)
     assert_non_null(ds);
     assert_int_equal(mw_tiffdirect_probe(path, W, H, GDALGetRasterCount(ds)), 1);
     char why[256];
-    mw_tiffdirect *t = mw_tiffdirect_open(path, bands, nb, fill, why, sizeof why);
+    mw_tiffdirect *t = mw_tiffdirect_open(path, bands, nb, fill, NULL, why, sizeof why);
     assert_non_null(t);
     mw_tiffdirect_span(t, 600, 256);
     static const int win[][4] = {{0, 0, W, H},     {0, 0, 1, 1},      {W - 1, H - 1, 1, 1},
@@ -191,7 +191,7 @@ static void refused(void **state)
     assert_int_equal(mw_tiffdirect_probe(path, W, H, 4), 0);
     unsetenv("MW_LIBTIFF");
     char why[256];
-    assert_null(mw_tiffdirect_open(path, (const int[]){5}, 1, 0, why, sizeof why));
+    assert_null(mw_tiffdirect_open(path, (const int[]){5}, 1, 0, NULL, why, sizeof why));
     assert_non_null(strstr(why, "libtiff"));
 }
 
@@ -216,7 +216,7 @@ static void damaged_tile(void **state)
         fputc(0xFF, f);
     fclose(f);
     char why[256];
-    mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, why,
+    mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, NULL, why,
                                           sizeof why);
     assert_non_null(t);
     uint16_t *a = malloc((size_t)W * H * 4 * sizeof *a);
@@ -226,6 +226,61 @@ static void damaged_tile(void **state)
     assert_true(strlen(why) > 0);
     free(a);
     mw_tiffdirect_close(t);
+}
+
+/* Two threads reading the whole image through handles that share one
+ * cache large enough for it: each of the 24 tiles is decoded once, by one
+ * of them, and both get GDAL's values. */
+static void shared_cache(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/deflate.tif", g_dir); /* 256 x 128 tiles: 4 x 6 */
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    assert_non_null(ds);
+    size_t n = (size_t)W * H;
+    uint16_t *ref = malloc(n * 4 * sizeof *ref);
+    assert_non_null(ref);
+    assert_int_equal(GDALDatasetRasterIOEx(ds, GF_Read, 0, 0, W, H, ref, W, H, GDT_UInt16, 4,
+                                           (int[]){1, 2, 3, 4}, 2, 2 * (GSpacing)W,
+                                           2 * (GSpacing)n, NULL),
+                     CE_None);
+    GDALClose(ds);
+    mw_tiffcache *c = mw_tiffcache_new();
+    assert_non_null(c);
+    int bad = 0;
+    uint64_t decoded = 0;
+#pragma omp parallel num_threads(2) reduction(+ : bad)
+    {
+        char why[256];
+        mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, c, why,
+                                              sizeof why);
+        uint16_t *win = malloc(250 * 128 * 4 * sizeof *win);
+        bad += !t || !win;
+        if (t)
+            mw_tiffdirect_span(t, W, 128); /* (4 + 2) x 2 slots each: all 24 tiles */
+        /* windows overlapping by 28 rows, the last one on the bottom edge */
+        for (int y = 0, last = 0; t && win && !last; y = y + 100 + 128 > H ? H - 128 : y + 100) {
+            last = y == H - 128;
+            for (int x = 0; x < W; x += 250) {
+                bad += mw_tiffdirect_read(t, x, y, 250, 128, win, 250 * 128, why, sizeof why) != 0;
+                for (int k = 0; k < 4; k++)
+                    for (int r = 0; r < 128; r++)
+                        bad += memcmp(win + (size_t)k * 250 * 128 + (size_t)r * 250,
+                                      ref + (size_t)k * n + (size_t)(y + r) * W + x,
+                                      250 * sizeof *win) != 0;
+            }
+        }
+#pragma omp barrier
+#pragma omp single
+        decoded = t ? mw_tiffdirect_decoded(t) : 0;
+        free(win);
+        mw_tiffdirect_close(t);
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(decoded, 24);
+    mw_tiffcache_free(c);
+    free(ref);
 }
 
 static void split_kernel(void **state)
@@ -259,6 +314,7 @@ int main(void)
         cmocka_unit_test(lzw_band_subset),
         cmocka_unit_test(uncompressed_big_endian),
         cmocka_unit_test(absent_tiles),
+        cmocka_unit_test(shared_cache),
         cmocka_unit_test(refused),
         cmocka_unit_test(damaged_tile),
     };
