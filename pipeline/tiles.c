@@ -265,12 +265,9 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
 {
     int w = t->w, h = t->h;
     int ox = t->x0 - hx, oy = t->y0 - hy; /* core offset in the window */
-    for (int y = 0; y < h; y++) {
-        const uint8_t *src = b->cls + (size_t)(y + oy) * ww + ox;
-        uint8_t *dst = b->mask + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            dst[x] = src[x] == MW_CLASS_DISTURBANCE;
-    }
+    for (int y = 0; y < h; y++)
+        mw_mask_eq(b->cls + (size_t)(y + oy) * ww + ox, (size_t)w, MW_CLASS_DISTURBANCE,
+                   b->mask + (size_t)y * w);
     t->ncomp = mw_label(b->mask, w, h, b->labels, b->parent);
     t->comp = mw_calloc(t->ncomp, sizeof *t->comp);
     for (int e = 0; e < 4; e++)
