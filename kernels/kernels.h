@@ -52,6 +52,11 @@ void mw_scale_u16(const uint16_t *restrict dn, size_t n, float scale,
 void mw_split_u16(const uint16_t *restrict in, int spp, const int *sel, int nsel, size_t n,
                   uint16_t *const *out);
 
+/* TIFF horizontal differencing (predictor 2) undone in place on 16-bit
+ * samples: rows of w pixels of spp samples, each sample the sum (mod 2^16)
+ * of itself and the same sample of the pixel before it in the row. */
+void mw_undiff_u16(uint16_t *v, size_t rows, size_t w, int spp);
+
 /* The same in place for float data: v = v * scale + offset; v == nodata or a
  * non-finite v -> NaN. */
 void mw_scale_f32(float *restrict v, size_t n, float scale, float offset,

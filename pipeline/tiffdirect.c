@@ -40,6 +40,7 @@ struct mw_tiffdirect {
     uint16_t fill;
     mw_tiffcache *cache;
     int own_cache;   /* the cache is this handle's alone */
+    int undiff;      /* predictor 2, undone here (mw_undiff_u16), not by libtiff */
     int share;       /* slots this handle added to the cache's capacity */
     char msg[512];   /* libtiff's last error on this handle */
 };
@@ -150,6 +151,13 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
         t->sel[k] = bands[k] - 1;
     t->fill = fill;
     t->tiles_across = (t->width + t->tw - 1) / t->tw;
+    /* libtiff undoes the predictor one sample at a time; told there is
+     * none (in memory only: the file is read-only), it leaves the
+     * differences, which mw_undiff_u16 sums two pixels at a time */
+    uint16_t pred = 1;
+    if (TIFFGetField(t->tif, TIFFTAG_PREDICTOR, &pred) && pred == 2 &&
+        TIFFSetField(t->tif, TIFFTAG_PREDICTOR, 1))
+        t->undiff = 1;
     mw_tiffdirect_span(t, (int)t->tw, (int)t->th);
     return t;
 }
@@ -253,6 +261,8 @@ static int decode(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t n)
     }
     if (got < want)
         memset((char *)data + got, 0, (size_t)(want - got));
+    if (t->undiff)
+        mw_undiff_u16(data, t->th, t->tw, t->spp);
     return 0;
 }
 

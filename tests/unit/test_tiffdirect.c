@@ -1,7 +1,8 @@
 /* test_tiffdirect.c - the libtiff path (pipeline/tiffdirect.h) against GDAL,
  * its reference: on files GDAL writes in the layouts the path takes
- * (DEFLATE with predictor 2, LZW, none, big-endian, a band subset in another
- * order, tiles absent from the file), every window read gives the values
+ * (DEFLATE or LZW with predictor 2, which the path undoes itself with
+ * mw_undiff_u16, little- and big-endian; none; a band subset in another
+ * order; tiles absent from the file), every window read gives the values
  * GDALDatasetRasterIOEx gives; the layouts it does not take are refused. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +133,11 @@ static void deflate_predictor(void **state)
                        "PREDICTOR=2", NULL};
     write_file(path, 4, o, 0, -1);
     compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
+    snprintf(path, sizeof path, "%s/deflate_big.tif", g_dir);
+    const char *big[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=128", "COMPRESS=DEFLATE",
+                         "PREDICTOR=2", "ENDIANNESS=BIG", NULL};
+    write_file(path, 4, big, 0, -1);
+    compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
 }
 
 static void lzw_band_subset(void **state)
@@ -139,7 +145,8 @@ static void lzw_band_subset(void **state)
     (void)state;
     char path[128];
     snprintf(path, sizeof path, "%s/lzw6.tif", g_dir);
-    const char *o[] = {"TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=LZW", NULL};
+    const char *o[] = {"TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=LZW",
+                       "PREDICTOR=2", NULL};
     write_file(path, 6, o, 0, -1);
     compare(path, (const int[]){5, 2, 3}, 3, 0);
     compare(path, (const int[]){6}, 1, 0);
@@ -306,10 +313,33 @@ static void split_kernel(void **state)
     mw_simd_select(0);
 }
 
+/* The predictor undone by the kernel (two pixels a register for 4
+ * samples) against the definition, sample by sample with wrap-around, on
+ * rows whose pixel count is odd (a tail) and for 3 and 4 samples. */
+static void undiff_kernel(void **state)
+{
+    (void)state;
+    enum { ROWS = 3, WIDTH = 37 };
+    for (int spp = 3; spp <= 4; spp++) {
+        uint16_t v[ROWS * WIDTH * 4], want[ROWS * WIDTH * 4];
+        size_t n = (size_t)WIDTH * spp;
+        for (size_t i = 0; i < ROWS * n; i++)
+            v[i] = (uint16_t)(i * 40503u + 12345u); /* large: sums wrap */
+        for (size_t r = 0; r < ROWS; r++)
+            for (size_t j = 0; j < n; j++)
+                want[r * n + j] = (uint16_t)(v[r * n + j] + (j >= (size_t)spp
+                                                                 ? want[r * n + j - spp]
+                                                                 : 0));
+        mw_undiff_u16(v, ROWS, WIDTH, spp);
+        assert_memory_equal(v, want, ROWS * n * sizeof *v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(split_kernel),
+        cmocka_unit_test(undiff_kernel),
         cmocka_unit_test(deflate_predictor),
         cmocka_unit_test(lzw_band_subset),
         cmocka_unit_test(uncompressed_big_endian),
