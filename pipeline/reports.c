@@ -779,14 +779,13 @@ static int commit(mw_outdir *od, const char *const *names, size_t n)
 
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
 {
-    /* change.tif first: written meanwhile by run->cog (joined here on every
-     * path, before the work folder can go), or now */
-    int rc = mw_cog_finish(run->cog ? run->cog : mw_cog_start(class_path, od));
+    /* change.tif is written meanwhile by run->cog (or from now on): the
+     * tables are written while it runs, then it is joined, on every path
+     * before the work folder can go, and the manifest, which hashes it,
+     * comes last */
+    mw_cog_job *cog = run->cog ? run->cog : mw_cog_start(class_path, od);
     size_t *order = report_order(run->patches);
-    if (rc || (!order && run->patches->n)) {
-        free(order);
-        return -1;
-    }
+    int rc = !order && run->patches->n ? -1 : 0;
     patch_ctx pc = {run, order};
     mw_table tables[8];
     size_t nt = 0;
@@ -815,6 +814,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
+    if (mw_cog_finish(cog)) /* joined whatever happened above */
+        rc = -1;
     if (rc == 0) {
         names[nn++] = "manifest.json";
         mw_outdir_work_path(od, "manifest.json", path, sizeof path);
