@@ -1,58 +1,106 @@
-/* digest.c - input checksums in the background. */
+/* digest.c - input checksums in the background, at the lowest priority.
+ *
+ * Each file is hashed a chunk at a time under its own lock, by whichever
+ * thread holds the lock: the background threads (nice 19, so the tile
+ * threads keep the cores while they have work, and the hash fills what they
+ * leave idle), or the thread that asks for the digest, which then finishes
+ * the file itself at its own priority.  A background thread holds a lock
+ * for one chunk only, so on a machine busy with other work the asker waits
+ * for at most one chunk of a starved thread, not for the whole file. */
 #include "digest.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define MW_DIGEST_THREADS 2
+#define MW_DIGEST_NICE 19
+#define MW_DIGEST_CHUNK (1 << 16)
 
 typedef struct {
+    pthread_mutex_t mu;
     char *path;
+    FILE *f;          /* open while being hashed */
+    EVP_MD_CTX *ctx;
+    unsigned char *buf;
+    int done;         /* hashed (err 0) or failed (err set) */
+    int err;          /* errno of a failed open or read */
     char hex[65];
     long long bytes;
-    int err; /* errno of a failed read, 0 if hashed */
 } entry;
 
 struct mw_digests {
-    pthread_t thread;
-    int joined;
+    pthread_t thread[MW_DIGEST_THREADS];
+    int nthreads;     /* started, not yet joined */
+    atomic_int stop;  /* mw_digests_free: the background threads give up */
+    atomic_int next;  /* the file the next thread starts on */
     size_t n;
     entry *e;
 };
 
-static int sha256_file(const char *path, char hex[65], long long *bytes)
+static void finish(entry *e, int err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno ? errno : EIO;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+    unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    size_t got;
-    long long total = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while (ok && (got = fread(buf, 1, sizeof buf, f)) > 0) {
-        ok = EVP_DigestUpdate(ctx, buf, got);
-        total += (long long)got;
-    }
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    if (!ok)
-        return EIO;
+    if (!err && !EVP_DigestFinal_ex(e->ctx, md, &len))
+        err = EIO;
     for (unsigned int i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    *bytes = total;
-    return 0;
+        snprintf(e->hex + 2 * i, 3, "%02x", md[i]);
+    if (e->f)
+        fclose(e->f);
+    EVP_MD_CTX_free(e->ctx);
+    free(e->buf);
+    e->f = NULL;
+    e->ctx = NULL;
+    e->buf = NULL;
+    e->err = err;
+    e->done = 1;
+}
+
+/* Hash the next chunk of e (opening it first).  1 when e is done. */
+static int step(entry *e)
+{
+    pthread_mutex_lock(&e->mu);
+    if (!e->done && !e->f) {
+        e->f = fopen(e->path, "rb");
+        e->ctx = EVP_MD_CTX_new();
+        e->buf = malloc(MW_DIGEST_CHUNK);
+        if (!e->f)
+            finish(e, errno ? errno : EIO);
+        else if (!e->ctx || !e->buf || !EVP_DigestInit_ex(e->ctx, EVP_sha256(), NULL))
+            finish(e, ENOMEM);
+    }
+    if (!e->done) {
+        size_t got = fread(e->buf, 1, MW_DIGEST_CHUNK, e->f);
+        if (got && !EVP_DigestUpdate(e->ctx, e->buf, got))
+            finish(e, EIO);
+        else if (got < MW_DIGEST_CHUNK)
+            finish(e, ferror(e->f) ? EIO : 0);
+        e->bytes += (long long)got;
+    }
+    int done = e->done;
+    pthread_mutex_unlock(&e->mu);
+    return done;
 }
 
 static void *run(void *arg)
 {
     mw_digests *d = arg;
-    for (size_t i = 0; i < d->n; i++)
-        d->e[i].err = sha256_file(d->e[i].path, d->e[i].hex, &d->e[i].bytes);
+    /* per thread on Linux; best effort */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), MW_DIGEST_NICE);
+    /* the threads start on different files, then help with the others */
+    size_t first = (size_t)atomic_fetch_add(&d->next, 1);
+    for (size_t k = 0; k < d->n; k++) {
+        entry *e = &d->e[(first + k) % d->n];
+        while (!atomic_load(&d->stop) && !step(e))
+            ;
+    }
     return NULL;
 }
 
@@ -63,54 +111,53 @@ mw_digests *mw_digests_start(const char *const *paths, size_t n)
         free(d);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!(d->e[d->n].path = strdup(paths[i])))
             break;
-        else
-            d->n++;
-    if (pthread_create(&d->thread, NULL, run, d) != 0) {
-        d->joined = 1; /* nothing to wait for: hash on demand */
-        for (size_t i = 0; i < d->n; i++)
-            d->e[i].err = -1;
+        pthread_mutex_init(&d->e[d->n].mu, NULL);
+        d->n++;
     }
-    return d;
-}
-
-static void join(mw_digests *d)
-{
-    if (d && !d->joined) {
-        pthread_join(d->thread, NULL);
-        d->joined = 1;
-    }
+    for (int k = 0; k < MW_DIGEST_THREADS && (size_t)k < d->n; k++)
+        if (pthread_create(&d->thread[d->nthreads], NULL, run, d) == 0)
+            d->nthreads++;
+    return d; /* no thread: mw_digest_get hashes on demand */
 }
 
 int mw_digest_get(mw_digests *d, const char *path, char hex[65], long long *bytes)
 {
-    join(d);
-    for (size_t i = 0; d && i < d->n; i++) {
-        if (strcmp(d->e[i].path, path) || d->e[i].err < 0)
-            continue;
-        if (d->e[i].err) {
-            errno = d->e[i].err;
-            return -1;
-        }
-        memcpy(hex, d->e[i].hex, 65);
-        *bytes = d->e[i].bytes;
-        return 0;
+    entry own = {.path = (char *)path}, *e = &own;
+    for (size_t i = 0; d && i < d->n; i++)
+        if (!strcmp(d->e[i].path, path))
+            e = &d->e[i];
+    if (e == &own)
+        pthread_mutex_init(&own.mu, NULL);
+    while (!step(e)) /* finish it here, at this thread's priority */
+        ;
+    if (e == &own)
+        pthread_mutex_destroy(&own.mu);
+    if (e->err) {
+        errno = e->err;
+        return -1;
     }
-    int err = sha256_file(path, hex, bytes);
-    if (err)
-        errno = err;
-    return err ? -1 : 0;
+    memcpy(hex, e->hex, 65);
+    *bytes = e->bytes;
+    return 0;
 }
 
 void mw_digests_free(mw_digests *d)
 {
     if (!d)
         return;
-    join(d);
-    for (size_t i = 0; i < d->n; i++)
-        free(d->e[i].path);
+    atomic_store(&d->stop, 1);
+    for (; d->nthreads > 0; d->nthreads--)
+        pthread_join(d->thread[d->nthreads - 1], NULL);
+    for (size_t i = 0; i < d->n; i++) {
+        entry *e = &d->e[i];
+        if (!e->done && e->f)
+            finish(e, ECANCELED);
+        pthread_mutex_destroy(&e->mu);
+        free(e->path);
+    }
     free(d->e);
     free(d);
 }

@@ -1,0 +1,140 @@
+/* test_digest.c - the background SHA-256 of the inputs (pipeline/digest.h):
+ * known digests (the empty file, "abc", a file of several chunks) whether
+ * the background finished them or the asker finishes them; a path the
+ * background was not given; a missing file; stopping with files unhashed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digest.h"
+
+static char g_dir[64];
+static char g_path[4][128];
+
+/* SHA-256 of "", of "abc" (FIPS 180-2 examples), and of 3,000,001 bytes
+ * i * 7 mod 251 (sha256sum) */
+static const char *const WANT[3] = {
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    NULL, /* computed with sha256sum in setup */
+};
+static char g_big_hex[65];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/mw_digest_XXXXXX");
+    if (!mkdtemp(g_dir))
+        return -1;
+    const char *names[4] = {"empty", "abc", "big", "missing"};
+    for (int i = 0; i < 4; i++)
+        snprintf(g_path[i], sizeof g_path[i], "%s/%s", g_dir, names[i]);
+    FILE *f = fopen(g_path[0], "wb");
+    if (!f || fclose(f))
+        return -1;
+    f = fopen(g_path[1], "wb");
+    if (!f || fputs("abc", f) < 0 || fclose(f))
+        return -1;
+    f = fopen(g_path[2], "wb");
+    if (!f)
+        return -1;
+    for (long i = 0; i < 3000001; i++)
+        fputc((int)(i * 7 % 251), f);
+    if (fclose(f))
+        return -1;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", g_path[2]);
+    FILE *p = popen(cmd, "r");
+    if (!p || fscanf(p, "%64s", g_big_hex) != 1)
+        return -1;
+    return pclose(p) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void expect(mw_digests *d, int i, long long size)
+{
+    char hex[65];
+    long long bytes = -1;
+    assert_int_equal(mw_digest_get(d, g_path[i], hex, &bytes), 0);
+    assert_string_equal(hex, i == 2 ? g_big_hex : WANT[i]);
+    assert_int_equal(bytes, size);
+}
+
+/* Asked at once: the asker finishes what the background has not. */
+static void asked_at_once(void **state)
+{
+    (void)state;
+    const char *paths[3] = {g_path[2], g_path[0], g_path[1]};
+    mw_digests *d = mw_digests_start(paths, 3);
+    assert_non_null(d);
+    expect(d, 2, 3000001);
+    expect(d, 0, 0);
+    expect(d, 1, 3);
+    expect(d, 2, 3000001); /* twice: the same */
+    mw_digests_free(d);
+}
+
+/* Asked after the background had time to finish. */
+static void asked_later(void **state)
+{
+    (void)state;
+    const char *paths[3] = {g_path[0], g_path[1], g_path[2]};
+    mw_digests *d = mw_digests_start(paths, 3);
+    assert_non_null(d);
+    usleep(300 * 1000);
+    expect(d, 2, 3000001);
+    expect(d, 1, 3);
+    mw_digests_free(d);
+}
+
+static void not_given_and_missing(void **state)
+{
+    (void)state;
+    const char *paths[2] = {g_path[0], g_path[3]};
+    mw_digests *d = mw_digests_start(paths, 2);
+    assert_non_null(d);
+    expect(d, 1, 3);    /* not given: hashed by the asker */
+    expect(NULL, 2, 3000001);
+    char hex[65];
+    long long bytes = 0;
+    errno = 0;
+    assert_int_equal(mw_digest_get(d, g_path[3], hex, &bytes), -1);
+    assert_int_equal(errno, ENOENT);
+    mw_digests_free(d);
+}
+
+/* Freed at once (a scan that failed early): the background stops. */
+static void stopped(void **state)
+{
+    (void)state;
+    const char *paths[3] = {g_path[2], g_path[2], g_path[2]};
+    for (int i = 0; i < 20; i++)
+        mw_digests_free(mw_digests_start(paths, 3));
+    mw_digests_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(asked_at_once),
+        cmocka_unit_test(asked_later),
+        cmocka_unit_test(not_given_and_missing),
+        cmocka_unit_test(stopped),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
