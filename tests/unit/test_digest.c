@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "tmpdir.h"
 
-static char g_dir[64];
 static char g_path[4][128];
 
 /* SHA-256 of "", of "abc" (FIPS 180-2 examples), and of 3,000,001 bytes
@@ -31,8 +31,7 @@ static char g_big_hex[65];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mw_digest_XXXXXX");
-    if (!mkdtemp(g_dir))
+    if (tmpdir_make("digest"))
         return -1;
     const char *names[4] = {"empty", "abc", "big", "missing"};
     for (int i = 0; i < 4; i++)
@@ -58,13 +57,6 @@ static int setup(void **state)
     return pclose(p) == 0 ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static void expect(mw_digests *d, int i, long long size)
 {
@@ -136,5 +128,5 @@ int main(void)
         cmocka_unit_test(not_given_and_missing),
         cmocka_unit_test(stopped),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tmpdir_remove);
 }

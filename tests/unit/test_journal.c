@@ -15,22 +15,12 @@
 #include <unistd.h>
 
 #include "journal.h"
-
-static char g_dir[64];
+#include "tmpdir.h"
 
 static int make_dir(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mw_journal_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_make("journal");
 }
 
 /* payload of key k: k + 1 bytes of value k * 7 + i */
@@ -160,8 +150,8 @@ static void test_damage_and_foreign_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_roundtrip_and_torn_end, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(test_damage_and_foreign_files, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_roundtrip_and_torn_end, make_dir, tmpdir_remove),
+        cmocka_unit_test_setup_teardown(test_damage_and_foreign_files, make_dir, tmpdir_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

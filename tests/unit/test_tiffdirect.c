@@ -19,26 +19,16 @@
 
 #include "kernels.h"
 #include "tiffdirect.h"
+#include "tmpdir.h"
 
 #define W 1000
 #define H 700
-
-static char g_dir[64];
 
 static int make_dir(void **state)
 {
     (void)state;
     GDALAllRegister();
-    snprintf(g_dir, sizeof g_dir, "/tmp/mw_tiffdirect_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_make("tiffdirect");
 }
 
 /* A w x h file of nb UInt16 bands written by GDAL with the creation options
@@ -348,5 +338,5 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(damaged_tile),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, make_dir, tmpdir_remove);
 }
