@@ -781,7 +781,7 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
 {
     /* change.tif is written meanwhile by run->cog (or from now on): the
      * tables are written while it runs, then it is joined, on every path
-     * before the work folder can go, and the manifest, which hashes it,
+     * before the work folder can go, and the manifest, which lists it,
      * comes last */
     mw_cog_job *cog = run->cog ? run->cog : mw_cog_start(class_path, od);
     size_t *order = report_order(run->patches);
