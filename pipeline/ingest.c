@@ -679,19 +679,20 @@ static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
     return 0;
 }
 
-void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out)
-{
-    mw_scale_u16(v, n, s->scale, s->offset, s->has_nodata[d], (uint16_t)s->nodata[d], out);
-    if (s->saturation > 0)
-        mw_mask_saturated_u16(v, n, s->saturation, out);
-}
-
 mw_dn_scale mw_scene_dn_scale(const mw_scene *s, int d)
 {
     /* v >= saturation for an integer v is v >= ceil(saturation) */
     double sat = s->saturation > 0 ? ceil(s->saturation) : 65536;
     return (mw_dn_scale){s->scale, s->offset, s->has_nodata[d] != 0, (uint16_t)s->nodata[d],
                          sat > 65536 ? 65536u : (uint32_t)sat};
+}
+
+void mw_dn_to_refl(const mw_scene *s, int d, const uint16_t *v, size_t n, float *out)
+{
+    const mw_dn_scale sc = mw_scene_dn_scale(s, d); /* one derivation for both paths */
+    mw_scale_u16(v, n, sc.scale, sc.offset, sc.has_nodata, sc.nodata, out);
+    if (sc.sat_min <= 65535)
+        mw_mask_saturated_u16(v, n, sc.sat_min, out);
 }
 
 static int read_role_raw(mw_reader *r, int d, int role, int x, int y, int w, int h, int bw,

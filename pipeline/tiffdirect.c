@@ -79,26 +79,32 @@ static TIFF *open_tiff(const char *path, mw_tiffdirect *t)
     return tif;
 }
 
-/* The layout this module reads, of the image tif is at. */
-static int readable(TIFF *tif, int width, int height, int nbands)
+/* The layout of the image tif is at. */
+typedef struct {
+    uint32_t w, h, tw, th;
+    uint16_t spp;
+} td_layout;
+
+/* 1 when the image tif is at has a layout this module reads (filled in). */
+static int readable(TIFF *tif, td_layout *l)
 {
-    uint32_t w = 0, h = 0, tw = 0, th = 0;
-    uint16_t bps = 0, spp = 0, fmt = SAMPLEFORMAT_UINT, planar = 0, comp = 0, pred = 1;
-    if (!TIFFIsTiled(tif) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
-        !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h) || !TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw) ||
-        !TIFFGetField(tif, TIFFTAG_TILELENGTH, &th))
+    uint16_t bps = 0, fmt = SAMPLEFORMAT_UINT, planar = 0, comp = 0, pred = 1;
+    *l = (td_layout){0};
+    if (!TIFFIsTiled(tif) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &l->w) ||
+        !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &l->h) ||
+        !TIFFGetField(tif, TIFFTAG_TILEWIDTH, &l->tw) ||
+        !TIFFGetField(tif, TIFFTAG_TILELENGTH, &l->th))
         return 0;
     TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &l->spp);
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
     TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
     TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
     if (comp == COMPRESSION_LZW || comp == COMPRESSION_ADOBE_DEFLATE ||
         comp == COMPRESSION_DEFLATE || comp == COMPRESSION_ZSTD || comp == COMPRESSION_LZMA)
         TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &pred);
-    return w == (uint32_t)width && h == (uint32_t)height && bps == 16 &&
-           fmt == SAMPLEFORMAT_UINT && spp == nbands && planar == PLANARCONFIG_CONTIG &&
-           tw >= 16 && th >= 16 && tw <= MW_TD_MAX_TILE && th <= MW_TD_MAX_TILE &&
+    return bps == 16 && fmt == SAMPLEFORMAT_UINT && planar == PLANARCONFIG_CONTIG &&
+           l->tw >= 16 && l->th >= 16 && l->tw <= MW_TD_MAX_TILE && l->th <= MW_TD_MAX_TILE &&
            comp != COMPRESSION_JPEG && comp != COMPRESSION_OJPEG &&
            TIFFIsCODECConfigured(comp) && (pred == 1 || pred == 2);
 }
@@ -111,7 +117,9 @@ int mw_tiffdirect_probe(const char *path, int width, int height, int nbands)
     TIFF *tif = open_tiff(path, NULL);
     if (!tif)
         return 0;
-    int ok = readable(tif, width, height, nbands);
+    td_layout l;
+    int ok = readable(tif, &l) && l.w == (uint32_t)width && l.h == (uint32_t)height &&
+             l.spp == nbands;
     TIFFClose(tif);
     return ok;
 }
@@ -127,25 +135,22 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
     t->cache = shared ? shared : mw_tiffcache_new();
     t->own_cache = !shared;
     t->tif = open_tiff(path, t);
-    uint16_t spp = 0;
-    if (t->tif) {
-        TIFFGetField(t->tif, TIFFTAG_IMAGEWIDTH, &t->width);
-        TIFFGetField(t->tif, TIFFTAG_IMAGELENGTH, &t->height);
-        TIFFGetField(t->tif, TIFFTAG_TILEWIDTH, &t->tw);
-        TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &t->th);
-        TIFFGetFieldDefaulted(t->tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-    }
-    int bad = !t->cache || !t->tif || nb < 1 || nb > (int)(sizeof t->sel / sizeof t->sel[0]) ||
-              !readable(t->tif, (int)t->width, (int)t->height, spp);
+    td_layout l;
+    int bad = !t->cache || !t->tif || !readable(t->tif, &l) || nb < 1 ||
+              nb > (int)(sizeof t->sel / sizeof t->sel[0]);
     for (int k = 0; !bad && k < nb; k++)
-        bad = bands[k] < 1 || bands[k] > spp;
+        bad = bands[k] < 1 || bands[k] > l.spp;
     if (bad) {
         snprintf(why, why_size, "libtiff cannot read it as probed (%s)",
                  t->msg[0] ? t->msg : "layout changed");
         mw_tiffdirect_close(t);
         return NULL;
     }
-    t->spp = spp;
+    t->width = l.w;
+    t->height = l.h;
+    t->tw = l.tw;
+    t->th = l.th;
+    t->spp = l.spp;
     t->nb = nb;
     for (int k = 0; k < nb; k++)
         t->sel[k] = bands[k] - 1;

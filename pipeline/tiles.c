@@ -159,13 +159,6 @@ static void indices(const mw_scene *s, float *const r[MW_NROLES], size_t n, floa
 static void classify_dn(const mw_config *cfg, const mw_scene *s, tile_buf *b, int w, int h)
 {
     size_t n = (size_t)w * (size_t)h;
-    float *ndvi[2], *bsi[2], *r[2][MW_NROLES];
-    for (int d = 0; d < 2; d++) {
-        for (int role = 0; role < MW_NROLES; role++)
-            r[d][role] = b->chunk + (size_t)(d * MW_NROLES + role) * MW_CHUNK;
-        ndvi[d] = b->chunk + (size_t)(2 * MW_NROLES + d) * MW_CHUNK;
-        bsi[d] = b->chunk + (size_t)(2 * MW_NROLES + 2 + d) * MW_CHUNK;
-    }
     static const int fused[4] = {MW_BLUE, MW_RED, MW_NIR, MW_SWIR1}; /* mw_change_u16 */
     const uint16_t *plane[2][4] = {{NULL}};
     int nfused = 0;
@@ -184,6 +177,13 @@ static void classify_dn(const mw_config *cfg, const mw_scene *s, tile_buf *b, in
         const mw_dn_scale sc[2] = {mw_scene_dn_scale(s, 0), mw_scene_dn_scale(s, 1)};
         mw_change_u16(plane, n, sc, &cfg->thr, b->dndvi, b->dbsi, b->cls);
         return;
+    }
+    float *ndvi[2], *bsi[2], *r[2][MW_NROLES];
+    for (int d = 0; d < 2; d++) {
+        for (int role = 0; role < MW_NROLES; role++)
+            r[d][role] = b->chunk + (size_t)(d * MW_NROLES + role) * MW_CHUNK;
+        ndvi[d] = b->chunk + (size_t)(2 * MW_NROLES + d) * MW_CHUNK;
+        bsi[d] = b->chunk + (size_t)(2 * MW_NROLES + 2 + d) * MW_CHUNK;
     }
     for (size_t i0 = 0; i0 < n; i0 += MW_CHUNK) {
         size_t m = n - i0 < MW_CHUNK ? n - i0 : MW_CHUNK;
