@@ -9,6 +9,8 @@
 #include <string.h>
 #include <tiffio.h>
 
+#include <isa-l/igzip_lib.h>
+
 #include "kernels.h"
 
 #define MW_TD_MAX_TILE 2048
@@ -41,6 +43,10 @@ struct mw_tiffdirect {
     mw_tiffcache *cache;
     int own_cache;   /* the cache is this handle's alone */
     int undiff;      /* predictor 2, undone here (mw_undiff_u16), not by libtiff */
+    int swab;        /* the file's byte order is not this machine's */
+    struct inflate_state *isal; /* DEFLATE tiles inflated by ISA-L (NULL: libtiff) */
+    uint8_t *raw;    /* a compressed tile, read for ISA-L */
+    size_t raw_cap;
     int share;       /* slots this handle added to the cache's capacity */
     char msg[512];   /* libtiff's last error on this handle */
 };
@@ -163,6 +169,18 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
     if (TIFFGetField(t->tif, TIFFTAG_PREDICTOR, &pred) && pred == 2 &&
         TIFFSetField(t->tif, TIFFTAG_PREDICTOR, 1))
         t->undiff = 1;
+    /* DEFLATE tiles: read compressed and inflated by ISA-L, faster than
+     * libtiff's libdeflate on imagery (about 12 % on the bench pair); the
+     * bytes are then swapped as libtiff would.  MW_ISAL=off: libtiff. */
+    uint16_t comp = 0, fill_order = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(t->tif, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(t->tif, TIFFTAG_FILLORDER, &fill_order);
+    const char *env = getenv("MW_ISAL");
+    if ((comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) &&
+        fill_order == FILLORDER_MSB2LSB && !(env && !strcmp(env, "off"))) {
+        t->isal = malloc(sizeof *t->isal); /* 87 KB: not on a thread's stack */
+        t->swab = TIFFIsByteSwapped(t->tif);
+    }
     mw_tiffdirect_span(t, (int)t->tw, (int)t->th);
     return t;
 }
@@ -230,6 +248,8 @@ void mw_tiffdirect_close(mw_tiffdirect *t)
         return;
     if (t->tif)
         TIFFClose(t->tif);
+    free(t->isal);
+    free(t->raw);
     if (t->cache && t->own_cache)
         mw_tiffcache_free(t->cache);
     else if (t->cache)
@@ -248,24 +268,71 @@ void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h)
     set_share(t, share < MW_TD_MIN_SLOTS ? MW_TD_MIN_SLOTS : share);
 }
 
+/* Inflate DEFLATE tile `tile` into data (want bytes) with ISA-L: the zlib
+ * stream checked to its Adler-32, as libtiff checks it; output past want is
+ * ignored, as libtiff ignores it.  0, or -1 with t->msg. */
+static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t want,
+                        uint64_t stored)
+{
+    if (stored > t->raw_cap) {
+        uint8_t *grown = realloc(t->raw, stored);
+        if (!grown) {
+            snprintf(t->msg, sizeof t->msg, "out of memory for a compressed tile");
+            return -1;
+        }
+        t->raw = grown;
+        t->raw_cap = stored;
+    }
+    tmsize_t got = TIFFReadRawTile(t->tif, tile, t->raw, (tmsize_t)stored);
+    if (got <= 0) {
+        if (!t->msg[0])
+            snprintf(t->msg, sizeof t->msg, "cannot read tile %u", tile);
+        return -1;
+    }
+    struct inflate_state *st = t->isal;
+    isal_inflate_init(st);
+    st->crc_flag = ISAL_ZLIB;
+    st->next_in = t->raw;
+    st->avail_in = (uint32_t)got;
+    st->next_out = (uint8_t *)data;
+    st->avail_out = (uint32_t)want;
+    int rc = isal_inflate_stateless(st);
+    if ((rc != ISAL_DECOMP_OK && rc != ISAL_OUT_OVERFLOW) || st->avail_out) {
+        snprintf(t->msg, sizeof t->msg, "tile %u: corrupt DEFLATE data (%s)", tile,
+                 rc == ISAL_INCORRECT_CHECKSUM ? "wrong checksum"
+                 : rc == ISAL_DECOMP_OK || rc == ISAL_END_INPUT ? "too short"
+                                                               : "invalid stream");
+        return -1;
+    }
+    if (t->swab)
+        TIFFSwabArrayOfShort(data, (tmsize_t)(want / sizeof *data));
+    return 0;
+}
+
 /* Decode tile `tile` into data (n values).  0, or -1 with t->msg. */
 static int decode(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t n)
 {
-    if (TIFFGetStrileByteCount(t->tif, tile) == 0) { /* absent from the file */
+    uint64_t stored = TIFFGetStrileByteCount(t->tif, tile);
+    if (stored == 0) { /* absent from the file */
         for (size_t i = 0; i < n; i++)
             data[i] = t->fill;
         return 0;
     }
     t->msg[0] = '\0';
     tmsize_t want = (tmsize_t)(n * sizeof(uint16_t));
-    tmsize_t got = TIFFReadEncodedTile(t->tif, tile, data, want);
-    if (got < 0 || (t->msg[0] && got < want)) {
-        if (!t->msg[0])
-            snprintf(t->msg, sizeof t->msg, "cannot decode tile %u", tile);
-        return -1;
+    if (t->isal) {
+        if (inflate_tile(t, tile, data, (size_t)want, stored))
+            return -1;
+    } else {
+        tmsize_t got = TIFFReadEncodedTile(t->tif, tile, data, want);
+        if (got < 0 || (t->msg[0] && got < want)) {
+            if (!t->msg[0])
+                snprintf(t->msg, sizeof t->msg, "cannot decode tile %u", tile);
+            return -1;
+        }
+        if (got < want)
+            memset((char *)data + got, 0, (size_t)(want - got));
     }
-    if (got < want)
-        memset((char *)data + got, 0, (size_t)(want - got));
     if (t->undiff)
         mw_undiff_u16(data, t->th, t->tw, t->spp);
     return 0;

@@ -6,11 +6,14 @@
  * per band, then copied again into the caller's window.  Here each reader
  * decodes the file's tiles with its own libtiff handle (no memory map: the
  * mapped pages would count in the resident set) into its own small cache of
- * decoded tiles, and splits the bands straight into the window.
+ * decoded tiles, and splits the bands straight into the window.  DEFLATE
+ * tiles are read compressed and inflated by ISA-L, which is faster than
+ * libtiff's codec (libdeflate) on imagery.
  *
  * GDAL stays the path for every other format and layout, and the reference
  * this one is tested against (the same values: tests/unit/test_tiffdirect.c).
- * The environment variable MW_LIBTIFF=off turns this path off.
+ * The environment variable MW_LIBTIFF=off turns this path off; MW_ISAL=off
+ * leaves DEFLATE tiles to libtiff.
  */
 #ifndef MW_TIFFDIRECT_H
 #define MW_TIFFDIRECT_H

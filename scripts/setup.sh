@@ -7,7 +7,7 @@ SUDO=""
 PACKAGES="
   build-essential pkg-config make gcc
   libgdal-dev gdal-bin python3-gdal python3-numpy
-  libtiff-dev
+  libtiff-dev libisal-dev
   libfftw3-dev
   liblapacke-dev
   libcmocka-dev

@@ -3,7 +3,8 @@
  * (DEFLATE or LZW with predictor 2, which the path undoes itself with
  * mw_undiff_u16, little- and big-endian; none; a band subset in another
  * order; tiles absent from the file), every window read gives the values
- * GDALDatasetRasterIOEx gives; the layouts it does not take are refused. */
+ * GDALDatasetRasterIOEx gives, DEFLATE tiles inflated by ISA-L and (with
+ * MW_ISAL=off) by libtiff; the layouts it does not take are refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tiffio.h>
 #include <unistd.h>
 
 #include "kernels.h"
@@ -128,6 +130,12 @@ static void deflate_predictor(void **state)
                          "PREDICTOR=2", "ENDIANNESS=BIG", NULL};
     write_file(path, 4, big, 0, -1);
     compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
+    /* the same two files inflated by libtiff instead of ISA-L */
+    setenv("MW_ISAL", "off", 1);
+    compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
+    snprintf(path, sizeof path, "%s/deflate.tif", g_dir);
+    compare(path, (const int[]){1, 2, 3, 4}, 4, 0);
+    unsetenv("MW_ISAL");
 }
 
 static void lzw_band_subset(void **state)
@@ -223,6 +231,55 @@ static void damaged_tile(void **state)
     assert_true(strlen(why) > 0);
     free(a);
     mw_tiffdirect_close(t);
+}
+
+/* Tile 0's zlib stream with one bit of its Adler-32 (its last byte)
+ * flipped: ISA-L checks the sum, as libtiff does, and the read fails with
+ * the tile named, by either inflater. */
+static void deflate_checksum(void **state)
+{
+    (void)state;
+    char src[128], path[128], cmd[320];
+    snprintf(src, sizeof src, "%s/deflate.tif", g_dir);
+    snprintf(path, sizeof path, "%s/checksum.tif", g_dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, path);
+    assert_int_equal(system(cmd), 0);
+    TIFFSetWarningHandler(NULL);
+    TIFF *tif = TIFFOpen(path, "r");
+    assert_non_null(tif);
+    uint64_t *off = NULL, *len = NULL;
+    assert_int_equal(TIFFGetField(tif, TIFFTAG_TILEOFFSETS, &off), 1);
+    assert_int_equal(TIFFGetField(tif, TIFFTAG_TILEBYTECOUNTS, &len), 1);
+    long last = (long)(off[0] + len[0] - 1);
+    TIFFClose(tif);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, last, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, last, SEEK_SET), 0);
+    fputc(c ^ 1, f);
+    fclose(f);
+    uint16_t a[4 * 10 * 10];
+    char why[256];
+    for (int isal = 1; isal >= 0; isal--) {
+        if (!isal)
+            setenv("MW_ISAL", "off", 1);
+        mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, NULL,
+                                              why, sizeof why);
+        assert_non_null(t);
+        why[0] = '\0';
+        assert_int_equal(mw_tiffdirect_read(t, 0, 0, 10, 10, a, 100, why, sizeof why), -1);
+        if (isal)
+            assert_string_equal(why, "tile 0: corrupt DEFLATE data (wrong checksum)");
+        else
+            assert_true(strlen(why) > 0);
+        /* a tile whose stream is intact still reads */
+        assert_int_equal(mw_tiffdirect_read(t, W - 10, H - 10, 10, 10, a, 100, why,
+                                            sizeof why),
+                         0);
+        mw_tiffdirect_close(t);
+    }
+    unsetenv("MW_ISAL");
 }
 
 /* Two threads reading the whole image through handles that share one
@@ -337,6 +394,7 @@ int main(void)
         cmocka_unit_test(shared_cache),
         cmocka_unit_test(refused),
         cmocka_unit_test(damaged_tile),
+        cmocka_unit_test(deflate_checksum),
     };
     return cmocka_run_group_tests(tests, make_dir, tmpdir_remove);
 }
