@@ -319,7 +319,8 @@ static int cmd_scan(int argc, char **argv)
     STAGE("tiles", mw_tiles_run(&cfg, &scene, mw_dist_size() > 1 ? NULL : od.resume_dir,
                                 class_path, cfg.threads, &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
-    g_cog = mw_cog_start(class_path, &od); /* change.tif, while the stages below run */
+    /* change.tif, while the stages below run */
+    g_cog = mw_cog_start(class_path, &od, tiles.threads_used);
     STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));

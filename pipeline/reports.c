@@ -135,8 +135,8 @@ void mw_outdir_discard(mw_outdir *od)
 
 /* The COG copy of the class raster.  Runs on its own thread (mw_cog_start),
  * so it reports GDAL's message of that thread, not the shared one. */
-static int write_cog(const char *class_path, const char *dst, int *code, char *msg,
-                     size_t msg_size)
+static int write_cog(const char *class_path, const char *dst, int threads, int *code,
+                     char *msg, size_t msg_size)
 {
     GDALDatasetH src = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
                                   NULL, NULL);
@@ -150,7 +150,11 @@ static int write_cog(const char *class_path, const char *dst, int *code, char *m
     opt = CSLSetNameValue(opt, "BLOCKSIZE", "512");
     /* the class raster's own nearest overviews, filled by the tile pass */
     opt = CSLSetNameValue(opt, "OVERVIEWS", "FORCE_USE_EXISTING");
-    opt = CSLSetNameValue(opt, "NUM_THREADS", "ALL_CPUS"); /* blocks compressed in parallel */
+    /* blocks compressed by as many threads as the scan has (not ALL_CPUS:
+     * a job given 4 cores of a 64-core node keeps to its 4) */
+    char nthreads[16];
+    snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
+    opt = CSLSetNameValue(opt, "NUM_THREADS", nthreads);
     CPLErrorReset();
     GDALDatasetH cog = GDALCreateCopy(GDALGetDriverByName("COG"), dst, src, FALSE, opt,
                                       NULL, NULL);
@@ -171,6 +175,7 @@ struct mw_cog_job {
     pthread_t thread;
     int started;
     char src[MW_PATH_MAX + 64], dst[MW_PATH_MAX + 64];
+    int threads;
     int rc, code;
     char msg[1024];
 };
@@ -178,15 +183,16 @@ struct mw_cog_job {
 static void *cog_thread(void *arg)
 {
     mw_cog_job *j = arg;
-    j->rc = write_cog(j->src, j->dst, &j->code, j->msg, sizeof j->msg);
+    j->rc = write_cog(j->src, j->dst, j->threads, &j->code, j->msg, sizeof j->msg);
     return NULL;
 }
 
-mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od)
+mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od, int threads)
 {
     mw_cog_job *j = calloc(1, sizeof *j);
     if (!j)
         return NULL;
+    j->threads = threads;
     snprintf(j->src, sizeof j->src, "%s", class_path);
     mw_outdir_work_path(od, "change.tif", j->dst, sizeof j->dst);
     j->started = pthread_create(&j->thread, NULL, cog_thread, j) == 0;
@@ -783,7 +789,9 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
      * tables are written while it runs, then it is joined, on every path
      * before the work folder can go, and the manifest, which lists it,
      * comes last */
-    mw_cog_job *cog = run->cog ? run->cog : mw_cog_start(class_path, od);
+    mw_cog_job *cog = run->cog;
+    if (!cog)
+        cog = mw_cog_start(class_path, od, run->tiles->threads_used);
     size_t *order = report_order(run->patches);
     int rc = !order && run->patches->n ? -1 : 0;
     patch_ctx pc = {run, order};

@@ -93,11 +93,12 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od);
 
 /* change.tif (a COG copy of the finished class raster) written into the
  * work folder on a thread of its own while the patch, rule, restoration and
- * audit stages run; mw_reports_write waits for it.  mw_cog_finish joins it:
+ * audit stages run, its blocks compressed by `threads` threads;
+ * mw_reports_write waits for it.  mw_cog_finish joins it:
  * 0, or -1 with its error recorded (mw_error); NULL-safe.  Call it before
  * the work folder is removed on any path. */
 typedef struct mw_cog_job mw_cog_job;
-mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od);
+mw_cog_job *mw_cog_start(const char *class_path, const mw_outdir *od, int threads);
 int mw_cog_finish(mw_cog_job *job);
 
 #endif
