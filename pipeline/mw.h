@@ -23,7 +23,7 @@ typedef enum {
     MW_EXIT_VECTOR = 5,   /* a vector layer missing, unreadable or unusable */
     MW_EXIT_OUTPUT = 6,   /* output folder or report cannot be written */
     MW_EXIT_LEDGER = 7,   /* the ledger cannot be opened, read or written */
-    MW_EXIT_BUSY = 8      /* another nightly run holds the lock */
+    MW_EXIT_BUSY = 8      /* another nightly run, or a run into the same OUTDIR, holds the lock */
 } mw_exit;
 
 /* Record an error (printf format).  Keeps the first one. */

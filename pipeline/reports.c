@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <cpl_string.h>
 #include <gdal.h>
 #include <json-c/json.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,11 +71,26 @@ static void remove_stale_work(const char *out_dir)
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od)
 {
     memset(od, 0, sizeof *od);
+    od->lock_fd = -1;
     snprintf(od->out_dir, sizeof od->out_dir, "%s", out_dir);
     if (mw_mkdirs(out_dir) != 0) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create output folder: %s", out_dir,
                  strerror(errno));
         return -1;
+    }
+    /* Two runs into one folder would rename their reports over each other's
+     * and share one resume folder.  The folder itself is locked: no lock
+     * file to leave behind or to race on. */
+    od->lock_fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (od->lock_fd >= 0 && flock(od->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        close(od->lock_fd);
+        od->lock_fd = -1;
+        if (busy) {
+            mw_error(MW_EXIT_BUSY, "%s: another minewatch run is writing into this "
+                                   "output folder", out_dir);
+            return -1;
+        }
     }
     remove_stale_work(out_dir);
     snprintf(od->work_dir, sizeof od->work_dir, "%s/.minewatch-work-%ld", out_dir,
@@ -82,6 +99,7 @@ int mw_outdir_prepare(const char *out_dir, mw_outdir *od)
         mw_error(MW_EXIT_OUTPUT, "%s: output folder is not writable: %s", out_dir,
                  strerror(errno));
         od->work_dir[0] = '\0';
+        mw_outdir_discard(od);
         return -1;
     }
     return 0;
@@ -129,6 +147,9 @@ void mw_outdir_discard(mw_outdir *od)
     if (od->work_dir[0])
         remove_tree(od->work_dir);
     od->work_dir[0] = '\0';
+    if (od->lock_fd >= 0)
+        close(od->lock_fd); /* releases the flock */
+    od->lock_fd = -1;
 }
 
 /* ---- change.tif -------------------------------------------------------- */

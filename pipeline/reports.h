@@ -20,10 +20,14 @@ typedef struct {
     char out_dir[MW_PATH_MAX];
     char work_dir[MW_PATH_MAX];
     char resume_dir[MW_PATH_MAX + 32]; /* tiles of an interrupted run ("" = none) */
+    int lock_fd; /* OUTDIR itself, flock(2)ed while this run writes into it; -1: none */
 } mw_outdir;
 
-/* Create OUTDIR (and parents) and the work folder.  0, or -1 with mw_error
- * (MW_EXIT_OUTPUT). */
+/* Create OUTDIR (and parents), lock it against other runs writing into it
+ * (flock(2) on the folder, released by mw_outdir_discard or by the kernel
+ * when the process ends; where the file system refuses locks on folders the
+ * run goes on unlocked) and make the work folder.  0, or -1 with mw_error:
+ * MW_EXIT_BUSY when another run holds OUTDIR, else MW_EXIT_OUTPUT. */
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od);
 /* Path of a file name inside the work folder. */
 void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_t size);
@@ -34,7 +38,7 @@ int mw_outdir_resume(mw_outdir *od, const char *key);
 /* A run that finished removes its resume folder. */
 void mw_outdir_resume_done(mw_outdir *od);
 
-/* Remove the work folder and everything in it. */
+/* Remove the work folder and everything in it; unlock OUTDIR. */
 void mw_outdir_discard(mw_outdir *od);
 
 /* What the manifest records besides the config. */

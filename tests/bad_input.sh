@@ -41,6 +41,19 @@ cp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
 t_eq "a failed run leaves the reports as they were" "$before" \
   "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
 t_eq "a failed run leaves no work folder" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
+# A second run into a folder another run holds (here flock(1) holds it, as
+# a running scan does): exit 8, one line naming the folder, the reports and
+# the folder as they were; once released, the folder takes a run again.
+busy_err=$(flock "$OUT" $MW scan configs/sample.ini -o "$OUT" -q 2>&1 >/dev/null; echo "rc=$?")
+t_eq "a run into a folder another run holds exits 8" "rc=8" "$(echo "$busy_err" | tail -1)"
+t_eq "busy folder: one line" "1" "$(echo "$busy_err" | head -n -1 | wc -l)"
+t_has "busy folder: the line names the folder and the problem" \
+  "$OUT: another minewatch run is writing into this output folder" "$busy_err"
+t_eq "busy folder: the reports as they were" "$before" \
+  "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
+t_eq "busy folder: no work folder left" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
+t_eq "the folder released, a run into it succeeds" "0" \
+  "$($MW scan configs/sample.ini -o "$OUT" -q >/dev/null 2>&1; echo $?)"
 # SIGKILL at 20 moments spread over a run (fixed seed): every time the
 # folder holds the previous reports whole, and the run after the kill gives
 # byte-identical reports.
