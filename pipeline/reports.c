@@ -171,8 +171,8 @@ static int write_cog(const char *class_path, const char *dst, int threads, int *
     opt = CSLSetNameValue(opt, "BLOCKSIZE", "512");
     /* the class raster's own nearest overviews, filled by the tile pass */
     opt = CSLSetNameValue(opt, "OVERVIEWS", "FORCE_USE_EXISTING");
-    /* blocks compressed by as many threads as the scan has (not ALL_CPUS:
-     * a job given 4 cores of a 64-core node keeps to its 4) */
+    /* blocks compressed by as many threads as the scan has, not ALL_CPUS
+     * (every CPU of the process's affinity, whatever --threads says) */
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
     opt = CSLSetNameValue(opt, "NUM_THREADS", nthreads);
