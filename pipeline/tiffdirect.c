@@ -110,6 +110,7 @@ static int readable(TIFF *tif, td_layout *l)
         comp == COMPRESSION_DEFLATE || comp == COMPRESSION_ZSTD || comp == COMPRESSION_LZMA)
         TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &pred);
     return bps == 16 && fmt == SAMPLEFORMAT_UINT && planar == PLANARCONFIG_CONTIG &&
+           l->spp >= 1 && l->spp <= 64 && /* more (hyperspectral): through GDAL */
            l->tw >= 16 && l->th >= 16 && l->tw <= MW_TD_MAX_TILE && l->th <= MW_TD_MAX_TILE &&
            comp != COMPRESSION_JPEG && comp != COMPRESSION_OJPEG &&
            TIFFIsCODECConfigured(comp) && (pred == 1 || pred == 2);
@@ -274,6 +275,13 @@ void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h)
 static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t want,
                         uint64_t stored)
 {
+    /* DEFLATE at its worst adds 5 bytes a 64 KB block (stored blocks) */
+    if (stored > want + want / 1024 + 4096) {
+        snprintf(t->msg, sizeof t->msg,
+                 "tile %u: %llu bytes stored, more than DEFLATE of %zu bytes can take", tile,
+                 (unsigned long long)stored, want);
+        return -1;
+    }
     if (stored > t->raw_cap) {
         uint8_t *grown = realloc(t->raw, stored);
         if (!grown) {

@@ -35,7 +35,7 @@ mw_tiffcache *mw_tiffcache_new(void);
 void mw_tiffcache_free(mw_tiffcache *c);
 
 /* 1 when path is a TIFF whose first image this module reads as GDAL does:
- * width x height, nbands samples per pixel of 16-bit unsigned integers,
+ * width x height, nbands (at most 64) samples per pixel of 16-bit unsigned integers,
  * tiled (tiles up to 2048 px a side), pixel-interleaved, compressed with a
  * codec libtiff has (not JPEG).  0 otherwise, and on any error: the caller
  * then reads through GDAL. */
