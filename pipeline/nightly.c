@@ -10,8 +10,10 @@
 #include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +235,36 @@ static double overlap(const scene *a, const scene *b)
     return small > 0 ? w * h / small : 0;
 }
 
+/* `self scan INI -o OUT` as a child process; its exit code.  The child
+ * dies with this process (PR_SET_PDEATHSIG): a night killed at its time
+ * limit leaves no scan running on into its folder, where the next night's
+ * scan of the pair would find it (the folder is locked while written). */
+static int run_scan(const char *self, const char *ini, const char *out, int quiet,
+                    const char *key)
+{
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(MW_EXIT_INTERNAL); /* the parent is already gone */
+        char *argv[] = {(char *)self, "scan", (char *)ini, "-o", (char *)out,
+                        quiet ? "-q" : NULL, NULL};
+        execv(self, argv);
+        _exit(MW_EXIT_INTERNAL);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+        mw_error(MW_EXIT_INTERNAL, "cannot run a scan: %s", strerror(errno));
+        return MW_EXIT_INTERNAL;
+    }
+    if (WIFSIGNALED(status)) {
+        mw_warn("pair %s: scan killed by signal %d", key, WTERMSIG(status));
+        return MW_EXIT_INTERNAL;
+    }
+    return WEXITSTATUS(status);
+}
+
 /* One pair as a child `minewatch scan`; returns its exit code. */
 static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
                      const scene *t2, const char *key, int quiet)
@@ -261,23 +293,16 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
         return MW_EXIT_OUTPUT;
     }
     mw_log("pair %s: %s (%s) -> %s (%s)", key, t1->name, t1->date, t2->name, t2->date);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *argv[] = {(char *)self, "scan", ini, "-o", out, quiet ? "-q" : NULL, NULL};
-        execv(self, argv);
-        _exit(MW_EXIT_INTERNAL);
+    /* The pair's folder held by another run (exit 8): the scan of a killed
+     * night still ending, or an operator's scan; waited for up to a minute. */
+    for (int tries = 0;; tries++) {
+        int code = run_scan(self, ini, out, quiet, key);
+        if (code != MW_EXIT_BUSY || tries == 60)
+            return code;
+        if (tries == 0)
+            mw_log("pair %s: %s is being written by another run; waiting", key, out);
+        sleep(1);
     }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
-        mw_error(MW_EXIT_INTERNAL, "cannot run a scan: %s", strerror(errno));
-        return MW_EXIT_INTERNAL;
-    }
-    if (WIFSIGNALED(status)) {
-        mw_warn("pair %s: scan killed by signal %d", key, WTERMSIG(status));
-        return MW_EXIT_INTERNAL;
-    }
-    return WEXITSTATUS(status);
 }
 
 /* state/done/KEY marks a pair done (written whole, then renamed). */

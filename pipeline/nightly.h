@@ -7,7 +7,8 @@
  * recent earlier clear scene of the same area (footprints overlapping by
  * min_overlap of the smaller; cloud fraction <= max_cloud), and scans every
  * pair not already done, each as its own `minewatch scan` process (a crash
- * costs one pair, not the night), into [nightly] out/<pair>/.  What was done
+ * costs one pair, not the night; killed with the night), into [nightly]
+ * out/<pair>/, waiting up to a minute for a pair folder another run holds.  What was done
  * is kept in [nightly] state/done/; one run at a time: state/lock is held
  * with flock(2), so a killed run never leaves a lock that blocks the next.
  */

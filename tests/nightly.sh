@@ -75,13 +75,42 @@ wait
 rm -rf "$TMP/state/done"/* "$TMP/reports"
 $MW nightly "$TMP/nightly.ini" -q &
 pid=$!
-sleep 1
+# Kill the night while a pair's scan runs, the scan held stopped so that it
+# cannot end on its own first: the night's death is signalled to it
+# (SIGTERM pending, PR_SET_PDEATHSIG), and once resumed it is gone, so no
+# scan of a killed night runs on into a folder the next night will write.
+child=""
+for _ in $(seq 200); do
+  child=$(pgrep -f "scan $TMP/state/configs/" | head -1)
+  [ -n "$child" ] && break
+  sleep 0.05
+done
+t_ok "a pair's scan runs under the night" test -n "$child"
+kill -STOP "$child" 2>/dev/null
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
+sleep 0.2
+pending=$(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$child/status" 2>/dev/null | paste -sd' ')
+t_eq "the killed night's scan is sent SIGTERM" "yes" \
+  "$(for m in $pending; do [ $((0x$m & 0x4000)) -ne 0 ] && echo yes; done | head -1)"
+kill -CONT "$child" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+t_eq "and does not run on" "" "$(pgrep -f "scan $TMP/state/configs/" || true)"
 echo "99999" >"$TMP/state/lock" # a stale pid in the lock file
 $MW nightly "$TMP/nightly.ini" -q
 t_eq "after a killed run (stale lock file) the next run goes ahead" "0" "$?"
 t_eq "and finishes both pairs" "2" "$(ls "$TMP/state/done" | wc -l)"
 t_ok "with the same reports" cmp "$TMP/plain/suspects.csv" "$TMP/reports/$A/suspects.csv"
+
+echo "== nightly: a pair's folder held by another run is waited for"
+rm -f "$TMP/state/done/$A"
+flock "$TMP/reports/$A" sleep 2 &
+holder=$!
+sleep 0.3
+$MW nightly "$TMP/nightly.ini" 2>"$TMP/err3" >/dev/null
+t_eq "the night exits 0" "0" "$?"
+t_has "and says it waits" "is being written by another run; waiting" "$(cat "$TMP/err3")"
+t_eq "the pair is done once the folder is free" "2" "$(ls "$TMP/state/done" | wc -l)"
+wait $holder
 
 t_summary
