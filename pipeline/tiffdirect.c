@@ -88,13 +88,13 @@ static TIFF *open_tiff(const char *path, mw_tiffdirect *t)
 /* The layout of the image tif is at. */
 typedef struct {
     uint32_t w, h, tw, th;
-    uint16_t spp;
+    uint16_t spp, comp;
 } td_layout;
 
 /* 1 when the image tif is at has a layout this module reads (filled in). */
 static int readable(TIFF *tif, td_layout *l)
 {
-    uint16_t bps = 0, fmt = SAMPLEFORMAT_UINT, planar = 0, comp = 0, pred = 1;
+    uint16_t bps = 0, fmt = SAMPLEFORMAT_UINT, planar = 0, pred = 1;
     *l = (td_layout){0};
     if (!TIFFIsTiled(tif) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &l->w) ||
         !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &l->h) ||
@@ -105,15 +105,16 @@ static int readable(TIFF *tif, td_layout *l)
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &l->spp);
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
     TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
-    if (comp == COMPRESSION_LZW || comp == COMPRESSION_ADOBE_DEFLATE ||
-        comp == COMPRESSION_DEFLATE || comp == COMPRESSION_ZSTD || comp == COMPRESSION_LZMA)
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &l->comp);
+    const uint16_t c = l->comp;
+    if (c == COMPRESSION_LZW || c == COMPRESSION_ADOBE_DEFLATE || c == COMPRESSION_DEFLATE ||
+        c == COMPRESSION_ZSTD || c == COMPRESSION_LZMA)
         TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &pred);
     return bps == 16 && fmt == SAMPLEFORMAT_UINT && planar == PLANARCONFIG_CONTIG &&
            l->spp >= 1 && l->spp <= 64 && /* more (hyperspectral): through GDAL */
            l->tw >= 16 && l->th >= 16 && l->tw <= MW_TD_MAX_TILE && l->th <= MW_TD_MAX_TILE &&
-           comp != COMPRESSION_JPEG && comp != COMPRESSION_OJPEG &&
-           TIFFIsCODECConfigured(comp) && (pred == 1 || pred == 2);
+           c != COMPRESSION_JPEG && c != COMPRESSION_OJPEG && TIFFIsCODECConfigured(c) &&
+           (pred == 1 || pred == 2);
 }
 
 int mw_tiffdirect_probe(const char *path, int width, int height, int nbands)
@@ -173,11 +174,10 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
     /* DEFLATE tiles: read compressed and inflated by ISA-L, faster than
      * libtiff's libdeflate on imagery (about 12 % on the bench pair); the
      * bytes are then swapped as libtiff would.  MW_ISAL=off: libtiff. */
-    uint16_t comp = 0, fill_order = FILLORDER_MSB2LSB;
-    TIFFGetFieldDefaulted(t->tif, TIFFTAG_COMPRESSION, &comp);
+    uint16_t fill_order = FILLORDER_MSB2LSB;
     TIFFGetFieldDefaulted(t->tif, TIFFTAG_FILLORDER, &fill_order);
     const char *env = getenv("MW_ISAL");
-    if ((comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) &&
+    if ((l.comp == COMPRESSION_ADOBE_DEFLATE || l.comp == COMPRESSION_DEFLATE) &&
         fill_order == FILLORDER_MSB2LSB && !(env && !strcmp(env, "off"))) {
         t->isal = malloc(sizeof *t->isal); /* 87 KB: not on a thread's stack */
         t->swab = TIFFIsByteSwapped(t->tif);
