@@ -208,6 +208,8 @@ for e in 4326 4490; do
   $MW scan "$TMP/g$e.ini" -o "$TMP/g$e" -q 2>"$TMP/g$e.err"
   t_eq "scan of the sample in EPSG:$e exits 0" "0" "$?"
   t_py tests/check_geographic.py "$TMP/ref" "$TMP/g$e" "EPSG:$e"
+  $MW scan "$TMP/g$e.ini" -o "$TMP/g${e}_1" --threads 1 --tile-size 256 -q 2>/dev/null
+  t_ok "EPSG:$e: suspects.csv identical with 1 thread and tiles of 256" cmp "$TMP/g$e/suspects.csv" "$TMP/g${e}_1/suspects.csv"
   t_ok "EPSG:$e: the manifest names the CRS measured in (metres)" $PY -c "
 import json
 from osgeo import osr
