@@ -89,6 +89,7 @@ unit: $(UNIT_BIN)
 
 test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/integration.sh
+	BUILD=$(BUILD) tests/verdicts.sh
 	BUILD=$(BUILD) tests/bad_input.sh
 	BUILD=$(BUILD) tests/ledger.sh
 	BUILD=$(BUILD) tests/nightly.sh

@@ -1,6 +1,7 @@
 /* audit.c - control-line overlaps, disturbance and consolidation per licence. */
 #include "audit.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +17,13 @@ static int by_id(const void *a, const void *b)
 
 static void disturbance(const mw_config *cfg, const mw_patchset *ps, mw_licence_row *r)
 {
+    if (!ps) { /* no imagery: nothing measured */
+        r->disturbed_inside_m2 = r->disturbed_outside_m2 = NAN;
+        return;
+    }
     OGRGeometryH zone = OGR_G_Buffer(r->f->geom, cfg->near_m, 8);
-    for (size_t i = 0; ps && i < ps->n; i++) {
-        OGRGeometryH g = ps->p[i].geom;
+    for (size_t i = 0; i < ps->n; i++) {
+        OGRGeometryH g = mw_patch_mgeom(&ps->p[i]);
         if (!zone || !OGR_G_Intersects(g, zone))
             continue;
         OGRGeometryH in = OGR_G_Intersection(g, r->f->geom);
@@ -84,14 +89,16 @@ int mw_audit_run(const mw_config *cfg, const mw_layers *L, const mw_patchset *ps
         r->valid = L->lic_valid[i];
         r->exempt = L->lic_exempt[i];
         r->area_m2 = OGR_G_Area(r->f->geom);
-        if (!r->exempt) {
-            r->redline_m2 = mw_layer_overlap(&L->redline, r->f->geom, &r->f->env);
-            r->farmland_m2 = mw_layer_overlap(&L->farmland, r->f->geom, &r->f->env);
-            r->urban_m2 = mw_layer_overlap(&L->urban, r->f->geom, &r->f->env);
-        }
-        const char *res = r->f->attr[LIC_RESERVES];
+        /* exempt licences and layers not configured: no value */
+        const mw_layer *lines[3] = {&L->redline, &L->farmland, &L->urban};
+        double *to[3] = {&r->redline_m2, &r->farmland_m2, &r->urban_m2};
+        for (int k = 0; k < 3; k++)
+            *to[k] = !r->exempt && lines[k]->present
+                         ? mw_layer_overlap(lines[k], r->f->geom, &r->f->env)
+                         : NAN;
+        double res = r->f->num[LIC_RESERVES]; /* NaN: not given */
         r->candidate = !r->exempt && r->area_m2 < MW_CONSOLIDATE_AREA_M2 &&
-                       (!res[0] || strtod(res, NULL) < MW_CONSOLIDATE_RESERVES_T);
+                       (isnan(res) || res < MW_CONSOLIDATE_RESERVES_T);
         disturbance(cfg, ps, r);
     }
     qsort(a->l, a->n, sizeof *a->l, by_id);

@@ -24,8 +24,9 @@
 typedef struct {
     const mw_feature *f;
     int valid, exempt, candidate;
-    double area_m2, redline_m2, farmland_m2, urban_m2;
-    double disturbed_inside_m2, disturbed_outside_m2;
+    double area_m2, redline_m2, farmland_m2, urban_m2; /* overlaps NaN: exempt, or
+                                                        * the layer not configured */
+    double disturbed_inside_m2, disturbed_outside_m2;  /* NaN without imagery */
     int group;                 /* 0 = none, else Gk */
 } mw_licence_row;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kernels.h"
+#include "measure.h"
 #include "mw.h"
 #include "tiffdirect.h"
 
@@ -464,13 +465,27 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
     s->gt[0] += win[0] * s->gt[1];
     s->gt[3] += win[1] * s->gt[5];
     s->wkt = strdup(GDALGetProjectionRef(ds[0]));
-    s->pixel_area_m2 = fabs(s->gt[1] * s->gt[5]);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
-    if (srs && OSRIsGeographic(srs)) { /* degrees: metres at the scene's centre */
-        double lat = (s->gt[3] + 0.5 * s->height * s->gt[5]) * M_PI / 180;
-        s->pixel_area_m2 *= 111320.0 * cos(lat) * 110574.0;
+    if (!s->wkt) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory");
+        goto done;
     }
-    OSRDestroySpatialReference(srs);
+    s->pixel_area_m2 = fabs(s->gt[1] * s->gt[5]);
+    /* a geographic scene is measured in an equal-area CRS at its centre,
+     * its pixels' areas row by row */
+    s->measure_wkt = mw_measure_crs(s->wkt, s->gt[0] + 0.5 * s->width * s->gt[1],
+                                    s->gt[3] + 0.5 * s->height * s->gt[5]);
+    if (!s->measure_wkt)
+        goto done;
+    if (strcmp(s->measure_wkt, s->wkt) != 0) {
+        s->row_area = mw_row_areas(s->wkt, s->measure_wkt, s->gt, s->width, s->height);
+        if (!s->row_area)
+            goto done;
+        s->pixel_area_m2 = mw_scene_pixel_area(s, 0.5 * s->height);
+        mw_log("%s: CRS not projected in metres: areas and distances are measured in an "
+               "equal-area CRS at the scene's centre; a pixel is %.2f m2 at the centre row "
+               "(%.2f to %.2f)", s->path[0], s->pixel_area_m2, s->row_area[0],
+               s->row_area[s->height - 1]);
+    }
     s->read_u16 = all_u16(ds[0], s) && all_u16(ds[1], s);
     for (int d = 0; d < 2; d++)
         if (s->read_u16 && s->has_nodata[d] &&
@@ -484,8 +499,6 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
             goto done;
         }
     }
-    if (!s->wkt)
-        goto done;
     if (s->qa_type && open_qa(cfg, s, ds[0], win))
         goto done;
     rc = 0;
@@ -525,6 +538,20 @@ done:
     return rc;
 }
 
+double mw_scene_pixel_area(const mw_scene *s, double y)
+{
+    if (!s->row_area)
+        return s->pixel_area_m2;
+    double t = y - 0.5; /* row centres at r + 0.5 */
+    if (t <= 0)
+        return s->row_area[0];
+    if (t >= s->height - 1)
+        return s->row_area[s->height - 1];
+    int r = (int)t;
+    double f = t - r;
+    return s->row_area[r] + f * (s->row_area[r + 1] - s->row_area[r]);
+}
+
 void mw_scene_free(mw_scene *s)
 {
     if (!s)
@@ -551,6 +578,10 @@ void mw_scene_free(mw_scene *s)
     }
     free(s->wkt);
     s->wkt = NULL;
+    free(s->measure_wkt);
+    s->measure_wkt = NULL;
+    free(s->row_area);
+    s->row_area = NULL;
     for (int d = 0; d < 2; d++) {
         mw_tiffcache_free(s->tcache[d]);
         s->tcache[d] = NULL;

@@ -30,7 +30,13 @@ typedef struct mw_scene {
     int width, height;
     double gt[6];          /* geotransform, north-up */
     char *wkt;             /* scene CRS (owned) */
-    double pixel_area_m2;  /* |gt[1] * gt[5]| in m2 (geographic CRS: at the centre) */
+    char *measure_wkt;     /* the CRS areas and distances are measured in: the
+                            * scene's own (the same text) when it is projected in
+                            * metres, else an equal-area one (measure.h) (owned) */
+    double pixel_area_m2;  /* m2 of a pixel: |gt[1] * gt[5]| when projected in
+                            * metres, else at the centre row */
+    double *row_area;      /* [height] m2 of a pixel of each row; NULL when every
+                            * pixel has pixel_area_m2 (owned) */
     int band[MW_NROLES];   /* 1-based band numbers, 0 = role absent */
     int has_nodata[2];
     double nodata[2];
@@ -73,6 +79,13 @@ int mw_cloud_white(float blue, float red, float nir);
  * mw_error (MW_EXIT_RASTER) naming the file and the problem. */
 int mw_scene_open(const mw_config *cfg, mw_scene *scene);
 void mw_scene_free(mw_scene *scene);
+
+/* Area in m2 of a pixel at (fractional) row y of the grid, row r's centre
+ * being r + 0.5: interpolated between row centres (clamped at the edges).
+ * A patch of n pixels whose mean row-centre is y has n * this area (exact
+ * while the area is linear over the patch's rows: within 1e-9 for a patch
+ * of a few km). */
+double mw_scene_pixel_area(const mw_scene *scene, double y);
 
 /* Co-registration: from now on date d is read at (x + dx, y + dy) of the
  * scene grid, resampled (Lanczos) through a warped VRT of the date's unwarped

@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <iconv.h>
 #include <gdal.h>
+#include <math.h>
 #include <ogr_srs_api.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dates.h"
+#include "measure.h"
 #include "mw.h"
 
 int mw_is_utf8(const char *s)
@@ -43,6 +46,76 @@ static char *field_text(OGRFeatureH f, int i, const char *encoding, int *recoded
     return out;
 }
 
+void mw_utf8_trim(char *s)
+{
+    size_t n = strlen(s), k = n;
+    /* back over continuation bytes to the last lead byte */
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80 && n - k < 3)
+        k--;
+    if (k == 0)
+        return;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t want = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3
+                : (lead >> 3) == 30 ? 4 : 0;
+    if (want && n - (k - 1) < want)
+        s[k - 1] = '\0'; /* the last character lost its tail */
+}
+
+void mw_copy_utf8(char *dst, size_t size, const char *src)
+{
+    if (size == 0)
+        return;
+    snprintf(dst, size, "%s", src);
+    if (strlen(src) >= size)
+        mw_utf8_trim(dst);
+}
+
+/* The date in field i of f into o->day[k]. */
+static int field_date(OGRFeatureH f, int i, mw_feature *o, int k, const mw_layer_spec *spec,
+                      const char *path, const char *layer)
+{
+    if (mw_date_field(f, i, &o->day[k]) == 0)
+        return 0;
+    mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld field '%s' ([%s] %s): '%s' is not "
+             "a date (" MW_DATE_FORMS ")", path, layer, (long long)OGR_F_GetFID(f),
+             spec->field[k], spec->section, spec->field_key[k], o->attr[k]);
+    return -1;
+}
+
+/* The number in field i of f into o->num[k] (a text may end in '%'). */
+static int field_number(OGRFeatureH f, int i, mw_feature *o, int k, const mw_layer_spec *spec,
+                        const char *path, const char *layer)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, i))
+        return 0;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i));
+    if (t == OFTReal || t == OFTInteger || t == OFTInteger64) {
+        o->num[k] = OGR_F_GetFieldAsDouble(f, i);
+        return 0;
+    }
+    const char *p = o->attr[k];
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return 0;
+    char *end;
+    double v = CPLStrtod(p, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end == '%')
+        end++;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end != p && !*end && isfinite(v)) {
+        o->num[k] = v;
+        return 0;
+    }
+    mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld field '%s' ([%s] %s): '%s' is not "
+             "a number", path, layer, (long long)OGR_F_GetFID(f), spec->field[k],
+             spec->section, spec->field_key[k], o->attr[k]);
+    return -1;
+}
+
 static int field_index(OGRFeatureDefnH defn, const mw_layer_spec *spec, int k,
                        const char *path, const char *layer)
 {
@@ -62,12 +135,70 @@ static int field_index(OGRFeatureDefnH defn, const mw_layer_spec *spec, int k,
     return -2;
 }
 
-/* Geometry of f in the scene CRS, repaired; NULL with *skip = 1 for an empty
- * one; NULL with an error for a non-polygon or a failure. */
-static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct,
-                                    const char *path, const char *layer, int *skip)
+/* The polygons of g (any collection, nested or not) as one MultiPolygon;
+ * NULL when it has none.  Lines and points that MakeValid left are dropped. */
+static void add_polygons(OGRGeometryH mp, OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon) {
+        if (!OGR_G_IsEmpty(g))
+            OGR_G_AddGeometry(mp, g);
+    } else if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+            add_polygons(mp, OGR_G_GetGeometryRef(g, i));
+    }
+}
+
+static OGRGeometryH polygonal(OGRGeometryH g)
+{
+    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon);
+    add_polygons(mp, g);
+    if (OGR_G_GetGeometryCount(mp) == 0) {
+        OGR_G_DestroyGeometry(mp);
+        return NULL;
+    }
+    return mp;
+}
+
+/* g repaired: MakeValid with METHOD=STRUCTURE (GEOS >= 3.10: rings are
+ * shells and holes, a figure-eight ring two polygons; LINEWORK, the older
+ * method, can leave a collapsed part as a line), then only its polygonal
+ * parts.  NULL when nothing polygonal is left.  why: GEOS's reason. */
+static OGRGeometryH repair(OGRGeometryH g, int *was_invalid, char *why, size_t why_size)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler); /* GEOS says why; we report it once */
+    CPLErrorReset();
+    int valid = OGR_G_IsValid(g);
+    snprintf(why, why_size, "%s", CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "invalid");
+    *was_invalid = !valid;
+    OGRGeometryH fixed = NULL;
+    if (!valid) {
+        char **opt = CSLSetNameValue(NULL, "METHOD", "STRUCTURE");
+        fixed = OGR_G_MakeValidEx(g, opt);
+        CSLDestroy(opt);
+        if (!fixed) /* GEOS before 3.10 */
+            fixed = OGR_G_MakeValid(g);
+    }
+    CPLPopErrorHandler();
+    if (valid)
+        return OGR_G_Clone(g);
+    OGRGeometryH poly = fixed ? polygonal(fixed) : NULL;
+    if (fixed)
+        OGR_G_DestroyGeometry(fixed);
+    return poly;
+}
+
+/* Geometry of f in the measuring CRS (ct_m; NULL = the layer's own) and, when
+ * want_s, in the scene CRS (ct_s; NULL = the layer's own) in *sgeom,
+ * repaired; NULL with *skip = 1 for an empty one; NULL with an error for a
+ * non-polygon or a failure. */
+static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct_m,
+                                     int want_s, OGRCoordinateTransformationH ct_s,
+                                     OGRGeometryH *sgeom, const char *path, const char *layer,
+                                     int *skip)
 {
     *skip = 0;
+    *sgeom = NULL;
     long long fid = (long long)OGR_F_GetFID(f);
     OGRGeometryH g = OGR_F_GetGeometryRef(f);
     if (!g || OGR_G_IsEmpty(g)) {
@@ -81,41 +212,46 @@ static OGRGeometryH feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH
                  layer, fid, OGR_G_GetGeometryName(g));
         return NULL;
     }
-    OGRGeometryH c = OGR_G_Clone(g);
-    if (ct && OGR_G_Transform(c, ct) != OGRERR_NONE) {
+    OGRGeometryH out[2] = {NULL, NULL};
+    for (int k = 0; k < (want_s ? 2 : 1); k++) {
+        OGRCoordinateTransformationH ct = k ? ct_s : ct_m;
+        OGRGeometryH c = OGR_G_Clone(g);
+        if (ct && OGR_G_Transform(c, ct) != OGRERR_NONE) {
+            OGR_G_DestroyGeometry(c);
+            if (out[0])
+                OGR_G_DestroyGeometry(out[0]);
+            mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld cannot be reprojected to "
+                     "the %s CRS", path, layer, fid, k ? "scene" : "measuring");
+            return NULL;
+        }
+        int invalid;
+        char why[256];
+        out[k] = repair(c, &invalid, why, sizeof why);
         OGR_G_DestroyGeometry(c);
-        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld cannot be reprojected to the "
-                 "scene CRS", path, layer, fid);
-        return NULL;
-    }
-    CPLPushErrorHandler(CPLQuietErrorHandler); /* GEOS says why; we report it once */
-    CPLErrorReset();
-    int valid = OGR_G_IsValid(c);
-    char why[256];
-    snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "invalid");
-    CPLPopErrorHandler();
-    if (!valid) {
-        OGRGeometryH fixed = OGR_G_MakeValid(c);
-        OGR_G_DestroyGeometry(c);
-        if (!fixed || OGR_G_IsEmpty(fixed)) {
-            if (fixed)
-                OGR_G_DestroyGeometry(fixed);
+        if (k == 1)
+            break; /* the scene's copy: repaired alike, reported once */
+        if (invalid && !out[0]) {
             mw_warn("%s: layer '%s' feature %lld has an invalid polygon that repairs to "
                     "nothing; skipped", path, layer, fid);
             *skip = 1;
             return NULL;
         }
-        /* MakeValid may return a collection with lines: keep the polygons */
-        OGRGeometryH poly = OGR_G_ForceToMultiPolygon(fixed);
-        mw_warn("%s: layer '%s' feature %lld has an invalid polygon (%s); repaired with "
-                "MakeValid", path, layer, fid, why);
-        c = poly;
+        if (invalid)
+            mw_warn("%s: layer '%s' feature %lld has an invalid polygon (%s); repaired with "
+                    "MakeValid", path, layer, fid, why);
     }
-    return c;
+    if (want_s && !out[1]) { /* cannot happen where the measuring copy was fine */
+        OGR_G_DestroyGeometry(out[0]);
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' feature %lld repairs to nothing in the "
+                 "scene CRS", path, layer, fid);
+        return NULL;
+    }
+    *sgeom = out[1];
+    return out[0];
 }
 
-static OGRCoordinateTransformationH to_scene(OGRLayerH lyr, const char *scene_wkt,
-                                             const char *path, const char *name, int *same)
+static OGRCoordinateTransformationH to_crs(OGRLayerH lyr, const char *wkt, const char *what,
+                                           const char *path, const char *name, int *same)
 {
     OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
     *same = 0;
@@ -124,15 +260,15 @@ static OGRCoordinateTransformationH to_scene(OGRLayerH lyr, const char *scene_wk
                  name);
         return NULL;
     }
-    OGRSpatialReferenceH a = OSRClone(lsrs), b = OSRNewSpatialReference(scene_wkt);
+    OGRSpatialReferenceH a = OSRClone(lsrs), b = OSRNewSpatialReference(wkt);
     OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
     OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
     OGRCoordinateTransformationH ct = NULL;
     if (OSRIsSame(a, b))
         *same = 1;
     else if (!(ct = OCTNewCoordinateTransformation(a, b)))
-        mw_error(MW_EXIT_VECTOR, "%s: cannot transform layer '%s' to the scene CRS", path,
-                 name);
+        mw_error(MW_EXIT_VECTOR, "%s: cannot transform layer '%s' to the %s CRS", path,
+                 name, what);
     OSRDestroySpatialReference(a);
     OSRDestroySpatialReference(b);
     return ct;
@@ -169,7 +305,8 @@ static int known_encoding(const char *enc)
     return 1;
 }
 
-int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
+int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *measure_wkt,
+                  mw_layer *l)
 {
     memset(l, 0, sizeof *l);
     if (!spec->path || !spec->path[0])
@@ -185,8 +322,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
     GDALDatasetH ds = open_vector(path, spec->section);
     if (!ds)
         return -1;
-    int rc = -1, same = 0;
-    OGRCoordinateTransformationH ct = NULL;
+    int rc = -1, same = 0, same_s = 0;
+    OGRCoordinateTransformationH ct = NULL, ct_s = NULL;
     OGRLayerH lyr = spec->layer && spec->layer[0] ? GDALDatasetGetLayerByName(ds, spec->layer)
                                                    : GDALDatasetGetLayer(ds, 0);
     if (!lyr) {
@@ -200,8 +337,12 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
     for (int k = 0; k < spec->nfields; k++)
         if ((idx[k] = field_index(defn, spec, k, path, l->name)) == -2)
             goto done;
-    ct = to_scene(lyr, scene_wkt, path, l->name, &same);
+    ct = to_crs(lyr, measure_wkt, "measuring", path, l->name, &same);
     if (!ct && !same)
+        goto done;
+    /* a scene measured in another CRS than its own: a copy in its own */
+    int other = strcmp(scene_wkt, measure_wkt) != 0;
+    if (other && !(ct_s = to_crs(lyr, scene_wkt, "scene", path, l->name, &same_s)) && !same_s)
         goto done;
     GIntBig count = OGR_L_GetFeatureCount(lyr, TRUE);
     l->f = mw_calloc(count > 0 ? (size_t)count : 1, sizeof *l->f);
@@ -213,14 +354,26 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
     int bad = 0;
     while (!bad && (GIntBig)l->n < count && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         int skip;
-        OGRGeometryH g = feature_geometry(f, ct, path, l->name, &skip);
+        OGRGeometryH sg = NULL;
+        OGRGeometryH g = feature_geometry(f, ct, other, ct_s, &sg, path, l->name, &skip);
         if (g) {
             mw_feature *o = &l->f[l->n++];
             o->geom = g;
+            o->sgeom = sg;
             o->fid = (long long)OGR_F_GetFID(f);
             OGR_G_GetEnvelope(g, &o->env);
-            for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++)
-                o->attr[k] = field_text(f, k < spec->nfields ? idx[k] : -1, enc, &l->recoded);
+            for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++) {
+                int i = k < spec->nfields ? idx[k] : -1;
+                o->attr[k] = field_text(f, i, enc, &l->recoded);
+                o->day[k] = MW_NO_DATE;
+                o->num[k] = NAN;
+                if (i >= 0 && (spec->dates >> k & 1u) &&
+                    field_date(f, i, o, k, spec, path, l->name))
+                    bad = 1;
+                if (i >= 0 && (spec->numbers >> k & 1u) &&
+                    field_number(f, i, o, k, spec, path, l->name))
+                    bad = 1;
+            }
         } else if (!skip) {
             bad = 1;
         }
@@ -236,6 +389,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, mw_layer *l)
 done:
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
+    if (ct_s)
+        OCTDestroyCoordinateTransformation(ct_s);
     GDALClose(ds);
     if (rc)
         mw_layer_free(l);
@@ -253,6 +408,8 @@ void mw_layer_free(mw_layer *l)
         for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++)
             free(l->f[i].attr[k]);
         OGR_G_DestroyGeometry(l->f[i].geom);
+        if (l->f[i].sgeom)
+            OGR_G_DestroyGeometry(l->f[i].sgeom);
     }
     free(l->f);
     l->f = NULL;
@@ -303,15 +460,17 @@ double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *en
     return a;
 }
 
-int mw_layer_crs(const char *path, const char *layer, char **wkt)
+int mw_layer_crs(const char *path, const char *layer, char **wkt, char **measure_wkt)
 {
-    *wkt = NULL;
+    *wkt = *measure_wkt = NULL;
     GDALDatasetH ds = open_vector(path, "licences");
     if (!ds)
         return -1;
     OGRLayerH lyr = layer && layer[0] ? GDALDatasetGetLayerByName(ds, layer)
                                       : GDALDatasetGetLayer(ds, 0);
     OGRSpatialReferenceH srs = lyr ? OGR_L_GetSpatialRef(lyr) : NULL;
+    char *w = NULL;
+    OGREnvelope e = {0, 0, 0, 0};
     int rc = -1;
     if (!lyr)
         mw_error(MW_EXIT_VECTOR, "%s: no layer '%s' ([licences] layer)", path,
@@ -319,15 +478,19 @@ int mw_layer_crs(const char *path, const char *layer, char **wkt)
     else if (!srs)
         mw_error(MW_EXIT_VECTOR, "%s: layer '%s' has no coordinate reference system", path,
                  OGR_L_GetName(lyr));
-    else if (!OSRIsProjected(srs))
-        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' is not in a projected CRS; areas need "
-                 "metres (reproject it, e.g. to EPSG:4547)", path, OGR_L_GetName(lyr));
-    else if (OSRExportToWkt(srs, wkt) == OGRERR_NONE)
+    else if (OSRExportToWkt(srs, &w) != OGRERR_NONE || !(*wkt = strdup(w)))
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s': cannot read its CRS (%s)", path,
+                 OGR_L_GetName(lyr), mw_gdal_message());
+    else if (OGR_L_GetExtent(lyr, &e, TRUE) != OGRERR_NONE && !mw_crs_metric(*wkt))
+        mw_error(MW_EXIT_VECTOR, "%s: layer '%s' is empty: no extent to choose a CRS in "
+                 "metres from", path, OGR_L_GetName(lyr));
+    else if ((*measure_wkt = mw_measure_crs(*wkt, 0.5 * (e.MinX + e.MaxX),
+                                            0.5 * (e.MinY + e.MaxY))) != NULL)
         rc = 0;
-    if (rc == 0) {
-        char *copy = strdup(*wkt);
-        CPLFree(*wkt);
-        *wkt = copy;
+    CPLFree(w);
+    if (rc) {
+        free(*wkt);
+        *wkt = NULL;
     }
     GDALClose(ds);
     return rc;

@@ -387,7 +387,8 @@ static int cmd_import_corners(int argc, char **argv)
 }
 
 /* minewatch licences audit CONFIG.ini [-o OUTDIR]: no imagery; areas in the
- * licence layer's own (projected) CRS. */
+ * licence layer's own CRS when it is projected in metres, else in an
+ * equal-area CRS at the layer's centre. */
 static int cmd_audit(int argc, char **argv)
 {
     scan_args a;
@@ -405,7 +406,7 @@ static int cmd_audit(int argc, char **argv)
     mw_scene scene = {0};
     int od_ready = 0, rc = MW_OK;
     mw_timings tm = {0};
-    char *wkt = NULL;
+    char *wkt = NULL, *mwkt = NULL;
 
     STAGE("config", mw_config_load_mode(a.config, &cfg, 0));
     if (!cfg.lic_path[0]) {
@@ -413,8 +414,9 @@ static int cmd_audit(int argc, char **argv)
         rc = fail("config", NULL);
         goto done;
     }
-    STAGE("crs", mw_layer_crs(cfg.lic_path, cfg.lic_layer, &wkt));
+    STAGE("crs", mw_layer_crs(cfg.lic_path, cfg.lic_layer, &wkt, &mwkt));
     scene.wkt = wkt;
+    scene.measure_wkt = mwkt;
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     STAGE("audit", mw_audit_run(&cfg, &layers, NULL, &audit));
     STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
@@ -428,6 +430,7 @@ done:
     mw_audit_free(&audit);
     mw_layers_free(&layers);
     free(wkt);
+    free(mwkt);
     return rc;
 }
 

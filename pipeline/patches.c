@@ -193,7 +193,8 @@ static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s)
     }
     double n = (double)p->stat.count;
     p->change_margin = (double)p->stat.sum_margin / MW_STAT_Q / n;
-    double mmu_px = cfg->min_area_m2 / s->pixel_area_m2;
+    /* at the patch's own pixel size */
+    double mmu_px = cfg->min_area_m2 / mw_scene_pixel_area(s, (double)p->stat.sum_row / n + 0.5);
     if (mmu_px < 1)
         mmu_px = 1;
     double r = p->change_margin - 1 > 0 ? p->change_margin - 1 : 0;
@@ -204,11 +205,20 @@ static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s)
                                                            : "low";
 }
 
+/* Area of a component: its pixels at the pixel area of its mean row (a
+ * geographic grid's pixels shrink towards the pole; a projected one's are
+ * all pixel_area_m2). */
+static double comp_area(const mw_comp *c, const mw_scene *s)
+{
+    double n = (double)c->count;
+    return n * mw_scene_pixel_area(s, (double)c->sum_row / n + 0.5);
+}
+
 static void measure(mw_patch *p, const mw_scene *s, OGRCoordinateTransformationH to_ll)
 {
     const mw_comp *c = &p->stat;
     double n = (double)c->count;
-    p->area_m2 = n * s->pixel_area_m2;
+    p->area_m2 = comp_area(c, s);
     p->area_ha = p->area_m2 / 10000.0;
     p->area_mu = p->area_m2 / MW_M2_PER_MU;
     p->cx = s->gt[0] + ((double)c->sum_col / n + 0.5) * s->gt[1];
@@ -240,7 +250,7 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
     ps->n_components = (size_t)nc;
     size_t keep = 0;
     for (long i = 0; i < nc; i++)
-        if ((double)comps[i].count * s->pixel_area_m2 >= cfg->min_area_m2)
+        if (comp_area(&comps[i], s) >= cfg->min_area_m2)
             comps[keep++] = comps[i];
     ps->n_dropped = (size_t)nc - keep;
     ps->p = mw_calloc(keep, sizeof *ps->p);
@@ -263,6 +273,19 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
         OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
         OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
         OGRCoordinateTransformationH to_ll = OCTNewCoordinateTransformation(srs, wgs);
+        /* the polygons in the CRS they are measured in, when it is another */
+        OGRSpatialReferenceH msrs = NULL;
+        OGRCoordinateTransformationH to_m = NULL;
+        if (strcmp(s->wkt, s->measure_wkt) != 0) {
+            msrs = OSRNewSpatialReference(s->measure_wkt);
+            OSRSetAxisMappingStrategy(msrs, OAMS_TRADITIONAL_GIS_ORDER);
+            if (!(to_m = OCTNewCoordinateTransformation(srs, msrs))) {
+                mw_error(MW_EXIT_INTERNAL, "cannot transform patches to the measuring CRS "
+                         "(%s)", mw_gdal_message());
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
         GDALDatasetH cls_ds = GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY,
                                          NULL, NULL, NULL);
         if (!cls_ds) {
@@ -283,6 +306,15 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
             p->stat = comps[i];
             measure(p, s, to_ll);
             p->geom = polygonize_patch(cls_ds, s, &comps[i], srs, &p->masked_fraction);
+            if (p->geom && to_m) {
+                p->mgeom = OGR_G_Clone(p->geom);
+                if (OGR_G_Transform(p->mgeom, to_m) != OGRERR_NONE) {
+                    mw_error(MW_EXIT_INTERNAL, "cannot transform patch %s to the measuring "
+                             "CRS (%s)", p->id, mw_gdal_message());
+                    OGR_G_DestroyGeometry(p->geom);
+                    p->geom = NULL;
+                }
+            }
             set_confidence(p, cfg, s);
             done++;
             if (!p->geom) {
@@ -294,6 +326,9 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
             GDALClose(cls_ds);
         if (to_ll)
             OCTDestroyCoordinateTransformation(to_ll);
+        if (to_m)
+            OCTDestroyCoordinateTransformation(to_m);
+        OSRDestroySpatialReference(msrs);
         OSRDestroySpatialReference(srs);
         OSRDestroySpatialReference(wgs);
     }
@@ -306,9 +341,12 @@ void mw_patchset_free(mw_patchset *ps)
 {
     if (!ps || !ps->p)
         return;
-    for (size_t i = 0; i < ps->n; i++)
+    for (size_t i = 0; i < ps->n; i++) {
         if (ps->p[i].geom)
             OGR_G_DestroyGeometry(ps->p[i].geom);
+        if (ps->p[i].mgeom)
+            OGR_G_DestroyGeometry(ps->p[i].mgeom);
+    }
     free(ps->p);
     ps->p = NULL;
     ps->n = 0;

@@ -32,8 +32,10 @@ typedef struct {
     char licence_id[128];
     char holder[256];
     double inside_licence_m2, outside_licence_m2;
-    double beyond_boundary_m; /* farthest reach outside the licence */
-    double nearest_licence_m; /* distance to the nearest valid licence, -1 if none */
+    double beyond_boundary_m; /* farthest reach outside the valid licences near
+                               * (0 inside them), NaN without one near */
+    double nearest_licence_m; /* distance to the nearest valid licence within near_m,
+                               * NaN if none */
     double redline_m2, farmland_m2, urban_m2;
     double after_expiry_m2, exploration_m2;
     unsigned rules_mask;      /* bit r set for each mw_rule that applies */
@@ -60,8 +62,16 @@ typedef struct {
     const char *confidence_level; /* "low" | "high" | "highest" | "" */
     double change_margin;     /* mean change magnitude / threshold (irmad), NaN otherwise */
     OGRGeometryH geom;        /* polygon in the scene CRS (owned) */
+    OGRGeometryH mgeom;       /* the same in the measuring CRS when that is not the
+                               * scene's (ingest.h measure_wkt), else NULL (owned) */
     mw_verdict v;
 } mw_patch;
+
+/* The patch's polygon in the CRS areas and distances are measured in. */
+static inline OGRGeometryH mw_patch_mgeom(const mw_patch *p)
+{
+    return p->mgeom ? p->mgeom : p->geom;
+}
 
 typedef struct {
     size_t n;

@@ -1,10 +1,12 @@
 /* report_tables.c - the restoration, county and licence tables. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "reports.h"
 
 #define CELL(...) snprintf(c[k++], MW_CELL, __VA_ARGS__)
+#define NUM(fmt, v) mw_cell_num(c[k++], fmt, v) /* NaN: no value */
 
 /* ---- restoration.csv ------------------------------------------------------ */
 
@@ -28,16 +30,17 @@ static void plot_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
     CELL("%s", f->attr[RES_PARTY]);
     CELL("%s", f->attr[RES_BASELINE]);
     CELL("%s", f->attr[RES_DEADLINE]);
-    CELL("%.4f", p->target);
+    NUM("%.4f", p->target);
     CELL("%.1f", p->area_m2);
     CELL("%.4f", p->area_m2 / 10000.0);
     CELL("%lld", p->pixels);
     CELL("%lld", p->valid);
-    CELL("%.4f", p->veg_t1);
-    CELL("%.4f", p->veg_t2);
-    CELL("%.4f", p->veg_t2 - p->veg_t1);
-    CELL("%.4f", p->bare_t2);
-    CELL("%.1f", p->valid ? (double)p->disturbed * p->area_m2 / (double)p->pixels : 0.0);
+    /* fractions of the valid pixels: none without any */
+    NUM("%.4f", p->veg_t1);
+    NUM("%.4f", p->veg_t2);
+    NUM("%.4f", p->veg_t2 - p->veg_t1);
+    NUM("%.4f", p->bare_t2);
+    NUM("%.1f", p->valid ? (double)p->disturbed * p->area_m2 / (double)p->pixels : NAN);
     CELL("%s", p->status);
     CELL("%d", p->overdue);
     CELL("%s", t->cfg->t1_date);
@@ -47,7 +50,7 @@ static void plot_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
 static OGRGeometryH plot_geom(const mw_table *t, size_t i)
 {
     const mw_restoration *r = t->ctx;
-    return r->p[i].f->geom;
+    return mw_feature_scene_geom(r->p[i].f);
 }
 
 mw_table mw_restoration_table(const mw_restoration *r, const mw_config *cfg)
@@ -103,7 +106,7 @@ static void county_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
     CELL("%d", p->plots);
     CELL("%.4f", p->ha);
     CELL("%.4f", p->restored_ha);
-    CELL("%.2f", base > 0 ? 100.0 * p->restored_ha / base : 0.0);
+    NUM("%.2f", base > 0 ? 100.0 * p->restored_ha / base : NAN);
     CELL("%d", p->completed);
     CELL("%d", p->in_progress);
     CELL("%d", p->not_started);
@@ -157,11 +160,11 @@ static void licence_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
     CELL("%d", l->valid);
     CELL("%.1f", l->area_m2);
     CELL("%d", l->exempt);
-    CELL("%.1f", l->redline_m2);
-    CELL("%.1f", l->farmland_m2);
-    CELL("%.1f", l->urban_m2);
-    CELL("%.1f", l->disturbed_inside_m2);
-    CELL("%.1f", l->disturbed_outside_m2);
+    NUM("%.1f", l->redline_m2);
+    NUM("%.1f", l->farmland_m2);
+    NUM("%.1f", l->urban_m2);
+    NUM("%.1f", l->disturbed_inside_m2);
+    NUM("%.1f", l->disturbed_outside_m2);
     CELL("%d", l->candidate);
     if (l->group)
         CELL("G%d", l->group);
@@ -174,7 +177,7 @@ static void licence_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
 static OGRGeometryH licence_geom(const mw_table *t, size_t i)
 {
     const mw_audit *a = t->ctx;
-    return a->l[i].f->geom;
+    return mw_feature_scene_geom(a->l[i].f);
 }
 
 mw_table mw_licence_table(const mw_audit *a, const mw_config *cfg)

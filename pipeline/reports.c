@@ -264,6 +264,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     const mw_verdict *v = &p->v;
     int k = 0;
 #define S(...) snprintf(r->v[k++], sizeof r->v[0], __VA_ARGS__)
+#define N(fmt, x) mw_cell_num(r->v[k++], fmt, x) /* NaN: no value */
     S("%s", p->id);
     S("%s", v->rules);
     S("%d", v->severity);
@@ -275,24 +276,24 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.4f", p->area_ha);
     S("%.2f", p->area_mu);
     S("%lld", (long long)p->stat.count);
-    S("%.1f", v->inside_licence_m2);
-    S("%.1f", v->outside_licence_m2);
-    S("%.1f", v->beyond_boundary_m);
-    S("%.1f", v->nearest_licence_m);
-    S("%.1f", v->after_expiry_m2);
-    S("%.1f", v->exploration_m2);
-    S("%.1f", v->redline_m2);
+    N("%.1f", v->inside_licence_m2);
+    N("%.1f", v->outside_licence_m2);
+    N("%.1f", v->beyond_boundary_m);
+    N("%.1f", v->nearest_licence_m);
+    N("%.1f", v->after_expiry_m2);
+    N("%.1f", v->exploration_m2);
+    N("%.1f", v->redline_m2);
     S("%s", v->redline_name);
-    S("%.1f", v->farmland_m2);
-    S("%.1f", v->urban_m2);
+    N("%.1f", v->farmland_m2);
+    N("%.1f", v->urban_m2);
     S("%s", v->county);
     S("%s", v->ledger_id);
     S("%s", v->ledger_state);
     S("%s", v->case_status);
     S("%.2f", p->cx);
     S("%.2f", p->cy);
-    S("%.7f", p->lon);
-    S("%.7f", p->lat);
+    N("%.7f", p->lon);
+    N("%.7f", p->lat);
     S("%.2f", p->minx);
     S("%.2f", p->miny);
     S("%.2f", p->maxx);
@@ -303,17 +304,12 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%d", p->area_mu >= FIELD_CHECK_MU);
     S("%s", cfg->t1_date);
     S("%s", cfg->t2_date);
-    if (isnan(p->confidence))
-        S("%s", "");
-    else
-        S("%.4f", p->confidence);
+    N("%.4f", p->confidence);
     S("%s", p->confidence_level);
     S("%.4f", p->masked_fraction);
-    if (isnan(p->change_margin))
-        S("%s", "");
-    else
-        S("%.4f", p->change_margin);
+    N("%.4f", p->change_margin);
 #undef S
+#undef N
 }
 
 /* Report order: worst rule first, then larger first, then id. */
@@ -416,6 +412,15 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Row i's cells; text cut at MW_CELL is cut on a UTF-8 character boundary. */
+static void format_cells(const mw_table *t, size_t i, char (*cells)[MW_CELL])
+{
+    t->format(t, i, cells);
+    for (size_t c = 0; c < t->ncols; c++)
+        if (strlen(cells[c]) == MW_CELL - 1)
+            mw_utf8_trim(cells[c]);
+}
+
 static int write_csv(const mw_table *t, const mw_config *cfg, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -437,11 +442,19 @@ static int write_csv(const mw_table *t, const mw_config *cfg, const char *path)
     }
     fputc('\n', f);
     for (size_t i = 0; i < t->nrows; i++) {
-        t->format(t, i, cells);
+        format_cells(t, i, cells);
         for (size_t c = 0; c < t->ncols; c++) {
             if (c)
                 fputc(',', f);
-            csv_field(f, cells[c]);
+            /* OWASP: a text cell a spreadsheet would run as a formula is
+             * shown as text; numbers (a negative mean_dndvi) stay numbers */
+            if (t->cols[c].type == COL_S && cells[c][0] && strchr("=+-@\t\r", cells[c][0])) {
+                char quoted[MW_CELL + 1];
+                snprintf(quoted, sizeof quoted, "'%s", cells[c]);
+                csv_field(f, quoted);
+            } else {
+                csv_field(f, cells[c]);
+            }
         }
         fputc('\n', f);
     }
@@ -474,10 +487,12 @@ static int write_layer(GDALDatasetH ds, const mw_table *t, OGRSpatialReferenceH 
     if (rc == 0 && !cells)
         rc = -1;
     for (size_t i = 0; i < t->nrows && rc == 0; i++) {
-        t->format(t, i, cells);
+        format_cells(t, i, cells);
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (size_t c = 0; c < t->ncols; c++) {
-            if (t->cols[c].type == COL_S)
+            if (t->cols[c].type != COL_S && !cells[c][0])
+                OGR_F_SetFieldNull(f, (int)c); /* no value */
+            else if (t->cols[c].type == COL_S)
                 OGR_F_SetFieldString(f, (int)c, cells[c]);
             else if (t->cols[c].type == COL_I)
                 OGR_F_SetFieldInteger64(f, (int)c, strtoll(cells[c], NULL, 10));
@@ -687,6 +702,10 @@ static int write_manifest(const mw_run *run, const char *path)
         json_object_array_add(gt, json_object_new_double(s->gt[i]));
     json_object_object_add(sc, "geotransform", gt);
     json_object_object_add(sc, "crs_wkt", json_object_new_string(s->wkt));
+    /* the CRS areas and distances are measured in (the scene's own when it
+     * is projected in metres) and a pixel's area there (at the centre row) */
+    json_object_object_add(sc, "measure_crs_wkt", json_object_new_string(s->measure_wkt));
+    json_object_object_add(sc, "pixel_area_m2", json_object_new_double(s->pixel_area_m2));
     json_object_object_add(sc, "bare_soil_index",
                            json_object_new_string(s->band[MW_SWIR1] ? "BSI" : "BSI_vnir"));
     json_object_object_add(sc, "t2_warped", json_object_new_boolean(s->warped));

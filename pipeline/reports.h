@@ -8,6 +8,8 @@
 #ifndef MW_REPORTS_H
 #define MW_REPORTS_H
 
+#include <stdio.h>
+
 #include "config.h"
 #include "ingest.h"
 #include "patches.h"
@@ -63,7 +65,11 @@ typedef struct {
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
- * patches.gpkg (with polygons when geom is set). */
+ * patches.gpkg (with polygons when geom is set).  A cell the formatter
+ * leaves empty has no value: an empty CSV cell, NULL in the GeoPackage
+ * (numeric columns; mw_cell_num writes NaN so).  Text cells that a
+ * spreadsheet would run as a formula (= + - @ tab CR first) get a leading
+ * ' in the CSV only. */
 #define MW_CELL 320
 typedef enum { COL_S, COL_I, COL_R } mw_col_type;
 typedef struct {
@@ -79,6 +85,15 @@ typedef struct mw_table {
     const void *ctx;
     const mw_config *cfg;
 } mw_table;
+
+/* v formatted with fmt, or an empty cell (no value) when v is NaN. */
+static inline void mw_cell_num(char *cell, const char *fmt, double v)
+{
+    if (v != v)
+        cell[0] = '\0';
+    else
+        snprintf(cell, MW_CELL, fmt, v);
+}
 
 /* The tables of restoration.csv, restoration_by_county.csv, licences.csv
  * (report_tables.c). */

@@ -1,6 +1,8 @@
 /* restoration.c - per-plot and per-county restoration progress. */
 #include "restoration.h"
 
+#include <cpl_csv.h>
+#include <cpl_string.h>
 #include <errno.h>
 #include <gdal_alg.h>
 #include <math.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dates.h"
 #include "kernels.h"
 #include "mw.h"
 
@@ -104,15 +107,20 @@ static const char *plot_status(const mw_plot *p)
     return "NOT_STARTED";
 }
 
-static int measure_plot(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
+static int measure_plot(const mw_config *cfg, const mw_scene *s, int t2, mw_reader *rd,
                         GDALDatasetH cls_ds, mw_plot *p)
 {
     p->area_m2 = OGR_G_Area(p->f->geom);
-    p->target = strtod(p->f->attr[RES_TARGET], NULL);
+    p->target = p->f->num[RES_TARGET]; /* NaN: none given, never COMPLETED */
     if (p->target > 1.0) /* given in percent */
         p->target /= 100.0;
+    p->veg_t1 = p->veg_t2 = p->bare_t2 = NAN;
+    /* the plot on the scene grid: in the scene CRS */
+    OGRGeometryH sg = mw_feature_scene_geom(p->f);
+    OGREnvelope senv;
+    OGR_G_GetEnvelope(sg, &senv);
     int x0, y0, w, h;
-    if (!window_of(s, &p->f->env, &x0, &y0, &w, &h)) {
+    if (!window_of(s, &senv, &x0, &y0, &w, &h)) {
         p->status = "NO_DATA";
         return 0;
     }
@@ -121,7 +129,7 @@ static int measure_plot(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
     if (plot_buf_alloc(&b, s, n))
         return -1;
     int rc = -1;
-    if (burn_mask(s, p->f->geom, x0, y0, w, h, b.mask)) {
+    if (burn_mask(s, sg, x0, y0, w, h, b.mask)) {
         mw_error(MW_EXIT_INTERNAL, "cannot rasterize restoration plot '%s' (%s)",
                  p->f->attr[RES_ID], mw_gdal_message());
         goto done;
@@ -166,19 +174,18 @@ done:
     }
     if (rc == 0) {
         p->status = plot_status(p);
-        char deadline[16];
-        snprintf(deadline, sizeof deadline, "%.10s", p->f->attr[RES_DEADLINE]);
-        for (char *c = deadline; *c; c++)
-            if (*c == '/' || *c == '.')
-                *c = '-';
-        p->overdue = deadline[0] && strcmp(deadline, cfg->t2_date) < 0 &&
+        /* the deadline was parsed at load (dates.h); empty = none */
+        int deadline = p->f->day[RES_DEADLINE];
+        p->overdue = deadline != MW_NO_DATE && deadline < t2 &&
                      strcmp(p->status, "COMPLETED") != 0;
     }
     return rc;
 }
 
-static mw_county_progress *county_row(mw_restoration *r, const char *name)
+static mw_county_progress *county_row(mw_restoration *r, const char *full)
 {
+    char name[sizeof r->c->county];
+    mw_copy_utf8(name, sizeof name, full); /* as it is kept */
     for (size_t i = 0; i < r->ncounty; i++)
         if (!strcmp(r->c[i].county, name))
             return &r->c[i];
@@ -190,7 +197,7 @@ static mw_county_progress *county_row(mw_restoration *r, const char *name)
     r->c = grown;
     mw_county_progress *c = &r->c[r->ncounty++];
     memset(c, 0, sizeof *c);
-    snprintf(c->county, sizeof c->county, "%s", name);
+    mw_copy_utf8(c->county, sizeof c->county, name);
     c->plan_plots = -1;
     return c;
 }
@@ -201,69 +208,97 @@ static int ends_with(const char *s, const char *tail)
     return m > 0 && n >= m && !strcmp(s + n - m, tail);
 }
 
+/* A plan cell as a number >= 0 (blanks around it allowed). */
+static int plan_number(const char *cell, double *v)
+{
+    char *end;
+    *v = CPLStrtod(cell, &end);
+    if (end == cell)
+        return -1;
+    while (*end == ' ' || *end == '\t' || *end == '\r')
+        end++;
+    return *end || !(*v >= 0) || !isfinite(*v) ? -1 : 0;
+}
+
 /* The plan table: a CSV with a header naming county_zh and/or county_en (or
- * county), plots and target_ha. */
+ * county), plots and target_ha.  Records are split by GDAL's CSV reader
+ * (quoted fields, commas and line breaks inside quotes, empty fields, a
+ * UTF-8 BOM). */
 static int read_plan(const char *path, mw_restoration *r)
 {
-    FILE *f = fopen(path, "r");
+    VSILFILE *f = VSIFOpenL(path, "rb");
     if (!f) {
         mw_error(MW_EXIT_VECTOR, "%s: cannot read restoration plan: %s", path, strerror(errno));
         return -1;
     }
-    char line[1024];
-    int col_zh = -1, col_en = -1, col_plots = -1, col_ha = -1, lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *start = line;
-        if (lineno == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
-            start += 3;
-        char *cell[16];
-        int nc = 0;
-        for (char *tok = strtok(start, ","); tok && nc < 16; tok = strtok(NULL, ","))
-            cell[nc++] = tok;
-        if (lineno == 1) {
+    int col_zh = -1, col_en = -1, col_plots = -1, col_ha = -1, rec = 0, rc = 0;
+    char **cell;
+    while (rc == 0 && (cell = CSVReadParseLine3L(f, 1 << 20, ",", true, false, false,
+                                                 true)) != NULL) {
+        rec++;
+        int nc = CSLCount(cell);
+        if (rec == 1) {
             for (int i = 0; i < nc; i++) {
-                if (!strcmp(cell[i], "county_zh") || !strcmp(cell[i], "county"))
+                const char *h = cell[i];
+                if (!strcmp(h, "county_zh") || !strcmp(h, "county"))
                     col_zh = i;
-                else if (!strcmp(cell[i], "county_en"))
+                else if (!strcmp(h, "county_en"))
                     col_en = i;
-                else if (!strcmp(cell[i], "plots"))
+                else if (!strcmp(h, "plots"))
                     col_plots = i;
-                else if (!strcmp(cell[i], "target_ha"))
+                else if (!strcmp(h, "target_ha"))
                     col_ha = i;
             }
             if ((col_zh < 0 && col_en < 0) || col_plots < 0 || col_ha < 0) {
-                mw_error(MW_EXIT_VECTOR, "%s:1: restoration plan needs columns county_zh "
-                         "(or county_en), plots, target_ha", path);
+                mw_error(MW_EXIT_VECTOR, "%s: row 1: restoration plan needs columns "
+                         "county_zh (or county_en), plots, target_ha", path);
                 rc = -1;
             }
+            CSLDestroy(cell);
+            continue;
+        }
+        if (nc == 0 || (nc == 1 && !cell[0][0])) { /* a blank line */
+            CSLDestroy(cell);
             continue;
         }
         int need = col_zh > col_en ? col_zh : col_en;
         need = need > col_plots ? need : col_plots;
         need = need > col_ha ? need : col_ha;
+        double plots = 0, ha = 0;
+        const char *zh = col_zh >= 0 && col_zh < nc ? cell[col_zh] : "";
+        const char *en = col_en >= 0 && col_en < nc ? cell[col_en] : "";
         if (nc <= need) {
-            mw_error(MW_EXIT_VECTOR, "%s:%d: restoration plan row has %d cells", path, lineno,
-                     nc);
+            mw_error(MW_EXIT_VECTOR, "%s: row %d: restoration plan row has %d cells, the "
+                     "header names %d", path, rec, nc, need + 1);
             rc = -1;
-            continue;
-        }
-        /* match a county the plots name, in Chinese or in English; a plot's
-         * county may carry its city in front (长治市上党区 for 上党区) */
-        mw_county_progress *c = NULL;
-        for (size_t i = 0; i < r->ncounty && !c; i++)
-            if ((col_zh >= 0 && ends_with(r->c[i].county, cell[col_zh])) ||
-                (col_en >= 0 && !strcasecmp(r->c[i].county, cell[col_en])))
-                c = &r->c[i];
-        if (!c && !(c = county_row(r, cell[col_zh >= 0 ? col_zh : col_en])))
+        } else if (!zh[0] && !en[0]) {
+            mw_error(MW_EXIT_VECTOR, "%s: row %d: restoration plan row names no county", path,
+                     rec);
             rc = -1;
-        else {
-            c->plan_plots = atoi(cell[col_plots]);
-            c->plan_ha = strtod(cell[col_ha], NULL);
+        } else if (plan_number(cell[col_plots], &plots) || plots != floor(plots) ||
+                   plots > 1e9 || plan_number(cell[col_ha], &ha)) {
+            mw_error(MW_EXIT_VECTOR, "%s: row %d: restoration plan plots '%s' / target_ha "
+                     "'%s' are not numbers", path, rec, cell[col_plots], cell[col_ha]);
+            rc = -1;
+        } else {
+            /* match a county the plots name, in Chinese or in English; a
+             * plot's county may carry its city in front (长治市上党区 for
+             * 上党区) */
+            mw_county_progress *c = NULL;
+            for (size_t i = 0; i < r->ncounty && !c; i++)
+                if ((zh[0] && ends_with(r->c[i].county, zh)) ||
+                    (en[0] && !strcasecmp(r->c[i].county, en)))
+                    c = &r->c[i];
+            if (!c && !(c = county_row(r, zh[0] ? zh : en)))
+                rc = -1;
+            else if (c) {
+                c->plan_plots = (int)plots;
+                c->plan_ha = ha;
+            }
         }
+        CSLDestroy(cell);
     }
-    fclose(f);
+    VSIFCloseL(f);
     r->has_plan = rc == 0;
     return rc;
 }
@@ -315,13 +350,17 @@ int mw_restoration_run(const mw_config *cfg, const mw_scene *s, const mw_layers 
     GDALDatasetH cls = rd ? GDALOpenEx(class_path, GDAL_OF_RASTER | GDAL_OF_READONLY,
                                        NULL, NULL, NULL)
                           : NULL;
-    int rc = cls ? 0 : -1;
+    int rc = cls ? 0 : -1, t2 = 0;
     if (rd && !cls)
         mw_error(MW_EXIT_INTERNAL, "%s: cannot reopen (%s)", class_path, mw_gdal_message());
+    if (rc == 0 && mw_date_parse(cfg->t2_date, &t2)) { /* config.c checked it */
+        mw_error(MW_EXIT_CONFIG, "[scene] t2_date '%s' is not a date", cfg->t2_date);
+        rc = -1;
+    }
     for (size_t i = 0; i < L->resto.n && rc == 0; i++) {
         r->p[i].f = &L->resto.f[i];
         r->n = i + 1;
-        rc = measure_plot(cfg, s, rd, cls, &r->p[i]);
+        rc = measure_plot(cfg, s, t2, rd, cls, &r->p[i]);
     }
     if (cls)
         GDALClose(cls);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dates.h"
 #include "mw.h"
 
 static const struct { const char *code; int severity; } RULES[MW_RULE_COUNT] = {
@@ -46,23 +47,13 @@ static int status_valid(const char *s)
            !strcmp(s, "正常") || !s[0];
 }
 
-/* Dates compare as text once normalized to YYYY-MM-DD ('/' and '.' become
- * '-'); an empty date is no limit. */
-static void norm_date(const char *in, char out[16])
+/* Validity at day t2: status valid and t2 within [valid_from, valid_to]
+ * (parsed once at load, dates.h); an empty date is no limit. */
+static int licence_valid_at(const mw_feature *f, int t2)
 {
-    snprintf(out, 16, "%.10s", in);
-    for (char *p = out; *p; p++)
-        if (*p == '/' || *p == '.')
-            *p = '-';
-}
-
-static int licence_valid_at(const mw_feature *f, const char *date)
-{
-    char from[16], to[16];
-    norm_date(f->attr[LIC_FROM], from);
-    norm_date(f->attr[LIC_TO], to);
-    return status_valid(f->attr[LIC_STATUS]) && (!from[0] || strcmp(from, date) <= 0) &&
-           (!to[0] || strcmp(date, to) <= 0);
+    int from = f->day[LIC_FROM], to = f->day[LIC_TO];
+    return status_valid(f->attr[LIC_STATUS]) && (from == MW_NO_DATE || from <= t2) &&
+           (to == MW_NO_DATE || t2 <= to);
 }
 
 #define SPEC(sec, lc, ...)                                                     \
@@ -84,24 +75,27 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
               cfg->lic_from_field, cfg->lic_to_field, cfg->lic_status_field,
               cfg->lic_reserves_field},
              {"id_field", "holder_field", "mineral_field", "valid_from_field",
-              "valid_to_field", "status_field", "reserves_field"}),
+              "valid_to_field", "status_field", "reserves_field"},
+             1u << LIC_FROM | 1u << LIC_TO, 1u << LIC_RESERVES),
         SPEC("exploration", cfg->expl, EXPL_NFIELDS,
-             {cfg->expl_id_field, cfg->expl_holder_field}, {"id_field", "holder_field"}),
-        SPEC("redline", cfg->redline, RED_NFIELDS, {cfg->redline_name_field}, {"name_field"}),
-        SPEC("farmland", cfg->farmland, 0, {NULL}, {NULL}),
-        SPEC("urban", cfg->urban, 0, {NULL}, {NULL}),
+             {cfg->expl_id_field, cfg->expl_holder_field}, {"id_field", "holder_field"}, 0, 0),
+        SPEC("redline", cfg->redline, RED_NFIELDS, {cfg->redline_name_field}, {"name_field"},
+             0, 0),
+        SPEC("farmland", cfg->farmland, 0, {NULL}, {NULL}, 0, 0),
+        SPEC("urban", cfg->urban, 0, {NULL}, {NULL}, 0, 0),
         SPEC("restoration", cfg->resto, RES_NFIELDS,
              {cfg->resto_id_field, cfg->resto_county_field, cfg->resto_party_field,
               cfg->resto_baseline_field, cfg->resto_deadline_field, cfg->resto_target_field},
              {"id_field", "county_field", "party_field", "baseline_field", "deadline_field",
-              "target_field"}),
+              "target_field"},
+             1u << RES_DEADLINE, 1u << RES_TARGET),
         SPEC("counties", cfg->counties, CNTY_NFIELDS, {cfg->county_name_field},
-             {"name_field"}),
+             {"name_field"}, 0, 0),
     };
     mw_layer *dst[] = {&L->lic, &L->expl, &L->redline, &L->farmland,
                        &L->urban, &L->resto, &L->counties};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        if (mw_layer_load(&specs[i], s->wkt, dst[i])) {
+        if (mw_layer_load(&specs[i], s->wkt, s->measure_wkt, dst[i])) {
             mw_layers_free(L);
             return -1;
         }
@@ -112,8 +106,12 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
         mw_layers_free(L);
         return -1;
     }
-    char t2[16];
-    norm_date(cfg->t2_date, t2);
+    int t2;
+    if (mw_date_parse(cfg->t2_date, &t2) || t2 == MW_NO_DATE) { /* config.c checked it */
+        mw_error(MW_EXIT_CONFIG, "[scene] t2_date '%s' is not a date", cfg->t2_date);
+        mw_layers_free(L);
+        return -1;
+    }
     for (size_t i = 0; i < L->lic.n; i++) {
         L->lic_valid[i] = (unsigned char)licence_valid_at(&L->lic.f[i], t2);
         L->lic_exempt[i] = (unsigned char)mw_mineral_exempt(L->lic.f[i].attr[LIC_MINERAL]);
@@ -241,21 +239,48 @@ static void write_rules(mw_verdict *v)
 
 static void name_licence(mw_verdict *v, const mw_feature *f, int is_licence)
 {
-    snprintf(v->licence_id, sizeof v->licence_id, "%s", f->attr[is_licence ? LIC_ID : EXPL_ID]);
-    snprintf(v->holder, sizeof v->holder, "%s",
-             f->attr[is_licence ? LIC_HOLDER : EXPL_HOLDER]);
+    mw_copy_utf8(v->licence_id, sizeof v->licence_id, f->attr[is_licence ? LIC_ID : EXPL_ID]);
+    mw_copy_utf8(v->holder, sizeof v->holder, f->attr[is_licence ? LIC_HOLDER : EXPL_HOLDER]);
     if (is_licence)
-        snprintf(v->licence_status, sizeof v->licence_status, "%s", f->attr[LIC_STATUS]);
+        mw_copy_utf8(v->licence_status, sizeof v->licence_status, f->attr[LIC_STATUS]);
     else
         snprintf(v->licence_status, sizeof v->licence_status, "exploration");
 }
 
-static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw_patch *p)
+/* Red line, farmland, urban boundary and county: they do not depend on the
+ * licences.  A layer that is not configured leaves its area NaN (no value). */
+static void control_lines(const mw_layers *L, mw_patch *p, OGRGeometryH g,
+                          const OGREnvelope *env, double tol)
 {
     mw_verdict *v = &p->v;
-    const double tol = s->pixel_area_m2;
-    OGREnvelope env;
-    OGR_G_GetEnvelope(p->geom, &env);
+    double a;
+    v->redline_m2 = v->farmland_m2 = v->urban_m2 = NAN;
+    if (L->redline.present) {
+        const mw_feature *red = best_overlap(&L->redline, g, env, NULL, 0, &a);
+        v->redline_m2 = mw_layer_overlap(&L->redline, g, env);
+        if (red)
+            mw_copy_utf8(v->redline_name, sizeof v->redline_name, red->attr[RED_NAME]);
+        if (v->redline_m2 > tol)
+            set_rule(v, MW_RULE_RED_LINE);
+    }
+    if (L->farmland.present) {
+        v->farmland_m2 = mw_layer_overlap(&L->farmland, g, env);
+        if (v->farmland_m2 > tol)
+            set_rule(v, MW_RULE_FARMLAND);
+    }
+    if (L->urban.present) {
+        v->urban_m2 = mw_layer_overlap(&L->urban, g, env);
+        if (v->urban_m2 > tol)
+            set_rule(v, MW_RULE_URBAN_BOUNDARY);
+    }
+    mw_copy_utf8(v->county, sizeof v->county, mw_county_of(L, g));
+}
+
+static int judge(const mw_config *cfg, const mw_layers *L, mw_patch *p, OGRGeometryH g,
+                 const OGREnvelope *envp, double tol)
+{
+    mw_verdict *v = &p->v;
+    const OGREnvelope env = *envp;
 
     /* valid licences within near_m; invalid licences and exploration rights
      * that touch the patch */
@@ -267,7 +292,7 @@ static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw
         int ok = L->lic_valid[i];
         if (!env_near(&env, &f->env, ok ? cfg->near_m : 0))
             continue;
-        double d = OGR_G_Distance(p->geom, f->geom);
+        double d = OGR_G_Distance(g, f->geom);
         if (d < 0 || d > (ok ? cfg->near_m : 0))
             continue;
         if (ok) {
@@ -281,18 +306,18 @@ static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw
     }
     all = rights ? OGR_G_Clone(rights) : NULL;
     for (size_t i = 0; i < L->expl.n; i++)
-        if (env_near(&env, &L->expl.f[i].env, 0) &&
-            OGR_G_Intersects(p->geom, L->expl.f[i].geom))
+        if (env_near(&env, &L->expl.f[i].env, 0) && OGR_G_Intersects(g, L->expl.f[i].geom))
             all = add_to(all, L->expl.f[i].geom);
 
-    double in_valid = area_in(p->geom, valid);
-    double in_rights = area_in(p->geom, rights);
-    double in_all = area_in(p->geom, all);
+    double in_valid = area_in(g, valid);
+    double in_rights = area_in(g, rights);
+    double in_all = area_in(g, all);
     v->inside_licence_m2 = in_valid;
     v->outside_licence_m2 = fmax(0, p->area_m2 - in_valid);
     v->after_expiry_m2 = fmax(0, in_rights - in_valid);
-    v->exploration_m2 = fmax(0, in_all - in_rights);
-    v->nearest_licence_m = nearest_f ? nearest : -1;
+    v->exploration_m2 = L->expl.present ? fmax(0, in_all - in_rights) : NAN;
+    v->nearest_licence_m = nearest_f ? nearest : NAN;
+    v->beyond_boundary_m = nearest_f ? 0 : NAN;
     double elsewhere = p->area_m2 - in_all; /* outside every right */
 
     if (v->after_expiry_m2 > tol)
@@ -302,7 +327,7 @@ static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw
     if (elsewhere > tol) {
         if (nearest_f) {
             set_rule(v, MW_RULE_OUT_OF_BOUNDS);
-            OGRGeometryH out = OGR_G_Difference(p->geom, all);
+            OGRGeometryH out = OGR_G_Difference(g, all);
             v->beyond_boundary_m = out ? farthest_vertex(out, valid) : 0;
             if (out)
                 OGR_G_DestroyGeometry(out);
@@ -317,30 +342,15 @@ static int judge(const mw_config *cfg, const mw_scene *s, const mw_layers *L, mw
     /* the licence the row names: the valid one it lies in, else the invalid
      * one, else the exploration right, else the nearest valid licence */
     double a;
-    const mw_feature *f = best_overlap(&L->lic, p->geom, &env, L->lic_valid, 1, &a);
+    const mw_feature *f = best_overlap(&L->lic, g, &env, L->lic_valid, 1, &a);
     if (!f)
-        f = best_overlap(&L->lic, p->geom, &env, L->lic_valid, 0, &a);
+        f = best_overlap(&L->lic, g, &env, L->lic_valid, 0, &a);
     if (f)
         name_licence(v, f, 1);
-    else if ((f = best_overlap(&L->expl, p->geom, &env, NULL, 0, &a)) != NULL)
+    else if ((f = best_overlap(&L->expl, g, &env, NULL, 0, &a)) != NULL)
         name_licence(v, f, 0);
     else if (nearest_f)
         name_licence(v, nearest_f, 1);
-
-    const mw_feature *red = best_overlap(&L->redline, p->geom, &env, NULL, 0, &a);
-    v->redline_m2 = mw_layer_overlap(&L->redline, p->geom, &env);
-    if (red)
-        snprintf(v->redline_name, sizeof v->redline_name, "%s", red->attr[RED_NAME]);
-    v->farmland_m2 = mw_layer_overlap(&L->farmland, p->geom, &env);
-    v->urban_m2 = mw_layer_overlap(&L->urban, p->geom, &env);
-    if (v->redline_m2 > tol)
-        set_rule(v, MW_RULE_RED_LINE);
-    if (v->farmland_m2 > tol)
-        set_rule(v, MW_RULE_FARMLAND);
-    if (v->urban_m2 > tol)
-        set_rule(v, MW_RULE_URBAN_BOUNDARY);
-    snprintf(v->county, sizeof v->county, "%s", mw_county_of(L, p->geom));
-    write_rules(v);
 
     if (valid) OGR_G_DestroyGeometry(valid);
     if (rights) OGR_G_DestroyGeometry(rights);
@@ -353,14 +363,23 @@ int mw_rules_apply(const mw_config *cfg, const mw_scene *s, const mw_layers *L,
 {
     for (size_t i = 0; i < ps->n; i++) {
         mw_patch *p = &ps->p[i];
-        if (!L->lic.present) {
-            p->v.finding = MW_FIND_NOT_JUDGED;
-            p->v.nearest_licence_m = -1;
-            snprintf(p->v.county, sizeof p->v.county, "%s", mw_county_of(L, p->geom));
-            continue;
+        mw_verdict *v = &p->v;
+        OGRGeometryH g = mw_patch_mgeom(p);
+        OGREnvelope env;
+        OGR_G_GetEnvelope(g, &env);
+        /* "part" = more than one pixel's area (at the patch's own rows) */
+        const double tol =
+            mw_scene_pixel_area(s, (double)p->stat.sum_row / (double)p->stat.count + 0.5);
+        if (L->lic.present) {
+            if (judge(cfg, L, p, g, &env, tol))
+                return -1;
+        } else {
+            v->finding = MW_FIND_NOT_JUDGED;
+            v->inside_licence_m2 = v->outside_licence_m2 = v->after_expiry_m2 = NAN;
+            v->exploration_m2 = v->beyond_boundary_m = v->nearest_licence_m = NAN;
         }
-        if (judge(cfg, s, L, p))
-            return -1;
+        control_lines(L, p, g, &env, tol);
+        write_rules(v);
     }
     return 0;
 }

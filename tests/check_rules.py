@@ -7,7 +7,9 @@ usage: check_rules.py SAMPLE_DIR RUN_DIR T2_DATE NEAR_M PIXEL_AREA
 Prints "ok ..." / "FAIL ..." lines; exits 1 on any failure.
 """
 import csv
+import datetime
 import os
+import re
 import sys
 
 from osgeo import ogr, osr
@@ -55,9 +57,30 @@ def area_in(g, u):
     return 0.0 if u is None else g.Intersection(u).GetArea()
 
 
+def day(text):
+    """A date as agencies write it (2024-05-01, 2024/5/1, 20240501, 2024年5月1日,
+    an OGR Date) as a datetime.date; None when empty."""
+    if text in (None, ""):
+        return None
+    text = str(text).strip()
+    m = (re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or
+         re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text) or
+         re.match(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:$|[ T])", text))
+    g = [x for x in m.groups() if x not in ("-", "/", ".")]
+    return datetime.date(int(g[0]), int(g[1]), int(g[2]))
+
+
 def valid_at(attrs, date):
+    """Valid at date: status valid and date within [valid_from, valid_to],
+    compared as dates (an empty one is no limit)."""
     ok = attrs.get("status", "valid") in ("valid", "active", "有效", "正常", "")
-    return ok and attrs.get("valid_from", "") <= date and (not attrs.get("valid_to") or date <= attrs["valid_to"])
+    t, a, b = day(date), day(attrs.get("valid_from")), day(attrs.get("valid_to"))
+    return ok and (a is None or a <= t) and (b is None or t <= b)
+
+
+def num(cell):
+    """A report cell as a number; an empty cell (no value) is None."""
+    return None if cell == "" else float(cell)
 
 
 def main():
@@ -98,11 +121,17 @@ def main():
         exempt = any(w in (a.get("mineral") or "") for w in ("地热", "矿泉水"))
         check(f"{a['licence_id']} exempt", r["exempt"] == str(int(exempt)), r["exempt"])
         for k in ("redline", "farmland", "urban"):
-            want = 0.0 if exempt else area_in(g, control[k])
+            got = num(r[k + "_overlap_m2"])
+            if exempt:  # not audited: no value, not 0
+                check(f"{a['licence_id']} {k}_overlap_m2 empty (exempt)", got is None, got)
+                continue
+            want = area_in(g, control[k])
             check(f"{a['licence_id']} {k}_overlap_m2 agrees with GEOS",
-                  abs(want - float(r[k + "_overlap_m2"])) <= 1.0, (want, r[k + "_overlap_m2"]))
+                  got is not None and abs(want - got) <= 1.0, (want, got))
         res = a.get("reserves_t")
         small = g.GetArea() < 100000 and (res in (None, "") or float(res) < 300000)
+        check(f"{a['licence_id']} valid_at_t2 (dates compared as dates)",
+              r["valid_at_t2"] == str(int(valid_at(a, t2))), r["valid_at_t2"])
         if small and not exempt:
             cand.append((a["licence_id"], g))
     parent = {i: i for i, _ in cand}
