@@ -115,9 +115,15 @@ static char *read_text(const char *path, const char *encoding, const char **used
                  "UTF-8)", encoding);
         return NULL;
     }
+    const vsi_l_offset limit = (vsi_l_offset)1 << 28;
     VSIStatBufL st;
-    if (VSIStatL(path, &st) == 0 && VSI_ISDIR(st.st_mode)) {
+    int known = VSIStatL(path, &st) == 0;
+    if (known && VSI_ISDIR(st.st_mode)) {
         mw_error(MW_EXIT_VECTOR, "%s: is a directory, not a corner table", path);
+        goto fail;
+    }
+    if (known && (vsi_l_offset)st.st_size > limit) {
+        mw_error(MW_EXIT_VECTOR, "%s: is larger than 256 MB, not a corner table", path);
         goto fail;
     }
     VSILFILE *f = VSIFOpenL(path, "rb"); /* VSI: real files and /vsimem/ alike */
@@ -127,11 +133,10 @@ static char *read_text(const char *path, const char *encoding, const char **used
     }
     GByte *raw = NULL;
     vsi_l_offset len = 0;
-    int ok = VSIIngestFile(f, path, &raw, &len, (GIntBig)1 << 28);
+    int ok = VSIIngestFile(f, path, &raw, &len, (GIntBig)limit);
     VSIFCloseL(f);
     if (!ok) {
-        mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table (%s)", path,
-                 len > ((vsi_l_offset)1 << 28) ? "larger than 256 MB" : mw_gdal_message());
+        mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table (%s)", path, mw_gdal_message());
         goto fail;
     }
     char *text = (char *)raw;

@@ -161,7 +161,7 @@ sed 's/^t2_date *=.*/t2_date = 2024-10-01/' configs/sample.ini >"configs/.full_d
 (ulimit -f 100; $MW scan configs/.full_disk.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg" 2>"$TMP/full.err")
 rc=$?
 t_ok "full disk: the run fails with exit 6 or 7" test "$rc" -eq 6 -o "$rc" -eq 7
-t_has "full disk: one clear line naming the file" "minewatch: error: $OUT/" "$(cat "$TMP/full.err")"
+t_has "full disk: one clear line naming the file" "minewatch: error: $TMP/" "$(cat "$TMP/full.err")"
 t_eq "full disk: and nothing else on stderr" "1" "$(wc -l <"$TMP/full.err")"
 t_eq "full disk: previous reports untouched" "$before" \
   "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
