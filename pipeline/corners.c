@@ -148,7 +148,8 @@ static char *read_text(const char *path, const char *encoding, const char **used
         VSIFree(raw);
         goto fail;
     }
-    if (n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* a UTF-8 BOM: the table says UTF-8 */
+    int bom = n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3);
+    if (bom) { /* a UTF-8 BOM: the table says UTF-8 */
         memmove(text, text + 3, (n -= 3) + 1);
         if (!encoding)
             encoding = "UTF-8";
@@ -161,8 +162,8 @@ static char *read_text(const char *path, const char *encoding, const char **used
         size_t at = 0;
         while (at < n && CPLIsUTF8(text, (int)(at + 1)))
             at++;
-        mw_error(MW_EXIT_VECTOR, "%s:%d: is not valid UTF-8 text (--encoding UTF-8)", path,
-                 line_of(text, at));
+        mw_error(MW_EXIT_VECTOR, "%s:%d: is not valid UTF-8 text (%s)", path, line_of(text, at),
+                 bom ? "it starts with a UTF-8 byte-order mark" : "--encoding UTF-8");
         VSIFree(raw);
         return NULL;
     }

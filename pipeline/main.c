@@ -68,7 +68,7 @@ typedef struct {
 } cli_command;
 
 #define OPT_OUT(what) {"out", 'o', "OUTDIR", 0, what}
-#define OPT_QUIET {"quiet", 'q', NULL, 0, "no log lines (warnings and errors still)"}
+#define OPT_QUIET {"quiet", 'q', NULL, 0, "no log lines; a failure prints its error line alone"}
 #define OPT_LEDGER {"ledger", 0, "PATH_OR_PG", 0, "the ledger: a GeoPackage path or a PG: " \
                                                    "connection string (default: [ledger] path)"}
 

@@ -61,7 +61,8 @@ t_has "the compile line has the project's flags" "-Werror -fopenmp -ffp-contract
 t_has "and the user's -O0 before the kernels' -O3" "-O0 -O3 -fno-trapping-math" "$cmd"
 link=$(make --no-print-directory -n -B BUILD="$TMP/b" LDFLAGS=-Wl,-O1 LDLIBS=-lz "$TMP/b/minewatch" |
   grep -- "-o $TMP/b/minewatch ")
-t_has "make LDFLAGS=... LDLIBS=...: the link keeps -fopenmp" "-fopenmp -Wl,-O1" "$link"
+t_has "make LDFLAGS=... LDLIBS=...: the link keeps -fopenmp" "-fopenmp " "$link"
+t_has "and takes the user's LDFLAGS" " -Wl,-O1 " "$link"
 t_has "and the project's libraries" "-lgdal" "$link"
 
 t_summary
