@@ -21,22 +21,27 @@ PKG         := inih json-c libcrypto fftw3f libtiff-4 libisal
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKG))
 PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -fopenmp -ffp-contract=off \
-            -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS)
-LDLIBS   += $(GDAL_LIBS) $(PKG_LIBS) -llapacke -llapack -lm
-LDFLAGS  += -fopenmp
+# CFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0 ...); what the
+# project needs to build at all is in MW_CFLAGS, MW_LDFLAGS and MW_LDLIBS,
+# which a command line does not replace.
+CFLAGS    ?= -O2 -g
+MW_CFLAGS := -std=c11 -Wall -Wextra -Werror -fopenmp -ffp-contract=off \
+             -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS)
+MW_LDLIBS := $(GDAL_LIBS) $(PKG_LIBS) -llapacke -llapack -lm
+MW_LDFLAGS := -fopenmp
 ifeq ($(MPI),1)
-CC       := mpicc
-CFLAGS   += -DMW_MPI
-MAIN_BIN := $(if $(filter 1,$(SAN)),build-san,build)/minewatch-mpi
+CC        := mpicc
+MW_CFLAGS += -DMW_MPI
+MAIN_BIN  := $(if $(filter 1,$(SAN)),build-san,build)/minewatch-mpi
 else
-MAIN_BIN := $(BUILD)/minewatch
+MAIN_BIN  := $(BUILD)/minewatch
 endif
 ifeq ($(SAN),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS  += -fsanitize=address,undefined
+MW_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MW_LDFLAGS += -fsanitize=address,undefined
 endif
+# after the user's CFLAGS: the kernels' flags (see below) win
+MW_OPT    :=
 
 KERNEL_SRC   := $(wildcard kernels/*.c)
 PIPELINE_SRC := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c))
@@ -58,26 +63,26 @@ all: $(MAIN_BIN)
 # the kernels' loops are vectorized at -O3; no FP traps are used, so divisions
 # may be computed unconditionally (results are the same bits: no
 # FMA, -ffp-contract=off)
-$(KERNEL_OBJ): CFLAGS += -O3 -fno-trapping-math
+$(KERNEL_OBJ): MW_OPT := -O3 -fno-trapping-math
 
 $(MAIN_BIN): $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
 $(BUILD)/gen_sample: $(BUILD)/obj/samples/gen_sample.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(PIPELINE_OBJ) $(KERNEL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/cog_check: $(BUILD)/obj/tests/tools/cog_check.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -ltiff
+	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ -ltiff $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(MW_CFLAGS) $(CFLAGS) $(MW_OPT) -MMD -MP -c -o $@ $<
 
 $(SAMPLE): $(BUILD)/gen_sample
 	$(BUILD)/gen_sample $(SAMPLE_DIR)
@@ -88,6 +93,8 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 test: all samples unit $(BUILD)/tests/cog_check
+	BUILD=$(BUILD) tests/selftest.sh
+	BUILD=$(BUILD) tests/cli.sh
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/verdicts.sh
 	BUILD=$(BUILD) tests/bad_input.sh
@@ -124,7 +131,7 @@ FUZZ_SRC_merge   := tests/fuzz/fuzz_merge.c $(PIPELINE_SRC) $(KERNEL_SRC)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c pipeline/*.c pipeline/*.h kernels/*.c kernels/*.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp -o $@ $(FUZZ_SRC_$*) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp -o $@ $(FUZZ_SRC_$*) $(MW_LDLIBS) $(LDLIBS)
 
 .PHONY: fuzz
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -148,7 +155,7 @@ $(BUILD)/bench/kernel_bench: $(KERNEL_OBJ)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
 .PHONY: bench
 bench: $(BUILD)/minewatch $(BENCH_BIN)

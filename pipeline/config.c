@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "mw.h"
@@ -118,6 +119,71 @@ typedef struct {
     char err[512];
     int profile;             /* reading the sensor profile */
 } parse_state;
+
+static int handler(void *user, const char *section, const char *name, const char *value);
+
+/* The longest line read, without its end: a key and a path of MW_PATH_MAX
+ * bytes fit (a 70-character Chinese path is 210 bytes of UTF-8). */
+#define LINE_MAX_BYTES (MW_PATH_MAX + 4096)
+
+/* inih reads through this: fgets that counts lines and stops at a line
+ * longer than inih's buffer (instead of handing inih its pieces). */
+typedef struct {
+    FILE *f;
+    int line;       /* lines read */
+    int too_long;   /* the line that did not fit, 0 if none */
+} line_reader;
+
+static char *read_line(char *str, int num, void *stream)
+{
+    line_reader *r = stream;
+    if (!fgets(str, num, r->f))
+        return NULL;
+    r->line++;
+    size_t n = strlen(str);
+    if (n == (size_t)num - 1 && str[n - 1] != '\n') {
+        int c = getc(r->f);
+        if (c != EOF) { /* more of this line: it does not fit */
+            r->too_long = r->line;
+            return NULL;
+        }
+    }
+    return str;
+}
+
+/* inih over f: lines up to LINE_MAX_BYTES; an indented line is a line like
+ * any other (not the continuation of the previous value, which would read
+ * an indented key as the previous key given twice); ';' starts a comment at
+ * the start of a line or after a space.  inih's result, or the number of an
+ * over-long line with st->err set. */
+static int parse_ini(FILE *f, parse_state *st)
+{
+    ini_max_line = LINE_MAX_BYTES + 3; /* "\r\n" and the NUL */
+    ini_allow_multiline = false;
+    line_reader r = {.f = f};
+    int line = ini_parse_stream(read_line, &r, handler, st);
+    if (r.too_long) {
+        if (!st->err[0])
+            snprintf(st->err, sizeof st->err, "line is longer than %d bytes", LINE_MAX_BYTES);
+        return line ? line : r.too_long;
+    }
+    if (ferror(f) && !st->err[0]) {
+        snprintf(st->err, sizeof st->err, "cannot read: %s", strerror(errno));
+        return line ? line : r.line + 1;
+    }
+    return line;
+}
+
+/* f opened from path: not a folder.  0, or -1 with mw_error. */
+static int regular_input(FILE *f, const char *path, const char *what)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        mw_error(MW_EXIT_CONFIG, "%s: is a directory, not a%s", path, what);
+        return -1;
+    }
+    return 0;
+}
 
 static const key_def *find_key(const char *section, const char *key)
 {
@@ -267,8 +333,13 @@ static int read_profile(parse_state *st, const char *path)
     if (slash)
         *slash = '\0';
     st->profile = 1;
-    int line = ini_parse_file(f, handler, st);
+    int line = regular_input(f, path, " sensor profile") ? -2 : parse_ini(f, st);
     fclose(f);
+    if (line == -2) {
+        st->profile = 0;
+        memcpy(st->dir, dir, sizeof dir);
+        return -1;
+    }
     st->profile = 0;
     memcpy(st->dir, dir, sizeof dir);
     if (line != 0 || st->err[0]) {
@@ -290,6 +361,11 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
     if (!f) {
         memset(cfg, 0, sizeof *cfg);
         mw_error(MW_EXIT_CONFIG, "%s: cannot open configuration: %s", path, strerror(errno));
+        return -1;
+    }
+    if (regular_input(f, path, " configuration file")) {
+        memset(cfg, 0, sizeof *cfg);
+        fclose(f);
         return -1;
     }
     int rc = mw_config_parse(f, path, cfg, need_scene);
@@ -315,7 +391,7 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
         snprintf(st.dir, sizeof st.dir, "%s", abs);
     free(abs);
 
-    int line = ini_parse_file(f, handler, &st);
+    int line = parse_ini(f, &st);
     if (line != 0 || st.err[0]) {
         if (line > 0)
             mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,

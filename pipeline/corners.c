@@ -6,12 +6,14 @@
 #include <cpl_vsi.h>
 #include <errno.h>
 #include <gdal.h>
+#include <iconv.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -86,29 +88,196 @@ static void free_corners(corner *c, size_t n)
     free(c);
 }
 
+/* Line number (1-based) of byte `at` of text. */
+static int line_of(const char *text, size_t at)
+{
+    int line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+static int is_utf8_name(const char *enc)
+{
+    return !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8");
+}
+
+/* The table as UTF-8 text, NUL-terminated, its BOM removed: read whole
+ * (a corner table is small), decoded from `encoding`, or, when that is
+ * NULL, taken as UTF-8 if it is valid UTF-8 and decoded from GBK if not.
+ * *used names the encoding read.  NULL with mw_error. */
+static char *read_text(const char *path, const char *encoding, const char **used)
+{
+    iconv_t cd = (iconv_t)-1;
+    if (encoding && !is_utf8_name(encoding) &&
+        (cd = iconv_open("UTF-8", encoding)) == (iconv_t)-1) {
+        mw_error(MW_EXIT_USAGE, "unknown text encoding '%s' (--encoding; e.g. GBK, GB18030, "
+                 "UTF-8)", encoding);
+        return NULL;
+    }
+    const vsi_l_offset limit = (vsi_l_offset)1 << 28;
+    VSIStatBufL st;
+    int known = VSIStatL(path, &st) == 0;
+    if (known && VSI_ISDIR(st.st_mode)) {
+        mw_error(MW_EXIT_VECTOR, "%s: is a directory, not a corner table", path);
+        goto fail;
+    }
+    if (known && (vsi_l_offset)st.st_size > limit) {
+        mw_error(MW_EXIT_VECTOR, "%s: is larger than 256 MB, not a corner table", path);
+        goto fail;
+    }
+    VSILFILE *f = VSIFOpenL(path, "rb"); /* VSI: real files and /vsimem/ alike */
+    if (!f) {
+        mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table: %s", path, strerror(errno));
+        goto fail;
+    }
+    GByte *raw = NULL;
+    vsi_l_offset len = 0;
+    int ok = VSIIngestFile(f, path, &raw, &len, (GIntBig)limit);
+    VSIFCloseL(f);
+    if (!ok) {
+        mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table (%s)", path, mw_gdal_message());
+        goto fail;
+    }
+    char *text = (char *)raw;
+    size_t n = (size_t)len;
+    size_t nul = strlen(text);
+    if (nul < n) {
+        mw_error(MW_EXIT_VECTOR, "%s:%d: holds a NUL byte: not a text table", path,
+                 line_of(text, nul));
+        VSIFree(raw);
+        goto fail;
+    }
+    int bom = n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3);
+    if (bom) { /* a UTF-8 BOM: the table says UTF-8 */
+        memmove(text, text + 3, (n -= 3) + 1);
+        if (!encoding)
+            encoding = "UTF-8";
+    }
+    if (cd == (iconv_t)-1 && CPLIsUTF8(text, (int)n)) {
+        *used = "UTF-8";
+        return text;
+    }
+    if (cd == (iconv_t)-1 && encoding) { /* --encoding UTF-8, and it is not */
+        size_t at = 0;
+        while (at < n && CPLIsUTF8(text, (int)(at + 1)))
+            at++;
+        mw_error(MW_EXIT_VECTOR, "%s:%d: is not valid UTF-8 text (%s)", path, line_of(text, at),
+                 bom ? "it starts with a UTF-8 byte-order mark" : "--encoding UTF-8");
+        VSIFree(raw);
+        return NULL;
+    }
+    const char *from = encoding ? encoding : "GBK";
+    if (cd == (iconv_t)-1 && (cd = iconv_open("UTF-8", from)) == (iconv_t)-1) {
+        mw_error(MW_EXIT_INTERNAL, "iconv cannot decode GBK: %s", strerror(errno));
+        VSIFree(raw);
+        return NULL;
+    }
+    size_t cap = 3 * n + 1; /* GBK's 2 bytes give at most 3 of UTF-8; one byte at most 3 */
+    char *out = VSIMalloc(cap + 1);
+    if (!out) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory reading %s", path);
+        VSIFree(raw);
+        goto fail;
+    }
+    char *in = text, *o = out;
+    size_t in_left = n, out_left = cap;
+    if (iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
+        if (encoding)
+            mw_error(MW_EXIT_VECTOR, "%s:%d: is not valid %s text (--encoding %s)", path,
+                     line_of(text, (size_t)(in - text)), encoding, encoding);
+        else
+            mw_error(MW_EXIT_VECTOR, "%s:%d: is neither UTF-8 nor GBK text (give its "
+                     "encoding with --encoding)", path, line_of(text, (size_t)(in - text)));
+        VSIFree(out);
+        VSIFree(raw);
+        goto fail;
+    }
+    *o = '\0';
+    VSIFree(raw);
+    iconv_close(cd);
+    *used = from;
+    return out;
+fail:
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    return NULL;
+}
+
+/* The next line of *text (ends: \n, \r\n or \r), cut in place; NULL at the end. */
+static char *next_line(char **text)
+{
+    char *line = *text;
+    if (!*line)
+        return NULL;
+    char *e = line + strcspn(line, "\r\n");
+    if (*e == '\r' && e[1] == '\n')
+        *e++ = '\0';
+    if (*e)
+        *e++ = '\0';
+    *text = e;
+    return line;
+}
+
+/* The header: the named columns found, and every other column's name good
+ * for a field of the licence layer (named, not twice, not one of the
+ * GeoPackage's own columns).  0, or -1 with mw_error. */
+static int check_header(const char *path, char **hdr, int ci, int cr, int cp, int cx, int cy)
+{
+    if (ci < 0 || cp < 0 || cx < 0 || cy < 0) {
+        mw_error(MW_EXIT_VECTOR, "%s:1: corner table needs columns licence_id, point, "
+                 "x (northing), y (easting); ring is optional", path);
+        return -1;
+    }
+    for (int i = 0; hdr[i]; i++) {
+        if (!hdr[i][0]) {
+            mw_error(MW_EXIT_VECTOR, "%s:1: column %d has no name", path, i + 1);
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcasecmp(hdr[i], hdr[j])) {
+                mw_error(MW_EXIT_VECTOR, "%s:1: column '%s' appears twice (columns %d and "
+                         "%d)", path, hdr[i], j + 1, i + 1);
+                return -1;
+            }
+        if (i == ci || i == cr || i == cp || i == cx || i == cy)
+            continue;
+        /* copied as a field: the layer has its own fid, geom and licence_id */
+        if (!strcasecmp(hdr[i], "fid") || !strcasecmp(hdr[i], "geom")) {
+            mw_error(MW_EXIT_VECTOR, "%s:1: column '%s' (column %d) has the name of one of "
+                     "the GeoPackage's own columns (fid, geom); rename it", path, hdr[i], i + 1);
+            return -1;
+        }
+        if (!strcasecmp(hdr[i], "licence_id")) {
+            mw_error(MW_EXIT_VECTOR, "%s:1: column '%s' (column %d) would repeat the licence "
+                     "id, which is read from column %d ('%s'); rename one of them", path,
+                     hdr[i], i + 1, ci + 1, hdr[ci]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Read every row; returns count or -1. */
-static long read_table(const char *path, int zone, int prefixed, corner **out, char ***extra_names)
+static long read_table(const char *path, const char *encoding, int zone, int prefixed,
+                       corner **out, char ***extra_names, const char **used)
 {
     static const char *const ID[] = {"licence_id", "license_id", "许可证号", "矿权编号", NULL};
     static const char *const RING[] = {"ring", "圈号", NULL};
     static const char *const POINT[] = {"point", "点号", "拐点号", NULL};
     static const char *const X[] = {"x", "X坐标", NULL};
     static const char *const Y[] = {"y", "Y坐标", NULL};
-    VSILFILE *f = VSIFOpenL(path, "rb"); /* VSI: real files and /vsimem/ alike */
-    if (!f) {
-        mw_error(MW_EXIT_VECTOR, "%s: cannot read corner table: %s", path, strerror(errno));
+    char *text = read_text(path, encoding, used);
+    if (!text)
         return -1;
-    }
     char **hdr = NULL;
     int ci = -1, cr = -1, cp = -1, cx = -1, cy = -1, lineno = 0;
     corner *c = NULL;
     size_t n = 0, cap = 0;
     long rc = 0;
-    const char *line;
-    while (rc == 0 && (line = CPLReadLineL(f)) != NULL) {
+    char *rest = text, *line;
+    while (rc == 0 && (line = next_line(&rest)) != NULL) {
         lineno++;
-        if (lineno == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
-            line += 3;
         if (!line[0])
             continue;
         char **cell = CSLTokenizeStringComplex(line, ",", TRUE, TRUE);
@@ -116,11 +285,8 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
             hdr = cell;
             ci = column(hdr, ID), cr = column(hdr, RING), cp = column(hdr, POINT);
             cx = column(hdr, X), cy = column(hdr, Y);
-            if (ci < 0 || cp < 0 || cx < 0 || cy < 0) {
-                mw_error(MW_EXIT_VECTOR, "%s:1: corner table needs columns licence_id, "
-                         "point, x (northing), y (easting); ring is optional", path);
+            if (check_header(path, hdr, ci, cr, cp, cx, cy))
                 rc = -1;
-            }
             continue;
         }
         int nc = CSLCount(cell);
@@ -181,8 +347,7 @@ static long read_table(const char *path, int zone, int prefixed, corner **out, c
         }
         c[n++] = k;
     }
-    CPLReadLineL(NULL); /* free CPL's line buffer */
-    VSIFCloseL(f);
+    VSIFree(text);
     if (rc == 0 && !hdr) {
         mw_error(MW_EXIT_VECTOR, "%s: corner table is empty", path);
         rc = -1;
@@ -243,7 +408,7 @@ static OGRGeometryH build_polygon(const char *path, corner *c, size_t a, size_t 
 }
 
 int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
-                      const char *layer_name)
+                      const char *layer_name, const char *encoding)
 {
     int prefixed, zone = mw_gk_zone(epsg, &prefixed);
     if (!zone) {
@@ -253,7 +418,8 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
     }
     corner *c = NULL;
     char **extra = NULL;
-    long n = read_table(csv_path, zone, prefixed, &c, &extra);
+    const char *used = "UTF-8";
+    long n = read_table(csv_path, encoding, zone, prefixed, &c, &extra, &used);
     if (n < 0)
         return -1;
     if (n == 0) {
@@ -274,18 +440,20 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
     int rc = lyr ? 0 : -1;
     if (!lyr)
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create (%s)", out_path, mw_gdal_message());
-    OGRFieldDefnH fd = OGR_Fld_Create("licence_id", OFTString);
-    if (rc == 0 && OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
-        rc = -1;
-    OGR_Fld_Destroy(fd);
-    for (int i = 0; rc == 0 && extra && extra[i]; i++) {
-        fd = OGR_Fld_Create(extra[i], OFTString);
-        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
+    for (int i = -1; rc == 0 && (i < 0 || (extra && extra[i])); i++) {
+        const char *name = i < 0 ? "licence_id" : extra[i];
+        OGRFieldDefnH fd = OGR_Fld_Create(name, OFTString);
+        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot create the field '%s' (%s)", out_path, name,
+                     mw_gdal_message());
             rc = -1;
+        }
         OGR_Fld_Destroy(fd);
     }
-    if (rc == 0 && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+    if (rc == 0 && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot start writing (%s)", out_path, mw_gdal_message());
         rc = -1;
+    }
     size_t nlic = 0;
     for (size_t a = 0; rc == 0 && a < (size_t)n;) {
         size_t b = a;
@@ -313,8 +481,10 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
         nlic++;
         a = b;
     }
-    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot finish writing (%s)", out_path, mw_gdal_message());
         rc = -1;
+    }
     if (ds && mw_gdal_close(ds, out_path))
         rc = -1;
     free_corners(c, (size_t)n);
@@ -326,6 +496,7 @@ int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
     if (rc)
         VSIUnlink(tmp);
     else
-        mw_log("%s: %zu licences from %ld corner points (EPSG:%d)", out_path, nlic, n, epsg);
+        mw_log("%s: %zu licences from %ld corner points (EPSG:%d, the table read as %s)",
+               out_path, nlic, n, epsg, used);
     return rc;
 }

@@ -18,9 +18,12 @@
 #define MW_CORNERS_H
 
 /* Read csv_path and write a GeoPackage out_path with layer `layer`.
- * 0, or -1 with mw_error (MW_EXIT_VECTOR for bad input, MW_EXIT_OUTPUT). */
+ * encoding: the table's text encoding (iconv's names, e.g. GBK); NULL:
+ * UTF-8, or GBK when the table is not valid UTF-8.  0, or -1 with mw_error
+ * (MW_EXIT_VECTOR for bad input, MW_EXIT_USAGE for an unknown EPSG zone or
+ * encoding, MW_EXIT_OUTPUT). */
 int mw_corners_import(const char *csv_path, int epsg, const char *out_path,
-                      const char *layer);
+                      const char *layer, const char *encoding);
 
 /* Zone number of a CGCS2000 3-degree GK EPSG code, and whether its
  * eastings carry the zone prefix; 0 if the code is not one of them. */

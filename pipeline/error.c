@@ -4,6 +4,7 @@
 #include <cpl_error.h>
 #include <gdal.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 
 static char g_message[1024];
 static mw_exit g_code = MW_OK;
-static char g_gdal_message[512];
+/* GDAL's last message, per thread: a thread's failed call is reported with
+ * its own message, whatever other threads' calls fail meanwhile. */
+static _Thread_local char g_gdal_message[512];
 static int g_quiet;
 
 void mw_set_quiet(int quiet)
@@ -20,40 +23,58 @@ void mw_set_quiet(int quiet)
     g_quiet = quiet;
 }
 
+/* The first error, whole: threads (OpenMP's and the background writers')
+ * record under one lock, and the message is complete before the code says
+ * there is one. */
+static pthread_mutex_t g_error_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void mw_error(mw_exit code, const char *fmt, ...)
 {
-    int first;
-#pragma omp critical(mw_error)
-    {
-        first = g_code == MW_OK;
-        if (first) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(g_message, sizeof g_message, fmt, ap);
-            va_end(ap);
-            g_code = code == MW_OK ? MW_EXIT_INTERNAL : code;
-        }
+    pthread_mutex_lock(&g_error_lock);
+    if (g_code == MW_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(g_message, sizeof g_message, fmt, ap);
+        va_end(ap);
+        g_code = code == MW_OK ? MW_EXIT_INTERNAL : code;
     }
-    (void)first;
+    pthread_mutex_unlock(&g_error_lock);
 }
 
 const char *mw_error_message(void)
 {
-    return g_code == MW_OK ? "no error" : g_message;
+    pthread_mutex_lock(&g_error_lock);
+    const char *m = g_code == MW_OK ? "no error" : g_message;
+    pthread_mutex_unlock(&g_error_lock);
+    return m;
 }
 
 mw_exit mw_error_code(void)
 {
-    return g_code == MW_OK ? MW_EXIT_INTERNAL : g_code;
+    pthread_mutex_lock(&g_error_lock);
+    mw_exit c = g_code == MW_OK ? MW_EXIT_INTERNAL : g_code;
+    pthread_mutex_unlock(&g_error_lock);
+    return c;
 }
 
 void mw_error_clear(void)
 {
+    pthread_mutex_lock(&g_error_lock);
     g_code = MW_OK;
     g_message[0] = '\0';
+    pthread_mutex_unlock(&g_error_lock);
 }
 
-static void vlog(const char *level, const char *fmt, va_list ap)
+/* Warnings held back (mw_warn_hold): each line as it would have been
+ * printed, stamped when it was raised. */
+#define HELD_MAX 10000
+static pthread_mutex_t g_held_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_holding;
+static char **g_held;
+static size_t g_nheld, g_held_cap, g_held_lost;
+
+static void format_line(char *out, size_t size, const char *level, const char *fmt,
+                        va_list ap)
 {
     char stamp[32];
     time_t t = time(NULL);
@@ -62,7 +83,63 @@ static void vlog(const char *level, const char *fmt, va_list ap)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     char line[1200];
     vsnprintf(line, sizeof line, fmt, ap);
-    fprintf(stderr, "%s minewatch %s%s\n", stamp, level, line);
+    snprintf(out, size, "%s minewatch %s%s\n", stamp, level, line);
+}
+
+static void vlog(const char *level, const char *fmt, va_list ap)
+{
+    char out[1300];
+    format_line(out, sizeof out, level, fmt, ap);
+    fputs(out, stderr);
+}
+
+/* Hold the line if warnings are held; 1 if it was taken (or counted). */
+static int hold_line(const char *line)
+{
+    int held = 0;
+    pthread_mutex_lock(&g_held_lock);
+    if (g_holding) {
+        held = 1;
+        if (g_nheld == g_held_cap && g_held_cap < HELD_MAX) {
+            size_t cap = g_held_cap ? 2 * g_held_cap : 16;
+            char **g = realloc(g_held, cap * sizeof *g);
+            if (g) {
+                g_held = g;
+                g_held_cap = cap;
+            }
+        }
+        char *copy = g_nheld < g_held_cap ? strdup(line) : NULL;
+        if (copy)
+            g_held[g_nheld++] = copy;
+        else
+            g_held_lost++;
+    }
+    pthread_mutex_unlock(&g_held_lock);
+    return held;
+}
+
+void mw_warn_hold(void)
+{
+    pthread_mutex_lock(&g_held_lock);
+    g_holding = 1;
+    pthread_mutex_unlock(&g_held_lock);
+}
+
+void mw_warn_release(int print)
+{
+    pthread_mutex_lock(&g_held_lock);
+    for (size_t i = 0; i < g_nheld; i++) {
+        if (print)
+            fputs(g_held[i], stderr);
+        free(g_held[i]);
+    }
+    if (print && g_held_lost)
+        fprintf(stderr, "minewatch warning: %zu more warnings not shown\n", g_held_lost);
+    free(g_held);
+    g_held = NULL;
+    g_nheld = g_held_cap = g_held_lost = 0;
+    g_holding = 0;
+    pthread_mutex_unlock(&g_held_lock);
 }
 
 void mw_log(const char *fmt, ...)
@@ -77,10 +154,13 @@ void mw_log(const char *fmt, ...)
 
 void mw_warn(const char *fmt, ...)
 {
+    char out[1300];
     va_list ap;
     va_start(ap, fmt);
-    vlog("warning: ", fmt, ap);
+    format_line(out, sizeof out, "warning: ", fmt, ap);
     va_end(ap);
+    if (!hold_line(out))
+        fputs(out, stderr);
 }
 
 static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num,
@@ -89,7 +169,6 @@ static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num,
     (void)num;
     if (cls == CE_Debug)
         return;
-#pragma omp critical(mw_gdal_message)
     snprintf(g_gdal_message, sizeof g_gdal_message, "%s", msg);
     if (cls == CE_Warning)
         mw_warn("GDAL: %s", msg);

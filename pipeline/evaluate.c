@@ -11,19 +11,40 @@
 
 #include "mw.h"
 
-static GDALDatasetH open_byte_map(const char *path)
+/* A map of one band: a change map, or the reference (what names it). */
+static GDALDatasetH open_map(const char *path, const char *what)
 {
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                 NULL, NULL, NULL);
     if (!ds) {
         mw_error(MW_EXIT_RASTER, "%s: cannot open as a raster (%s)", path, mw_gdal_message());
         return NULL;
     }
-    if (GDALGetRasterCount(ds) < 1) {
-        mw_error(MW_EXIT_RASTER, "%s: has no band", path);
+    int n = GDALGetRasterCount(ds);
+    if (n != 1) {
+        mw_error(MW_EXIT_RASTER, "%s: has %d bands; %s is one band", path, n, what);
         GDALClose(ds);
         return NULL;
     }
     return ds;
+}
+
+/* The reference's values as labels: 0, 1 or 255 each, else -1 with the
+ * first other value named. */
+static int reference_labels(const char *path, const double *v, uint8_t *out, int width,
+                            int h, int y)
+{
+    for (size_t i = 0; i < (size_t)width * (size_t)h; i++) {
+        if (v[i] == 0 || v[i] == 1 || v[i] == 255) {
+            out[i] = (uint8_t)v[i];
+            continue;
+        }
+        mw_error(MW_EXIT_RASTER, "%s: pixel (%zu, %zu) is %g; a reference holds only 0 "
+                 "(unchanged), 1 (changed) and 255 (unlabelled)", path, i % (size_t)width,
+                 (size_t)y + i / (size_t)width, v[i]);
+        return -1;
+    }
+    return 0;
 }
 
 /* Same size, same geotransform (to 1e-6 of a pixel) and, when both have one,
@@ -73,19 +94,22 @@ static int check_grids(GDALDatasetH p, GDALDatasetH r, const char *pp, const cha
 int mw_evaluate(const char *pred_path, const char *ref_path, mw_evaluation *ev)
 {
     memset(ev, 0, sizeof *ev);
-    GDALDatasetH p = open_byte_map(pred_path);
-    GDALDatasetH r = p ? open_byte_map(ref_path) : NULL;
+    GDALDatasetH p = open_map(pred_path, "a change map");
+    GDALDatasetH r = p ? open_map(ref_path, "a reference (0 unchanged, 1 changed, 255 "
+                                            "unlabelled)") : NULL;
     uint8_t *bp = NULL, *br = NULL;
+    double *vr = NULL;
     int rc = -1;
     if (!p || !r || check_grids(p, r, pred_path, ref_path))
         goto done;
     ev->width = GDALGetRasterXSize(p);
     ev->height = GDALGetRasterYSize(p);
-    const int rows = 256;
+    const int rows = 128;
     size_t cap = (size_t)ev->width * rows;
     bp = mw_calloc(cap, 1);
     br = mw_calloc(cap, 1);
-    if (!bp || !br)
+    vr = mw_calloc(cap, sizeof *vr); /* the reference as stored, to check its values */
+    if (!bp || !br || !vr)
         goto done;
     GDALRasterBandH pb = GDALGetRasterBand(p, 1), rb = GDALGetRasterBand(r, 1);
     for (int y = 0; y < ev->height; y += rows) {
@@ -96,12 +120,14 @@ int mw_evaluate(const char *pred_path, const char *ref_path, mw_evaluation *ev)
                      mw_gdal_message());
             goto done;
         }
-        if (GDALRasterIO(rb, GF_Read, 0, y, ev->width, h, br, ev->width, h, GDT_Byte, 0,
+        if (GDALRasterIO(rb, GF_Read, 0, y, ev->width, h, vr, ev->width, h, GDT_Float64, 0,
                          0) != CE_None) {
             mw_error(MW_EXIT_RASTER, "%s: read failed at row %d (%s)", ref_path, y,
                      mw_gdal_message());
             goto done;
         }
+        if (reference_labels(ref_path, vr, br, ev->width, h, y))
+            goto done;
         mw_confusion_add(bp, br, (size_t)ev->width * (size_t)h, ev->cm);
     }
     mw_scores_compute(ev->cm, &ev->s);
@@ -109,6 +135,7 @@ int mw_evaluate(const char *pred_path, const char *ref_path, mw_evaluation *ev)
 done:
     free(bp);
     free(br);
+    free(vr);
     if (r)
         GDALClose(r);
     if (p)

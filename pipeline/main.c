@@ -1,18 +1,23 @@
 /* main.c - the minewatch command line: parse, then run the stages in order.
  *
- *   minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] [-q]
- *   minewatch version
+ *   minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] ...
+ *   minewatch evaluate | nightly | ledger set-status | licences ... | version
+ *
+ * (every command and option: the tables below, `minewatch --help`)
  *
  * Each stage returns 0 or -1; on -1 main prints the one recorded error line,
  * names the stage, removes the run's partial output and exits with the
  * error's code (see README.md, "Exit codes").
  */
 #include <cpl_conv.h>
+#include <errno.h>
 #include <gdal.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <ogr_api.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,20 +42,271 @@
 #include "survey.h"
 #include "tiles.h"
 
+/* ---- the command line ----------------------------------------------------
+ * Each command is one table (its operands and options) from which both
+ * getopt_long's arguments and the usage are made: its own --help, and the
+ * top-level usage, which lists every command with every option.  So an
+ * option cannot be accepted without being shown, nor shown without being
+ * accepted.  A command-line error is one line on stderr, exit 2. */
+
+#define CLI_MAXOPT 8
+#define CLI_MAXPOS 2
+
+typedef struct {
+    const char *name; /* long name, without "--" */
+    char key;         /* short letter, or 0 */
+    const char *arg;  /* the value's name in the usage; NULL: a flag */
+    int required;
+    const char *help;
+} cli_opt;
+
+typedef struct {
+    const char *name;                     /* "scan", "licences import-corners" */
+    const char *operand[CLI_MAXPOS + 1];  /* NULL-ended */
+    const char *about;
+    cli_opt opt[CLI_MAXOPT + 1];          /* ends with a NULL name */
+} cli_command;
+
+#define OPT_OUT(what) {"out", 'o', "OUTDIR", 0, what}
+#define OPT_QUIET {"quiet", 'q', NULL, 0, "no log lines; a failure prints its error line alone"}
+#define OPT_LEDGER {"ledger", 0, "PATH_OR_PG", 0, "the ledger: a GeoPackage path or a PG: " \
+                                                   "connection string (default: [ledger] path)"}
+
+static const cli_command CMD_SCAN = {
+    "scan", {"CONFIG.ini"},
+    "compare the two dates of CONFIG.ini, find disturbance patches, judge them against\n"
+    "the legal layers and write change.tif, suspects.csv, patches.gpkg and\n"
+    "manifest.json (and the restoration and licence tables) into OUTDIR",
+    {OPT_OUT("report folder (default: [output] dir)"),
+     {"threads", 0, "N", 0, "threads of the tile pass, 0-1024, 0 = every core "
+                            "(default: [tiles] threads)"},
+     {"tile-size", 0, "N", 0, "tile side in pixels, a multiple of 16 in 64-8192 "
+                              "(default: [tiles] size)"},
+     OPT_LEDGER,
+     OPT_QUIET}};
+static const cli_command CMD_NIGHTLY = {
+    "nightly", {"CONFIG.ini"},
+    "scan every pair of the [nightly] catalog not done yet, each into its own\n"
+    "folder, recording the patches in the ledger",
+    {OPT_LEDGER, OPT_QUIET}};
+static const cli_command CMD_SET_STATUS = {
+    "ledger set-status", {"LEDGER_ID", "STATUS"},
+    "set the case status of a ledger place; STATUS: reported, field_checked,\n"
+    "confirmed, dismissed, closed",
+    {{"ledger", 0, "PATH_OR_PG", 1, "the ledger: a GeoPackage path or a PG: connection "
+                                    "string"}}};
+static const cli_command CMD_CORNERS = {
+    "licences import-corners", {"CORNERS.csv"},
+    "turn a corner-point table (licence_id,ring,point,x,y with x = northing,\n"
+    "y = easting; extra columns copied) into a licence layer",
+    {{"epsg", 0, "N", 1, "CGCS2000 3-degree Gauss-Kruger zone, 4513-4554 (Shanxi: "
+                         "4525/4526 or 4546/4547)"},
+     {"out", 'o', "OUT.gpkg", 1, "the GeoPackage to write"},
+     {"layer", 0, "NAME", 0, "its layer (default: licences)"},
+     {"encoding", 0, "NAME", 0, "text encoding of the table, e.g. GBK (default: UTF-8, "
+                                "or GBK when the table is not valid UTF-8)"}}};
+static const cli_command CMD_AUDIT = {
+    "licences audit", {"CONFIG.ini"},
+    "audit the licences of CONFIG.ini against the control lines and for\n"
+    "consolidation, without imagery: licences.csv and licences.gpkg in OUTDIR",
+    {OPT_OUT("report folder (default: [output] dir)"), OPT_QUIET}};
+static const cli_command CMD_EVALUATE = {
+    "evaluate", {"PRED.tif", "REFERENCE.tif"},
+    "score a change map against a reference (one band: 0 unchanged, 1 changed,\n"
+    "255 unlabelled): overall accuracy, kappa, F1, precision, recall",
+    {{"json", 0, NULL, 0, "print the scores as one JSON object"}}};
+static const cli_command CMD_VERSION = {
+    "version", {NULL}, "print the version, and GDAL's", {{0}}};
+
+/* every command, in the order of the top-level usage */
+static const cli_command *const COMMANDS[] = {&CMD_SCAN,    &CMD_EVALUATE, &CMD_NIGHTLY,
+                                              &CMD_SET_STATUS, &CMD_CORNERS, &CMD_AUDIT,
+                                              &CMD_VERSION};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void print_synopsis(FILE *f, const cli_command *c)
+{
+    fprintf(f, "minewatch %s", c->name);
+    for (int i = 0; c->operand[i]; i++)
+        fprintf(f, " %s", c->operand[i]);
+    for (const cli_opt *o = c->opt; o->name; o++) {
+        fputs(o->required ? " " : " [", f);
+        if (o->key)
+            fprintf(f, "-%c|", o->key);
+        fprintf(f, "--%s", o->name);
+        if (o->arg)
+            fprintf(f, " %s", o->arg);
+        if (!o->required)
+            fputc(']', f);
+    }
+    fputc('\n', f);
+}
+
+/* minewatch COMMAND --help */
+static void command_help(const cli_command *c, FILE *f)
+{
+    fputs("usage: ", f);
+    print_synopsis(f, c);
+    fprintf(f, "\n%s\n\n", c->about);
+    for (const cli_opt *o = c->opt; o->name; o++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "%s%c%s--%s%s%s", o->key ? "-" : " ", o->key ? o->key : ' ',
+                 o->key ? ", " : "  ", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-26s %s\n", flag, o->help);
+    }
+    fprintf(f, "  %-26s %s\n", "-h, --help", "this help");
+}
+
+/* minewatch, minewatch --help: every command with every option */
 static void usage(FILE *f)
 {
-    fputs("usage: minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] [-q]\n"
-          "       minewatch licences import-corners CORNERS.csv --epsg N -o OUT.gpkg\n"
-          "       minewatch licences audit CONFIG.ini [-o OUTDIR]\n"
-          "       minewatch nightly CONFIG.ini [--ledger PATH_OR_PG] [-q]\n"
-          "       minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
-          "       minewatch evaluate PRED.tif REFERENCE.tif [--json]\n"
-          "       minewatch version\n"
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fputs(i ? "       " : "usage: ", f);
+        print_synopsis(f, COMMANDS[i]);
+    }
+    fputs("\nEvery command takes -h|--help: its usage and what each option does.\n"
           "\n"
-          "scan   compare the two dates of CONFIG, find disturbance patches, judge them\n"
-          "       against the licence layer, write change.tif, suspects.csv,\n"
-          "       patches.gpkg and manifest.json into OUTDIR (default: [output] dir)\n",
+          "scan      compare the two dates of CONFIG.ini, find disturbance patches, judge\n"
+          "          them against the legal layers, write the reports into OUTDIR\n"
+          "evaluate  score a change map against a reference\n"
+          "nightly   scan every new pair of the [nightly] catalog, updating the ledger\n"
+          "ledger    set-status: change the case status of a place of the ledger\n"
+          "licences  import-corners: a corner-point table to a licence layer;\n"
+          "          audit: the licence audit of CONFIG.ini without imagery\n",
           f);
+}
+
+/* "-o|--out" or "--threads", as the usage shows it */
+static const char *opt_shown(const cli_opt *o, char *buf, size_t size)
+{
+    if (o->key)
+        snprintf(buf, size, "-%c|--%s", o->key, o->name);
+    else
+        snprintf(buf, size, "--%s", o->name);
+    return buf;
+}
+
+/* One line on stderr naming the command; the caller exits 2. */
+static void cli_error(const cli_command *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void cli_error(const cli_command *c, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "minewatch: %s: %s (see minewatch %s --help)\n", c->name, what, c->name);
+}
+
+typedef struct {
+    const cli_command *cmd;
+    const char *val[CLI_MAXOPT]; /* by the index of cmd->opt; NULL: not given */
+    const char *pos[CLI_MAXPOS];
+} cli_args;
+
+/* The value of option `name` (a flag given: "1"); NULL if not given or if
+ * the command has no such option. */
+static const char *opt_value(const cli_args *a, const char *name)
+{
+    for (int i = 0; a->cmd->opt[i].name; i++)
+        if (!strcmp(a->cmd->opt[i].name, name))
+            return a->val[i];
+    return NULL;
+}
+
+/* Parse argv (argv[0]: the command's last word) for command c.  0; 1 after
+ * printing the help (exit 0); -1 after printing one error line (exit 2). */
+static int cli_parse(const cli_command *c, int argc, char **argv, cli_args *a)
+{
+    struct option lo[CLI_MAXOPT + 2];
+    char so[3 * CLI_MAXOPT + 4] = ":h"; /* ':' first: a missing value is ':' */
+    size_t ns = 2;
+    int n = 0;
+    *a = (cli_args){.cmd = c};
+    for (; c->opt[n].name; n++) {
+        const cli_opt *o = &c->opt[n];
+        lo[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 256 + n};
+        if (o->key) {
+            so[ns++] = o->key;
+            if (o->arg)
+                so[ns++] = ':';
+        }
+    }
+    so[ns] = '\0';
+    lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n + 1] = (struct option){NULL, 0, NULL, 0};
+    opterr = 0;
+    optind = 0; /* glibc: start afresh */
+    int ch;
+    while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+        if (ch == 'h') {
+            command_help(c, stdout);
+            return 1;
+        }
+        int k = -1;
+        for (int i = 0; i < n && k < 0; i++)
+            if (ch == 256 + i || (c->opt[i].key && ch == c->opt[i].key))
+                k = i;
+        if (ch == ':' || ch == '?') {
+            char shown[128];
+            if (optopt >= 256 && optopt < 256 + n)
+                opt_shown(&c->opt[optopt - 256], shown, sizeof shown);
+            else if (optopt)
+                snprintf(shown, sizeof shown, "-%c", optopt);
+            else
+                snprintf(shown, sizeof shown, "%s", argv[optind - 1]);
+            if (ch == ':')
+                cli_error(c, "%s needs a value", shown);
+            else
+                cli_error(c, "unknown option '%s'", shown);
+            return -1;
+        }
+        if (k < 0) {
+            cli_error(c, "unknown option '%s'", argv[optind - 1]);
+            return -1;
+        }
+        const cli_opt *o = &c->opt[k];
+        char shown[64];
+        if (a->val[k]) {
+            cli_error(c, "%s is given twice", opt_shown(o, shown, sizeof shown));
+            return -1;
+        }
+        if (o->arg && !optarg[0]) {
+            cli_error(c, "%s needs %s, got an empty string", opt_shown(o, shown, sizeof shown),
+                      o->arg);
+            return -1;
+        }
+        a->val[k] = o->arg ? optarg : "1";
+    }
+    int npos = 0;
+    while (c->operand[npos])
+        npos++;
+    for (int i = 0; optind + i < argc; i++) {
+        const char *v = argv[optind + i];
+        if (i >= npos) {
+            cli_error(c, "unexpected argument '%s'", v);
+            return -1;
+        }
+        if (!v[0]) {
+            cli_error(c, "%s is an empty string", c->operand[i]);
+            return -1;
+        }
+        a->pos[i] = v;
+    }
+    for (int i = 0; i < npos; i++)
+        if (!a->pos[i]) {
+            cli_error(c, "needs %s", c->operand[i]);
+            return -1;
+        }
+    for (int i = 0; i < n; i++)
+        if (c->opt[i].required && !a->val[i]) {
+            char shown[64];
+            cli_error(c, "needs %s %s", opt_shown(&c->opt[i], shown, sizeof shown),
+                      c->opt[i].arg);
+            return -1;
+        }
+    return 0;
 }
 
 typedef struct {
@@ -62,53 +318,46 @@ typedef struct {
     int quiet;
 } scan_args;
 
-static int parse_int_arg(const char *flag, const char *text, int min, int max, int *out)
+static int parse_int_arg(const cli_command *c, const char *flag, const char *text, int min,
+                         int max, int *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(text, &end, 10);
-    if (!text[0] || *end || v < min || v > max) {
-        fprintf(stderr, "minewatch: %s needs an integer in [%d, %d], got '%s'\n", flag, min,
-                max, text);
+    if (!text[0] || *end || errno || v < min || v > max) {
+        cli_error(c, "%s needs an integer in [%d, %d], got '%s'", flag, min, max, text);
         return -1;
     }
     *out = (int)v;
     return 0;
 }
 
-static int parse_scan_args(int argc, char **argv, scan_args *a)
+/* scan, licences audit, nightly: CONFIG.ini and the options of c (those it
+ * has).  0; 1 after the help; -1 after one error line. */
+static int parse_scan_args(const cli_command *c, int argc, char **argv, scan_args *a)
 {
-    *a = (scan_args){.threads = -1, .tile_size = -1};
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        int more = i + 1 < argc;
-        if ((!strcmp(s, "-o") || !strcmp(s, "--out")) && more)
-            a->out_dir = argv[++i];
-        else if (!strcmp(s, "--threads") && more) {
-            if (parse_int_arg(s, argv[++i], 0, 1024, &a->threads))
-                return -1;
-        } else if (!strcmp(s, "--tile-size") && more) {
-            if (parse_int_arg(s, argv[++i], 64, 8192, &a->tile_size))
-                return -1;
-            if (a->tile_size % 16) {
-                fprintf(stderr, "minewatch: --tile-size must be a multiple of 16\n");
-                return -1;
-            }
-        } else if (!strcmp(s, "--ledger") && more)
-            a->ledger = argv[++i];
-        else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
-            a->quiet = 1;
-        else if (s[0] == '-' || a->config) {
-            fprintf(stderr, "minewatch: unexpected argument '%s'\n", s);
-            return -1;
-        } else
-            a->config = s;
-    }
-    if (!a->config) {
-        fprintf(stderr, "minewatch: scan needs a configuration file\n");
+    cli_args ca;
+    int rc = cli_parse(c, argc, argv, &ca);
+    if (rc)
+        return rc;
+    *a = (scan_args){.config = ca.pos[0], .threads = -1, .tile_size = -1,
+                     .out_dir = opt_value(&ca, "out"), .ledger = opt_value(&ca, "ledger"),
+                     .quiet = opt_value(&ca, "quiet") != NULL};
+    const char *v;
+    if ((v = opt_value(&ca, "threads")) && parse_int_arg(c, "--threads", v, 0, 1024, &a->threads))
+        return -1;
+    if ((v = opt_value(&ca, "tile-size")) &&
+        parse_int_arg(c, "--tile-size", v, 64, 8192, &a->tile_size))
+        return -1;
+    if (a->tile_size > 0 && a->tile_size % 16) {
+        cli_error(c, "--tile-size must be a multiple of 16, got %d", a->tile_size);
         return -1;
     }
     return 0;
 }
+
+/* the exit code of a parse that did not give 0 */
+#define PARSED(rc) ((rc) > 0 ? MW_OK : MW_EXIT_USAGE)
 
 /* A pair with no pixel valid on both dates is an input error, not an empty
  * report: all nodata, all NaN/Inf, or valid data that never overlaps. */
@@ -178,12 +427,18 @@ static mw_cog_job *g_cog;
 /* Print the error line, remove the run's work folder (after the background
  * writer has stopped writing into it); under MPI with more than one rank,
  * end the whole job with the error's code (dist.h). */
+/* scan and licences audit without -q: a failed stage's warnings are printed
+ * too, before its error line (with -q, and for the other commands, a
+ * failure is its one error line) */
+static int g_verbose;
+
 static int fail(const char *stage, mw_outdir *od)
 {
     if (g_cog) {
         mw_cog_finish(g_cog); /* its own error, if any, comes second */
         g_cog = NULL;
     }
+    mw_warn_release(g_verbose);
     if (mw_dist_rank() == 0)
         fprintf(stderr, "minewatch: error: %s (stage: %s)\n", mw_error_message(), stage);
     else
@@ -230,10 +485,12 @@ static void summary(const mw_run *run, const mw_outdir *od)
         double t0_ = mw_now();                                                 \
         if (!a.quiet)                                                          \
             mw_log("%s", name);                                                \
+        mw_warn_hold(); /* printed if the stage goes on, see fail() */         \
         if ((call) != 0) {                                                     \
             rc = fail(name, od_ready ? &od : NULL);                            \
             goto done;                                                         \
         }                                                                      \
+        mw_warn_release(1);                                                    \
         if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {       \
             tm.stage[tm.nstages] = name;                                       \
             tm.seconds[tm.nstages++] = mw_now() - t0_;                         \
@@ -272,13 +529,13 @@ static int scan_worker(const scan_args *a)
 static int cmd_scan(int argc, char **argv)
 {
     scan_args a;
-    if (parse_scan_args(argc, argv, &a)) {
-        usage(stderr);
-        return MW_EXIT_USAGE;
-    }
+    int parsed = parse_scan_args(&CMD_SCAN, argc, argv, &a);
+    if (parsed)
+        return PARSED(parsed);
     if (mw_dist_rank() != 0)
         return scan_worker(&a);
     mw_set_quiet(a.quiet);
+    g_verbose = !a.quiet;
     mw_config cfg;
     mw_scene scene = {0};
     mw_tileset tiles = {0};
@@ -355,33 +612,19 @@ done:
     return rc;
 }
 
-/* minewatch licences import-corners CSV --epsg N -o OUT.gpkg [--layer NAME] */
+/* minewatch licences import-corners CSV --epsg N -o OUT.gpkg [--layer NAME]
+ * [--encoding NAME] */
 static int cmd_import_corners(int argc, char **argv)
 {
-    const char *csv = NULL, *out = NULL, *layer = "licences";
-    int epsg = 0;
-    for (int i = 0; i < argc; i++) {
-        int more = i + 1 < argc;
-        if (!strcmp(argv[i], "--epsg") && more) {
-            if (parse_int_arg("--epsg", argv[++i], 1, 999999, &epsg))
-                return MW_EXIT_USAGE;
-        } else if (!strcmp(argv[i], "-o") && more)
-            out = argv[++i];
-        else if (!strcmp(argv[i], "--layer") && more)
-            layer = argv[++i];
-        else if (argv[i][0] != '-' && !csv)
-            csv = argv[i];
-        else {
-            fprintf(stderr, "minewatch: unexpected argument '%s'\n", argv[i]);
-            return MW_EXIT_USAGE;
-        }
-    }
-    if (!csv || !out || !epsg) {
-        fprintf(stderr, "usage: minewatch licences import-corners CORNERS.csv --epsg N "
-                        "-o OUT.gpkg [--layer NAME]\n");
+    cli_args a;
+    int parsed = cli_parse(&CMD_CORNERS, argc, argv, &a), epsg;
+    if (parsed)
+        return PARSED(parsed);
+    if (parse_int_arg(&CMD_CORNERS, "--epsg", opt_value(&a, "epsg"), 1, 999999, &epsg))
         return MW_EXIT_USAGE;
-    }
-    if (mw_corners_import(csv, epsg, out, layer))
+    const char *layer = opt_value(&a, "layer");
+    if (mw_corners_import(a.pos[0], epsg, opt_value(&a, "out"), layer ? layer : "licences",
+                          opt_value(&a, "encoding")))
         return fail("import-corners", NULL);
     return MW_OK;
 }
@@ -392,11 +635,11 @@ static int cmd_import_corners(int argc, char **argv)
 static int cmd_audit(int argc, char **argv)
 {
     scan_args a;
-    if (parse_scan_args(argc, argv, &a)) {
-        usage(stderr);
-        return MW_EXIT_USAGE;
-    }
+    int parsed = parse_scan_args(&CMD_AUDIT, argc, argv, &a);
+    if (parsed)
+        return PARSED(parsed);
     mw_set_quiet(a.quiet);
+    g_verbose = !a.quiet;
     mw_config cfg;
     mw_layers layers;
     mw_audit audit;
@@ -437,28 +680,14 @@ done:
 /* minewatch evaluate PRED.tif REFERENCE.tif [--json] */
 static int cmd_evaluate(int argc, char **argv)
 {
-    const char *pred = NULL, *ref = NULL;
-    int json = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else if (argv[i][0] != '-' && !pred)
-            pred = argv[i];
-        else if (argv[i][0] != '-' && !ref)
-            ref = argv[i];
-        else {
-            fprintf(stderr, "minewatch: unexpected argument '%s'\n", argv[i]);
-            return MW_EXIT_USAGE;
-        }
-    }
-    if (!pred || !ref) {
-        fprintf(stderr, "usage: minewatch evaluate PRED.tif REFERENCE.tif [--json]\n");
-        return MW_EXIT_USAGE;
-    }
+    cli_args a;
+    int parsed = cli_parse(&CMD_EVALUATE, argc, argv, &a);
+    if (parsed)
+        return PARSED(parsed);
     mw_evaluation ev;
-    if (mw_evaluate(pred, ref, &ev))
+    if (mw_evaluate(a.pos[0], a.pos[1], &ev))
         return fail("evaluate", NULL);
-    mw_evaluation_print(&ev, pred, ref, json);
+    mw_evaluation_print(&ev, a.pos[0], a.pos[1], opt_value(&a, "json") != NULL);
     return MW_OK;
 }
 
@@ -466,10 +695,9 @@ static int cmd_evaluate(int argc, char **argv)
 static int cmd_nightly(int argc, char **argv)
 {
     scan_args a;
-    if (parse_scan_args(argc, argv, &a)) {
-        usage(stderr);
-        return MW_EXIT_USAGE;
-    }
+    int parsed = parse_scan_args(&CMD_NIGHTLY, argc, argv, &a);
+    if (parsed)
+        return PARSED(parsed);
     mw_set_quiet(a.quiet);
     mw_config cfg;
     char self[MW_PATH_MAX];
@@ -490,40 +718,51 @@ static int cmd_nightly(int argc, char **argv)
 /* minewatch ledger set-status ID STATUS --ledger PATH_OR_PG */
 static int cmd_ledger(int argc, char **argv)
 {
-    const char *target = NULL, *pos[3] = {NULL, NULL, NULL};
-    int np = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--ledger") && i + 1 < argc)
-            target = argv[++i];
-        else if (np < 3 && argv[i][0] != '-')
-            pos[np++] = argv[i];
-        else
-            np = 4;
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        command_help(&CMD_SET_STATUS, stdout);
+        return MW_OK;
     }
-    if (np != 3 || strcmp(pos[0], "set-status") || !target) {
-        fprintf(stderr, "usage: minewatch ledger set-status LEDGER_ID STATUS --ledger PATH_OR_PG\n"
-                        "       STATUS: reported, field_checked, confirmed, dismissed, closed\n");
+    if (argc < 2 || strcmp(argv[1], "set-status")) {
+        fprintf(stderr, "minewatch: ledger: %s%s%s (see minewatch ledger --help)\n",
+                argc < 2 ? "needs set-status" : "unknown verb '", argc < 2 ? "" : argv[1],
+                argc < 2 ? "" : "'; the verb is set-status");
         return MW_EXIT_USAGE;
     }
+    cli_args a;
+    int parsed = cli_parse(&CMD_SET_STATUS, argc - 1, argv + 1, &a);
+    if (parsed)
+        return PARSED(parsed);
+    const char *target = opt_value(&a, "ledger");
     mw_ledger *l;
     if (mw_ledger_open(target, &l))
         return fail("ledger", NULL);
-    int rc = mw_ledger_set_status(l, pos[1], pos[2]);
+    int rc = mw_ledger_set_status(l, a.pos[0], a.pos[1]);
     mw_ledger_close(l);
     if (rc)
         return fail("ledger", NULL);
-    printf("%s: %s is now %s\n", target, pos[1], pos[2]);
+    printf("%s: %s is now %s\n", target, a.pos[0], a.pos[1]);
     return MW_OK;
 }
 
+/* minewatch licences import-corners ... | audit ... */
 static int cmd_licences(int argc, char **argv)
 {
-    if (argc >= 1 && !strcmp(argv[0], "import-corners"))
+    if (argc >= 2 && !strcmp(argv[1], "import-corners"))
         return cmd_import_corners(argc - 1, argv + 1);
-    if (argc >= 1 && !strcmp(argv[0], "audit"))
+    if (argc >= 2 && !strcmp(argv[1], "audit"))
         return cmd_audit(argc - 1, argv + 1);
-    fprintf(stderr, "usage: minewatch licences import-corners CORNERS.csv --epsg N -o OUT.gpkg\n"
-                    "       minewatch licences audit CONFIG.ini [-o OUTDIR]\n");
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        command_help(&CMD_CORNERS, stdout);
+        fputc('\n', stdout);
+        command_help(&CMD_AUDIT, stdout);
+        return MW_OK;
+    }
+    if (argc < 2)
+        fprintf(stderr, "minewatch: licences: needs import-corners or audit (see minewatch "
+                        "licences --help)\n");
+    else
+        fprintf(stderr, "minewatch: licences: unknown verb '%s'; the verbs are import-corners "
+                        "and audit (see minewatch licences --help)\n", argv[1]);
     return MW_EXIT_USAGE;
 }
 
@@ -553,6 +792,10 @@ static int run_command(int argc, char **argv)
     if (mw_dist_rank() != 0 && strcmp(cmd, "scan") != 0 && strcmp(cmd, "nightly") != 0)
         return MW_OK;
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        cli_args a;
+        int parsed = cli_parse(&CMD_VERSION, argc - 1, argv + 1, &a);
+        if (parsed)
+            return PARSED(parsed);
         printf("minewatch %s (GDAL %s%s)\n", MW_VERSION, GDALVersionInfo("RELEASE_NAME"),
                mw_dist_size() > 1 ? ", MPI" : "");
         return MW_OK;
@@ -563,8 +806,7 @@ static int run_command(int argc, char **argv)
     }
     if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "licences") != 0 &&
         strcmp(cmd, "ledger") != 0 && strcmp(cmd, "nightly") != 0 && strcmp(cmd, "evaluate") != 0) {
-        fprintf(stderr, "minewatch: unknown command '%s'\n", cmd);
-        usage(stderr);
+        fprintf(stderr, "minewatch: unknown command '%s' (see minewatch --help)\n", cmd);
         return MW_EXIT_USAGE;
     }
     GDALAllRegister();
@@ -576,11 +818,18 @@ static int run_command(int argc, char **argv)
      * keeps memory bounded (peers measured 2-6x slower with the default). */
     if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
         GDALSetCacheMax64((GIntBig)64 << 20);
-    int rc = !strcmp(cmd, "scan")     ? cmd_scan(argc - 2, argv + 2)
-             : !strcmp(cmd, "ledger") ? cmd_ledger(argc - 2, argv + 2)
-             : !strcmp(cmd, "nightly") ? cmd_nightly(argc - 2, argv + 2)
-             : !strcmp(cmd, "evaluate") ? cmd_evaluate(argc - 2, argv + 2)
-                                      : cmd_licences(argc - 2, argv + 2);
+    /* a failing run prints its one error line, not the warnings raised on
+     * the way to it: they are held, and printed once the work went on (a
+     * scan's stages each release theirs); a night's are printed as they
+     * come, each pair's scan being a run of its own */
+    if (strcmp(cmd, "nightly") != 0)
+        mw_warn_hold();
+    int rc = !strcmp(cmd, "scan")     ? cmd_scan(argc - 1, argv + 1)
+             : !strcmp(cmd, "ledger") ? cmd_ledger(argc - 1, argv + 1)
+             : !strcmp(cmd, "nightly") ? cmd_nightly(argc - 1, argv + 1)
+             : !strcmp(cmd, "evaluate") ? cmd_evaluate(argc - 1, argv + 1)
+                                      : cmd_licences(argc - 1, argv + 1);
+    mw_warn_release(rc == MW_OK || g_verbose);
     GDALDestroyDriverManager();
     return rc;
 }

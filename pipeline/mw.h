@@ -40,9 +40,17 @@ void mw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* quiet: mw_log prints nothing (warnings and errors still do). */
 void mw_set_quiet(int quiet);
 
+/* Warnings held back, so that a failing stage prints its one error line
+ * only: from mw_warn_hold() on, warnings (mw_warn's and GDAL's, from any
+ * thread) are kept, each stamped when raised; mw_warn_release(1) prints them
+ * in order, mw_warn_release(0) drops them; either ends the holding. */
+void mw_warn_hold(void);
+void mw_warn_release(int print);
+
 /* Route GDAL/CPL errors into mw_warn / the error buffer. */
 void mw_install_gdal_error_handler(void);
-/* The last GDAL error message, or "unknown GDAL error". */
+/* The calling thread's last GDAL error message, or "unknown GDAL error"
+ * (per thread: another thread's failure does not replace it). */
 const char *mw_gdal_message(void);
 
 /* Close a dataset opened for writing; GDAL 3.6's GDALClose returns nothing,

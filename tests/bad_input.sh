@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 B=${BUILD:-build}
 MW=$PWD/$B/minewatch
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'umount "$TMP/tmpfs" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 echo "== bad input: tests/bad/cases.tsv"
 tests/bad/make_corpus.sh >/dev/null
@@ -28,6 +28,32 @@ while IFS="$tab" read -r cfg code text; do
   t_eq "$cfg: nothing on stdout" "" "$(cat "$TMP/stdout")"
   t_eq "$cfg: no reports" "" "$(ls -A tests/bad/generated/out 2>/dev/null)"
 done <tests/bad/cases.tsv
+
+echo "== bad input to the other commands: tests/bad/commands.tsv"
+while IFS="$tab" read -r args code text; do
+  case "$args" in '#'*|'') continue ;; esac
+  rm -f tests/bad/generated/out.gpkg
+  (cd tests/bad && eval "set -- $args" && "$MW" "$@" >"$TMP/stdout" 2>"$TMP/stderr")
+  rc=$?
+  t_eq "$args: exit code" "$code" "$rc"
+  t_has "$args: message" "$text" "$(cat "$TMP/stderr")"
+  t_eq "$args: one line on stderr" "1" "$(wc -l <"$TMP/stderr")"
+  t_eq "$args: nothing on stdout" "" "$(cat "$TMP/stdout")"
+  t_ok "$args: nothing written" test ! -e tests/bad/generated/out.gpkg
+done <tests/bad/commands.tsv
+
+# a GBK corner table (as agencies' Excel saves it): its Chinese header and
+# text decoded, found without being told, and when told with --encoding
+for enc in "" GBK; do
+  rm -f "$TMP/gbk.gpkg"
+  $MW licences import-corners tests/bad/generated/corners_gbk.csv --epsg 4526 -o "$TMP/gbk.gpkg" \
+    ${enc:+--encoding $enc} 2>"$TMP/gbk.err"
+  t_eq "GBK corner table${enc:+ with --encoding $enc}: exit 0" "0" "$?"
+  t_has "GBK corner table${enc:+ with --encoding $enc}: read as GBK" "the table read as GBK" "$(cat "$TMP/gbk.err")"
+  t_eq "GBK corner table${enc:+ with --encoding $enc}: the licence, its text decoded" "X1 测试矿" \
+    "$(ogrinfo -q "$TMP/gbk.gpkg" -sql 'SELECT licence_id, "矿山名称" FROM licences' 2>&1 |
+       sed -n 's/^ *licence_id (String) = //p; s/^ *矿山名称 (String) = //p' | tr '\n' ' ' | sed 's/ $//')"
+done
 
 t_eq "usage error exits 2" "2" "$($MW scan >/dev/null 2>&1; echo $?)"
 t_eq "unknown command exits 2" "2" "$($MW frobnicate >/dev/null 2>&1; echo $?)"
@@ -135,7 +161,8 @@ sed 's/^t2_date *=.*/t2_date = 2024-10-01/' configs/sample.ini >"configs/.full_d
 (ulimit -f 100; $MW scan configs/.full_disk.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg" 2>"$TMP/full.err")
 rc=$?
 t_ok "full disk: the run fails with exit 6 or 7" test "$rc" -eq 6 -o "$rc" -eq 7
-t_has "full disk: one clear line naming the file" "minewatch: error: " "$(cat "$TMP/full.err")"
+t_has "full disk: one clear line naming the file" "minewatch: error: $TMP/" "$(cat "$TMP/full.err")"
+t_eq "full disk: and nothing else on stderr" "1" "$(wc -l <"$TMP/full.err")"
 t_eq "full disk: previous reports untouched" "$before" \
   "$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)"
 t_eq "full disk: no work folder left" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
@@ -144,5 +171,23 @@ t_eq "space back: the next run succeeds" "0" "$?"
 ledger_after=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
 t_eq "space back: the ledger holds both nights, nothing of the failed run twice" "$((ledger_before * 2))" "$ledger_after"
 rm -f configs/.full_disk.ini
+
+# A file system that really fills: GDAL then also fails to save a raster's
+# .aux.xml and warns so before the write fails; the failing run still prints
+# one line.  2 MB fills in the tile pass's journals, 6 MB in the class raster.
+echo "== a full file system (tmpfs of 2 and 6 MB): one line"
+mkdir -p "$TMP/tmpfs"
+for size in 2m 6m; do
+  if ! mount -t tmpfs -o size=$size tmpfs "$TMP/tmpfs" 2>/dev/null; then
+    echo "skip  full tmpfs of $size: cannot mount a tmpfs here (needs root)"
+    continue
+  fi
+  $MW scan configs/sample.ini -o "$TMP/tmpfs/out" -q >"$TMP/tmpfs.out" 2>"$TMP/tmpfs.err"
+  t_eq "tmpfs of $size: the run fails with exit 6" "6" "$?"
+  t_has "tmpfs of $size: the line names the file" "minewatch: error: $TMP/tmpfs/out/" "$(cat "$TMP/tmpfs.err")"
+  t_eq "tmpfs of $size: one line on stderr" "1" "$(wc -l <"$TMP/tmpfs.err")"
+  t_eq "tmpfs of $size: no work folder left" "" "$(ls -A "$TMP/tmpfs/out" 2>/dev/null | grep minewatch-work || true)"
+  umount "$TMP/tmpfs"
+done
 
 t_summary

@@ -27,13 +27,23 @@ t_has() {
 }
 
 # t_py SCRIPT ARGS...: run a Python checker that prints "ok ..." / "FAIL ..."
-# lines; each line counts as one check, and a crash counts as a failure.
+# lines; each line counts as one check.  A crash, a non-zero exit without a
+# FAIL line, and a run that checked nothing count as a failure each.
 t_py() {
   out=$($PY "$@" 2>&1)
+  rc=$?
   echo "$out"
-  T_PASSED=$((T_PASSED + $(printf '%s\n' "$out" | grep -c '^ok')))
-  T_FAILED=$((T_FAILED + $(printf '%s\n' "$out" | grep -c '^FAIL')))
-  if printf '%s\n' "$out" | grep -q '^Traceback'; then t_fail "$1 crashed"; fi
+  oks=$(printf '%s\n' "$out" | grep -c '^ok')
+  fails=$(printf '%s\n' "$out" | grep -c '^FAIL')
+  T_PASSED=$((T_PASSED + oks))
+  T_FAILED=$((T_FAILED + fails))
+  if printf '%s\n' "$out" | grep -q '^Traceback'; then
+    t_fail "$1 crashed"
+  elif [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
+    t_fail "$1 exited $rc without a FAIL line"
+  elif [ "$oks" -eq 0 ] && [ "$fails" -eq 0 ]; then
+    t_fail "$1 checked nothing"
+  fi
 }
 
 t_summary() {

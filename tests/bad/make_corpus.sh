@@ -72,4 +72,24 @@ variant layer_points   '/^\[redline\]/,/^$/ s#^path .*#path = points.gpkg#'
 variant layer_no_crs   's#^path *=.*#path = nocrs/licences.shp#'
 variant bad_encoding   's#^near_m#encoding = KLINGON\nnear_m#'
 variant redline_no_field '/^\[redline\]/,/^$/ s#^layer .*#layer = redline\nname_field = nom#'
+# a path of 70 Chinese characters (210 bytes of UTF-8: a line over inih's
+# default 200), an indented key, a line over the limit, a folder as config
+LONG=山西省长治市自然资源局卫星遥感监测中心二〇二四年度非煤矿山图斑核查成果数据存档目录山西省长治市自然资源局卫星遥感监测中心二〇二四年度非煤矿山
+variant long_path      "s#^t1 *=.*#t1 = $LONG/t1.tif#"
+variant indented_key   's#^t2 *=.*#  t2 = no_such_t2.tif#'
+variant long_line      "s#^open_radius#; $(printf '%9000s' '' | tr ' ' x)\nopen_radius#"
+mkdir -p $G/folder.ini
+
+# corner tables (licences import-corners, commands.tsv)
+corners() { printf 'licence_id,ring,point,x,y%s\nX1,1,1,4000000,38500000%s\nX1,1,2,4000000,38500500%s\nX1,1,3,4000400,38500000%s\n' "$2" "$3" "$3" "$3" >$G/"$1".csv; }
+corners corners_fid ',fid' ',7'
+corners corners_geom ',GEOM' ',7'
+corners corners_dup ',holder,holder' ',a,b'
+corners corners_unnamed ',holder,' ',a,b'
+printf '许可证号,圈号,点号,X坐标,Y坐标,矿山名称\nX1,1,1,4000000,38500000,测试矿\nX1,1,2,4000000,38500500,测试矿\nX1,1,3,4000400,38500000,测试矿\n' |
+  iconv -f UTF-8 -t GBK >$G/corners_gbk.csv
+# not GBK either: a lone lead byte at the end of line 3
+printf 'licence_id,ring,point,x,y,holder\nX1,1,1,4000000,38500000,a\nX1,1,2,4000000,38500500,\201\n' >$G/corners_binary.csv
+# evaluate: a five-band image as the reference, one band of reflectance, a change map
+gdal_translate -q -b 4 $S/t2.tif $G/one_band.tif
 echo "make_corpus: $(ls $G/*.ini | wc -l) configurations in tests/bad/$G"

@@ -1,7 +1,7 @@
 /* fuzz_corners.c - libFuzzer harness for the corner-point importer.
  *
  * The input is the CSV table; the first byte picks the EPSG code (with or
- * without zone prefix).  The import runs entirely in GDAL's /vsimem/: it must
+ * without zone prefix) and whether the encoding is given.  The import runs entirely in GDAL's /vsimem/: it must
  * succeed or fail with one recorded error and leave no output behind.
  */
 #include <cpl_vsi.h>
@@ -37,11 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     VSIFCloseL(f);
-    int rc = mw_corners_import("/vsimem/fuzz.csv", epsg, "/vsimem/out.gpkg", "licences");
+    /* bit 2 of the first byte: the table's encoding given as GBK, else found */
+    const char *enc = size && (data[0] & 4) ? "GBK" : NULL;
+    int rc = mw_corners_import("/vsimem/fuzz.csv", epsg, "/vsimem/out.gpkg", "licences", enc);
     VSIStatBufL st;
     int exists = VSIStatL("/vsimem/out.gpkg", &st) == 0;
     if (rc != 0 && exists)
         __builtin_trap(); /* a failed import must leave nothing */
+    /* a table that fails is a bad table (exit 5) with its reason, never an
+     * unexplained or internal failure, nor an output one (all is in memory) */
+    if (rc != 0 && (mw_error_code() != MW_EXIT_VECTOR || !strcmp(mw_error_message(), "no error")))
+        __builtin_trap();
     VSIUnlink("/vsimem/out.gpkg");
     VSIUnlink("/vsimem/out.gpkg.tmp.gpkg");
     VSIUnlink("/vsimem/fuzz.csv");
