@@ -83,26 +83,10 @@ for delay in $delays; do
 done
 # a run killed during the tile pass leaves its finished tiles, and the next
 # run takes them instead of computing them again.  The whole records in the
-# resume journals, read here by the framing of pipeline/journal.h (a record
+# resume journals are counted by the framing of pipeline/journal.h (a record
 # the kill cut short is not whole, and is not resumed):
 journal_records() {
-  $PY - "$1" <<'EOF'
-import glob, struct, sys
-n = 0
-for p in glob.glob(sys.argv[1] + "/tiles-*.journal"):
-    b = open(p, "rb").read()
-    at = 0
-    while at + 40 <= len(b):
-        magic, _, key, ln = struct.unpack_from("<IIQQ", b, at)
-        if magic != 0x314A574D or at + 40 + ln > len(b):
-            break
-        tl, tm, _ = struct.unpack_from("<QII", b, at + 24 + ln)
-        if tm != 0x244A574D or tl != ln:
-            break
-        n += 1
-        at += 40 + ln
-print(n)
-EOF
+  $PY tests/resume_journal.py count "$1"
 }
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
 pid=$!
@@ -123,6 +107,45 @@ else # the machine was fast enough to finish before the kill
 fi
 t_ok "resume: and its reports are byte-identical" cmp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
 t_ok "resume: the resume folder is gone after a finished run" test ! -e "$OUT/.minewatch-resume"
+
+# killed_at_end CONFIG OUT ARGS...: a run into OUT (absolute) killed by
+# SIGKILL (strace) as it starts to remove its resume folder at the very end:
+# every tile journaled and the resume key written, as a kill after the tile
+# pass leaves them.  Two threads: journals tiles-0 and tiles-1.
+killed_at_end() {
+  ka_cfg=$1; ka_out=$2; shift 2
+  rm -rf "$ka_out"
+  ka_r=$ka_out/.minewatch-resume
+  (strace -f -qq -o /dev/null -e trace=unlink,unlinkat \
+    -e inject=unlink,unlinkat:signal=SIGKILL:when=1 \
+    -P "$ka_r/key" -P "$ka_r/tiles-0.journal" -P "$ka_r/tiles-1.journal" \
+    $MW scan "$ka_cfg" -o "$ka_out" -q --threads 2 "$@" >/dev/null 2>&1; true) 2>/dev/null
+}
+t_ok "strace is installed (scripts/setup.sh)" command -v strace
+
+echo "== a damaged resume journal: the damaged record is done again, never loaded"
+DMG=$TMP/damaged
+killed_at_end configs/sample.ini "$DMG" --tile-size 256
+t_eq "damaged journal: the killed run left all 64 tiles journaled" "64" \
+  "$(journal_records "$DMG/.minewatch-resume")"
+rm -rf "$TMP/journals"
+cp -r "$DMG/.minewatch-resume" "$TMP/journals"
+for mode in payload header truncate label sums; do
+  rm -rf "$DMG/.minewatch-resume"
+  cp -r "$TMP/journals" "$DMG/.minewatch-resume"
+  left=$($PY tests/resume_journal.py damage "$DMG/.minewatch-resume" $mode)
+  rm -f "$DMG"/*.tif "$DMG"/*.csv "$DMG"/*.gpkg "$DMG"/*.json # the killed run's reports
+  $MW scan configs/sample.ini -o "$DMG" --tile-size 256 --threads 2 >/dev/null 2>"$TMP/damaged.err"
+  t_eq "damaged journal ($mode): the re-run exits 0" "0" "$?"
+  t_has "damaged journal ($mode): the $left records that check are resumed, the damaged one is not" \
+    "resumed $left of 64 tiles" "$(cat "$TMP/damaged.err")"
+  same=ok
+  for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
+    cmp -s "$DMG/$f" "$TMP/good_$f" || same="$f differs"
+  done
+  t_eq "damaged journal ($mode): byte-identical reports" "ok" "$same"
+done
+
 $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
 t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
