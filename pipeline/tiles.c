@@ -585,14 +585,26 @@ static int tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *c
  * each overview pixel comes from exactly one tile, whatever the grid. */
 static int write_overviews(GDALRasterBandH out, const mw_tile *t, const uint8_t *core)
 {
-    int bw = GDALGetRasterBandXSize(out);
+    int bw = GDALGetRasterBandXSize(out), bh = GDALGetRasterBandYSize(out);
     int nov = GDALGetOverviewCount(out);
     uint8_t *buf = NULL;
     int rc = 0;
-    for (int i = 0; i < nov && !rc; i++) {
+    for (int i = 0, f = 1; i < nov && !rc; i++) {
         GDALRasterBandH ov = GDALGetOverview(out, i);
-        int ow = GDALGetRasterBandXSize(ov);
-        int f = (bw + ow - 1) / ow; /* GTiff's sizes: DIV_ROUND_UP(size, f) */
+        int ow = GDALGetRasterBandXSize(ov), oh = GDALGetRasterBandYSize(ov);
+        /* the factor: the next power of two whose sizes, DIV_ROUND_UP(size,
+         * f) as GTiff makes them, are the overview's on both sides (one
+         * side alone is ambiguous where it is a pixel or two: 3 px give 1
+         * px for every f >= 3) */
+        do
+            f *= 2;
+        while (f < (1 << 30) && ((bw + f - 1) / f != ow || (bh + f - 1) / f != oh));
+        if ((bw + f - 1) / f != ow || (bh + f - 1) / f != oh) {
+            mw_error(MW_EXIT_INTERNAL, "class overview %d is %d x %d px: no power of two "
+                     "gives that from %d x %d px", i, ow, oh, bw, bh);
+            rc = -1;
+            break;
+        }
         /* the overview pixels whose base pixel X f lies in the tile */
         int xa = (t->x0 + f - 1) / f, xb = (t->x0 + t->w + f - 1) / f;
         int ya = (t->y0 + f - 1) / f, yb = (t->y0 + t->h + f - 1) / f;

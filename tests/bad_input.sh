@@ -150,6 +150,46 @@ $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
 t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
 
+echo "== tall and narrow scenes: overviews from both sides"
+# 3 x 100000 and 10 x 4000 px pairs (10 m, vegetation on t1, bare ground on
+# t2: one patch of the whole scene): exit 0, a valid COG whose overviews
+# are the nearest classes, the one patch
+TN=$TMP/narrow
+mkdir -p "$TN"
+for size in "3 100000" "10 4000"; do
+  set -- $size
+  for d in 1 2; do
+    if [ $d = 1 ]; then burn="500 800 600 4000 2000"; else burn="1300 1600 2200 2500 3500"; fi
+    gdal_create -q -of GTiff -outsize "$1" "$2" -bands 5 -ot UInt16 -co TILED=YES \
+      -co COMPRESS=DEFLATE $(for v in $burn; do printf -- '-burn %s ' "$v"; done) \
+      -a_srs EPSG:32649 -a_ullr 680000 4020000 $((680000 + $1 * 10)) $((4020000 - $2 * 10)) \
+      "$TN/t${d}_$1.tif"
+  done
+  sed -e "s#^t1 *=.*#t1 = $TN/t1_$1.tif#" -e "s#^t2 *=.*#t2 = $TN/t2_$1.tif#" \
+    -e "/^\[licences\]/,\$d" configs/sample.ini >"$TN/n$1.ini"
+  $MW scan "$TN/n$1.ini" -o "$TN/out$1" -q 2>"$TMP/narrow.err"
+  t_eq "$1 x $2 px: exit 0" "0" "$?"
+  t_eq "$1 x $2 px: nothing on stderr" "" "$(cat "$TMP/narrow.err")"
+  t_ok "$1 x $2 px: change.tif is a valid COG" $PY \
+    /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py -q \
+    "$TN/out$1/change.tif"
+  t_eq "$1 x $2 px: every overview is the nearest classes" "ok" "$($PY - "$TN/out$1/change.tif" <<'EOF'
+import sys
+from osgeo import gdal
+ds = gdal.Open(sys.argv[1])
+b = ds.GetRasterBand(1)
+a = b.ReadAsArray()
+bad = [i for i in range(b.GetOverviewCount())
+       if not (b.GetOverview(i).ReadAsArray() == a[::2 ** (i + 1), ::2 ** (i + 1)]).all()]
+print("ok" if b.GetOverviewCount() and not bad else "levels %d, wrong %s" % (b.GetOverviewCount(), bad))
+EOF
+)"
+  t_eq "$1 x $2 px: one patch, the whole scene" "1 $(($1 * $2))" "$($PY -c "
+import csv, sys
+r = list(csv.DictReader(open('$TN/out$1/suspects.csv', encoding='utf-8-sig')))
+print(len(r), ' '.join(x['pixels'] for x in r))")"
+done
+
 echo "== a full disk (a 50 kB file-size limit) keeps the previous night whole"
 $MW scan configs/sample.ini -o "$OUT" -q --ledger "$TMP/ledger.gpkg"
 before=$(cd "$OUT" && md5sum change.tif suspects.csv patches.gpkg manifest.json)
