@@ -306,10 +306,11 @@ static tmsize_t read_raw(mw_tiffdirect *t, uint32_t tile, size_t want, uint64_t 
         t->raw_cap = stored;
     }
     tmsize_t got = TIFFReadRawTile(t->tif, tile, t->raw, (tmsize_t)stored);
-    if (got <= 0) {
-        if (!t->msg[0])
-            snprintf(t->msg, sizeof t->msg, "cannot read %s",
-                     tile_name(t, tile, name, sizeof name));
+    if (got <= 0) { /* libtiff's message says what, not where */
+        char what[400];
+        snprintf(what, sizeof what, "%.399s", t->msg[0] ? t->msg : "short file");
+        snprintf(t->msg, sizeof t->msg, "cannot read %s (%s)",
+                 tile_name(t, tile, name, sizeof name), what);
         return -1;
     }
     return got;
