@@ -90,10 +90,13 @@ done
 journal_records() {
   $PY tests/resume_journal.py count "$1"
 }
+# The tiles are trusted once the run's key is written, when its inputs are
+# hashed (pipeline/resume.h): the kill waits for both.
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
 pid=$!
 k=0
-while [ $k -lt 200 ] && [ "$(journal_records "$OUT/.minewatch-resume")" -lt 3 ]; do
+while [ $k -lt 200 ] && { [ ! -e "$OUT/.minewatch-resume/key" ] ||
+  [ "$(journal_records "$OUT/.minewatch-resume")" -lt 3 ]; }; do
   sleep 0.02; k=$((k + 1))
 done
 kill -9 $pid 2>/dev/null
@@ -148,9 +151,98 @@ for mode in payload header truncate label sums; do
   t_eq "damaged journal ($mode): byte-identical reports" "ok" "$same"
 done
 
+echo "== resume keys on content: changed inputs are never resumed into stale tiles"
+# The pair in a folder of its own, t2 uncompressed (a block rewritten in
+# place keeps the file's size), t2 also behind a VRT, QA rasters for both
+# dates (all clear); each case is killed at its end (all tiles journaled),
+# then one input is rewritten in place with its size and modification time
+# kept, and the next run must give what a fresh run of the new inputs gives.
+ST=$TMP/stale
+mkdir -p "$ST"
+cp samples/generated/t1.tif "$ST/t1.tif"
+gdal_translate -q -co TILED=YES samples/generated/t2.tif "$ST/t2.tif"
+gdal_translate -q -co TILED=YES samples/generated/t2.tif "$ST/t2src.tif"
+cp samples/generated/t2.tif "$ST/t2qa.tif"
+gdalbuildvrt -q "$ST/t2.vrt" "$ST/t2src.tif"
+for d in 1 2; do
+  gdal_create -q -of GTiff -outsize 2000 2000 -bands 1 -ot UInt16 -burn 0 -co TILED=YES \
+    -a_srs EPSG:32649 -a_ullr 680000 4020000 700000 4000000 "$ST/qa$d.tif"
+done
+stale_config() { # NAME T2 [QA]: the sample's configuration on the copies
+  sed -e "s#^t1 *=.*#t1 = $ST/t1.tif#" -e "s#^t2 *=.*#t2 = $2#" \
+    -e "s#\.\./samples/generated/#$PWD/samples/generated/#" configs/sample.ini >"$ST/$1.ini"
+  if [ -n "${3:-}" ]; then
+    sed -i "s#^nodata *=.*#nodata = 0\nqa_type = landsat\nqa_t1 = $ST/qa1.tif\nqa_t2 = $ST/qa2.tif#" "$ST/$1.ini"
+  fi
+}
+# rewrite FILE FROM|VALUE: the west half of every band set to the same
+# pixels of FROM (the other date: the changes there vanish) or to VALUE, in
+# place; the size and the modification time (ns) are kept
+rewrite() {
+  $PY - "$@" <<'EOF'
+import os, sys
+from osgeo import gdal
+path, source = sys.argv[1], sys.argv[2]
+st = os.stat(path)
+ds = gdal.Open(path, gdal.GA_Update)
+src = gdal.Open(source) if not source.isdigit() else None
+for b in range(1, ds.RasterCount + 1):
+    band = ds.GetRasterBand(b)
+    if src is not None:
+        band.WriteArray(src.GetRasterBand(b).ReadAsArray(0, 0, 1000, 2000))
+    else:
+        a = band.ReadAsArray(0, 0, 1000, 2000)
+        a[:] = int(source)
+        band.WriteArray(a)
+ds = None
+os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+st2 = os.stat(path)
+assert (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns), "size or mtime changed"
+EOF
+}
+stale_config rewritten "$ST/t2.tif"
+stale_config vrt_source "$ST/t2.vrt"
+stale_config qa "$ST/t2qa.tif" qa
+for case in "rewritten $ST/t2.tif $ST/t1.tif" "vrt_source $ST/t2src.tif $ST/t1.tif" "qa $ST/qa2.tif 8"; do
+  set -- $case
+  killed_at_end "$ST/$1.ini" "$ST/out_$1"
+  t_ok "stale ($1): the killed run left its tiles and key" test -s "$ST/out_$1/.minewatch-resume/key"
+  st_before=$(md5sum <"$ST/out_$1/suspects.csv")
+  t_ok "stale ($1): $2 rewritten in place, size and mtime kept" rewrite "$2" "$3"
+  $MW scan "$ST/$1.ini" -o "$ST/fresh_$1" -q --threads 2
+  t_eq "stale ($1): the rewrite changes the reports (the test can fail)" "changed" \
+    "$([ "$(md5sum <"$ST/fresh_$1/suspects.csv")" != "$st_before" ] && echo changed)"
+  $MW scan "$ST/$1.ini" -o "$ST/out_$1" --threads 2 >/dev/null 2>"$TMP/stale.err"
+  t_eq "stale ($1): the next run exits 0" "0" "$?"
+  t_eq "stale ($1): no tile resumed" "" "$(grep 'resumed' "$TMP/stale.err")"
+  same=ok
+  for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
+    cmp -s "$ST/out_$1/$f" "$ST/fresh_$1/$f" || same="$f differs"
+  done
+  t_eq "stale ($1): the reports of the new inputs" "ok" "$same"
+done
+# the same inputs again: the tiles are resumed (the content key matches)
+killed_at_end "$ST/qa.ini" "$ST/out_again"
+$MW scan "$ST/qa.ini" -o "$ST/out_again" --threads 2 >/dev/null 2>"$TMP/stale.err"
+t_has "unchanged inputs: every tile resumed" "resumed 16 of 16 tiles" "$(cat "$TMP/stale.err")"
+t_ok "unchanged inputs: the same reports" cmp "$ST/out_again/suspects.csv" "$ST/fresh_qa/suspects.csv"
+
 $MW scan configs/sample.ini -o "$OUT" -q
 t_eq "the next run removes stale work folders" "" "$(ls -A "$OUT" | grep minewatch-work || true)"
 t_eq "and gives the same reports" "$(echo "$before" | grep suspects)" "$(cd "$OUT" && md5sum suspects.csv)"
+
+echo "== GDAL virtual paths stay allowed (not regular files to the OS)"
+VZ=$TMP/vsi
+mkdir -p "$VZ"
+$PY -c "import zipfile; zipfile.ZipFile('$VZ/t2.zip', 'w', zipfile.ZIP_STORED).write('samples/generated/t2.tif', 't2.tif')"
+sed -e "s#^t2 *=.*#t2 = /vsizip/$VZ/t2.zip/t2.tif#" -e "s#\.\./samples/generated/#$PWD/samples/generated/#" \
+  configs/sample.ini >"$VZ/vsizip.ini"
+$MW scan "$VZ/vsizip.ini" -o "$VZ/out" -q
+t_eq "t2 in a zip (/vsizip/): exit 0" "0" "$?"
+t_ok "t2 in a zip (/vsizip/): the sample's reports" cmp "$VZ/out/suspects.csv" "$TMP/good_suspects.csv"
+t_eq "t2 in a zip (/vsizip/): the manifest hashes it as GDAL reads it" \
+  "$(sha256sum <samples/generated/t2.tif | cut -d' ' -f1)" \
+  "$($PY -c "import json; print([i['sha256'] for i in json.load(open('$VZ/out/manifest.json'))['inputs'] if i['role'] == 't2'][0])")"
 
 echo "== tall and narrow scenes: overviews from both sides"
 # 3 x 100000 and 10 x 4000 px pairs (10 m, vegetation on t1, bare ground on
