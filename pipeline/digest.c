@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tiffdirect.h"
+
 #define MW_DIGEST_THREADS 2
 #define MW_DIGEST_NICE 19
 #define MW_DIGEST_CHUNK (1 << 16)
@@ -34,6 +36,10 @@ typedef struct {
     int err;          /* errno of a failed open or read */
     char hex[65];
     long long bytes;
+    int check;        /* its DEFLATE streams are to be checked, after the hash */
+    int checked;
+    mw_tiffcheck *tc; /* open while being checked */
+    char problem[512]; /* a damaged stream found ("" = none) */
 } entry;
 
 struct mw_digests {
@@ -67,9 +73,11 @@ static void finish(entry *e, int err)
     e->done = 1;
 }
 
-/* Hash the next chunk of e (opening it first).  1 when e is done.  The call
- * that finishes the last entry of d calls d->on_done (after unlocking). */
-static int step(mw_digests *d, entry *e)
+/* Hash the next chunk of e (opening it first); once hashed, with_check:
+ * check the next of its DEFLATE streams (tiffdirect.h).  1 when e is done
+ * (and checked, with_check).  The call that finishes the hash of the last
+ * entry of d calls d->on_done (after unlocking). */
+static int step(mw_digests *d, entry *e, int with_check)
 {
     int finished = 0;
     pthread_mutex_lock(&e->mu);
@@ -93,7 +101,19 @@ static int step(mw_digests *d, entry *e)
         e->bytes += (long long)got;
         finished = e->done;
     }
-    int done = e->done;
+    else if (with_check && e->check && !e->checked) {
+        if (!e->tc && !e->err)
+            e->tc = mw_tiffcheck_open(e->path);
+        int rc = e->tc ? mw_tiffcheck_step(e->tc, e->problem, sizeof e->problem) : 1;
+        if (rc != 0) {
+            if (rc > 0)
+                e->problem[0] = '\0';
+            mw_tiffcheck_close(e->tc);
+            e->tc = NULL;
+            e->checked = 1;
+        }
+    }
+    int done = e->done && (!with_check || !e->check || e->checked);
     pthread_mutex_unlock(&e->mu);
     if (finished && d && atomic_fetch_add(&d->ndone, 1) + 1 == d->n && d->on_done)
         d->on_done(d->done_arg, d);
@@ -109,14 +129,14 @@ static void *run(void *arg)
     size_t first = (size_t)atomic_fetch_add(&d->next, 1);
     for (size_t k = 0; k < d->n; k++) {
         entry *e = &d->e[(first + k) % d->n];
-        while (!atomic_load(&d->stop) && !step(d, e))
+        while (!atomic_load(&d->stop) && !step(d, e, 1))
             ;
     }
     return NULL;
 }
 
-mw_digests *mw_digests_start(const char *const *paths, size_t n, mw_digests_done_fn on_done,
-                             void *done_arg)
+mw_digests *mw_digests_start(const char *const *paths, const unsigned char *check, size_t n,
+                             mw_digests_done_fn on_done, void *done_arg)
 {
     mw_digests *d = calloc(1, sizeof *d);
     if (!d || !(d->e = calloc(n ? n : 1, sizeof *d->e))) {
@@ -126,6 +146,7 @@ mw_digests *mw_digests_start(const char *const *paths, size_t n, mw_digests_done
     for (size_t i = 0; i < n; i++) {
         if (!(d->e[d->n].path = strdup(paths[i])))
             break;
+        d->e[d->n].check = check && check[i];
         pthread_mutex_init(&d->e[d->n].mu, NULL);
         d->n++;
     }
@@ -147,7 +168,7 @@ int mw_digest_get(mw_digests *d, const char *path, char hex[65], long long *byte
             e = &d->e[i];
     if (e == &own)
         pthread_mutex_init(&own.mu, NULL);
-    while (!step(e == &own ? NULL : d, e)) /* finish it here, at this thread's priority */
+    while (!step(e == &own ? NULL : d, e, 0)) /* finish it here, at this thread's priority */
         ;
     if (e == &own)
         pthread_mutex_destroy(&own.mu);
@@ -157,6 +178,20 @@ int mw_digest_get(mw_digests *d, const char *path, char hex[65], long long *byte
     }
     memcpy(hex, e->hex, 65);
     *bytes = e->bytes;
+    return 0;
+}
+
+int mw_digests_check(mw_digests *d, char *why, size_t size)
+{
+    for (size_t i = 0; d && i < d->n; i++) {
+        entry *e = &d->e[i];
+        while (!step(d, e, 1)) /* finish it here, at this thread's priority */
+            ;
+        if (e->check && e->problem[0]) {
+            snprintf(why, size, "%s: %s", e->path, e->problem);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -171,6 +206,7 @@ void mw_digests_free(mw_digests *d)
         entry *e = &d->e[i];
         if (!e->done && e->f)
             finish(e, ECANCELED);
+        mw_tiffcheck_close(e->tc);
         pthread_mutex_destroy(&e->mu);
         free(e->path);
     }

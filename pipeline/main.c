@@ -123,13 +123,33 @@ static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
 
 /* The images' checksums, hashed while the tiles run: every input file of
  * the scene (ingest.h); when they are done, the resume key is written
- * (resume.h). */
+ * (resume.h).  The DEFLATE streams of every file GDAL reads itself are
+ * checked after its hash (a date read through libtiff is checked tile by
+ * tile as it is read: tiffdirect.h). */
 static mw_digests *start_digests(const mw_scene *s, mw_resume *r)
 {
     size_t n = 0;
     while (s->inputs && s->inputs[n])
         n++;
-    return mw_digests_start((const char *const *)s->inputs, n, mw_resume_digested, r);
+    unsigned char *check = calloc(n ? n : 1, 1);
+    for (size_t i = 0; check && i < n; i++)
+        check[i] = !((s->direct[0] && !strcmp(s->inputs[i], s->src[0])) ||
+                     (s->direct[1] && !strcmp(s->inputs[i], s->src[1])));
+    mw_digests *d = mw_digests_start((const char *const *)s->inputs, check, n,
+                                     mw_resume_digested, r);
+    free(check);
+    return d;
+}
+
+/* Every input's DEFLATE streams checked (those the background has not
+ * done, here): a damaged one is an input error, before any report. */
+static int check_inputs(mw_digests *d)
+{
+    char why[MW_PATH_MAX + 600];
+    if (!mw_digests_check(d, why, sizeof why))
+        return 0;
+    mw_error(MW_EXIT_RASTER, "%s", why);
+    return -1;
 }
 
 /* change.tif being written in the background (see mw_cog_start) */
@@ -302,6 +322,7 @@ static int cmd_scan(int argc, char **argv)
         tm.stage[tm.nstages] = "total_before_reports";
         tm.seconds[tm.nstages++] = mw_now() - t_start;
     }
+    STAGE("input_check", check_inputs(digests));
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};

@@ -549,3 +549,149 @@ uint64_t mw_tiffdirect_decoded(const mw_tiffdirect *t)
     pthread_mutex_unlock(&t->cache->mu);
     return n;
 }
+
+/* ---- every DEFLATE stream of a file, checked ------------------------------ */
+
+struct mw_tiffcheck {
+    TIFF *tif;
+    int image;        /* 0-based directory */
+    uint32_t strile, nstriles;
+    int deflate;      /* this image's striles are DEFLATE (and checked) */
+    uint8_t *raw, *out;
+    size_t raw_cap, out_cap;
+    struct inflate_state *st;
+};
+
+/* Set c up for the image libtiff is at. */
+static void check_image(mw_tiffcheck *c)
+{
+    uint16_t comp = COMPRESSION_NONE, fill = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(c->tif, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(c->tif, TIFFTAG_FILLORDER, &fill);
+    c->strile = 0;
+    c->nstriles = TIFFIsTiled(c->tif) ? TIFFNumberOfTiles(c->tif) : TIFFNumberOfStrips(c->tif);
+    /* bit-reversed DEFLATE (FillOrder 2) is left to libtiff */
+    c->deflate = (comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) &&
+                 fill == FILLORDER_MSB2LSB;
+}
+
+mw_tiffcheck *mw_tiffcheck_open(const char *path)
+{
+    if (!path || !strncmp(path, "/vsi", 4))
+        return NULL;
+    mw_tiffcheck *c = calloc(1, sizeof *c);
+    if (!c || !(c->st = malloc(sizeof *c->st)) || !(c->tif = open_tiff(path, NULL))) {
+        mw_tiffcheck_close(c); /* not a TIFF: nothing to check */
+        return NULL;
+    }
+    check_image(c);
+    return c;
+}
+
+/* Grow *buf to n bytes.  0, or -1. */
+static int grow(uint8_t **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    uint8_t *p = realloc(*buf, n);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+int mw_tiffcheck_step(mw_tiffcheck *c, char *why, size_t size)
+{
+    if (!c)
+        return 1;
+    /* a step: striles up to 1 MB of compressed data, or the next image */
+    for (size_t done = 0; done < (1u << 20);) {
+        if (!c->deflate || c->strile >= c->nstriles) {
+            if (!TIFFReadDirectory(c->tif))
+                return 1; /* every image checked */
+            c->image++;
+            check_image(c);
+            continue;
+        }
+        uint32_t s = c->strile++;
+        uint64_t stored = TIFFGetStrileByteCount(c->tif, s);
+        if (stored == 0)
+            continue; /* absent */
+        uint64_t want;
+        if (TIFFIsTiled(c->tif)) {
+            want = TIFFTileSize64(c->tif);
+        } else { /* the last strip of a plane holds the rows left */
+            uint32_t h = 0, rps = 0;
+            TIFFGetField(c->tif, TIFFTAG_IMAGELENGTH, &h);
+            TIFFGetFieldDefaulted(c->tif, TIFFTAG_ROWSPERSTRIP, &rps);
+            if (rps == 0 || rps > h)
+                rps = h;
+            uint32_t per_plane = (h + rps - 1) / rps, row = (s % per_plane) * rps;
+            want = TIFFVStripSize64(c->tif, h - row < rps ? h - row : rps);
+        }
+        if (want == 0 || want > ((uint64_t)1 << 31) || stored > want + want / 1024 + 4096 ||
+            grow(&c->raw, &c->raw_cap, stored) || grow(&c->out, &c->out_cap, want + MW_TD_SLACK)) {
+            snprintf(why, size, "image %d, %s %u: %llu bytes stored for %llu", c->image + 1,
+                     TIFFIsTiled(c->tif) ? "tile" : "strip", s, (unsigned long long)stored,
+                     (unsigned long long)want);
+            return -1;
+        }
+        tmsize_t got = TIFFIsTiled(c->tif) ? TIFFReadRawTile(c->tif, s, c->raw, (tmsize_t)stored)
+                                           : TIFFReadRawStrip(c->tif, s, c->raw, (tmsize_t)stored);
+        int rc = ISAL_END_INPUT;
+        if (got > 0) {
+            isal_inflate_init(c->st);
+            c->st->crc_flag = ISAL_ZLIB;
+            c->st->next_in = c->raw;
+            c->st->avail_in = (uint32_t)got;
+            c->st->next_out = c->out;
+            c->st->avail_out = (uint32_t)(want + MW_TD_SLACK);
+            rc = isal_inflate_stateless(c->st);
+        }
+        if (rc != ISAL_DECOMP_OK || c->st->total_out != want) {
+            char where[96];
+            if (TIFFIsTiled(c->tif)) {
+                uint32_t w = 0, tw = 1;
+                uint16_t planar = PLANARCONFIG_CONTIG, spp = 1;
+                TIFFGetField(c->tif, TIFFTAG_IMAGEWIDTH, &w);
+                TIFFGetField(c->tif, TIFFTAG_TILEWIDTH, &tw);
+                TIFFGetFieldDefaulted(c->tif, TIFFTAG_PLANARCONFIG, &planar);
+                TIFFGetFieldDefaulted(c->tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+                uint32_t across = tw ? (w + tw - 1) / tw : 1;
+                uint32_t per_plane = planar == PLANARCONFIG_SEPARATE && spp ? c->nstriles / spp
+                                                                            : c->nstriles;
+                uint32_t k = per_plane ? s % per_plane : s;
+                snprintf(where, sizeof where, "tile %u (row %u, column %u)", s, k / across,
+                         k % across);
+            } else {
+                snprintf(where, sizeof where, "strip %u", s);
+            }
+            char image[32] = "";
+            if (c->image) /* an overview, or another image of the file */
+                snprintf(image, sizeof image, "image %d, ", c->image + 1);
+            snprintf(why, size, "%s%s: corrupt DEFLATE data (%s)", image, where,
+                     got <= 0                                      ? "cannot be read"
+                     : rc == ISAL_INCORRECT_CHECKSUM               ? "wrong checksum"
+                     : rc == ISAL_OUT_OVERFLOW || c->st->total_out > want
+                         ? "the stream goes on past the tile"
+                     : rc == ISAL_DECOMP_OK || rc == ISAL_END_INPUT ? "too short"
+                                                                   : "invalid stream");
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
+void mw_tiffcheck_close(mw_tiffcheck *c)
+{
+    if (!c)
+        return;
+    if (c->tif)
+        TIFFClose(c->tif);
+    free(c->st);
+    free(c->raw);
+    free(c->out);
+    free(c);
+}

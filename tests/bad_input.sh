@@ -31,6 +31,21 @@ while IFS="$tab" read -r cfg code text; do
   t_eq "$cfg: no reports" "" "$(ls -A tests/bad/generated/out 2>/dev/null)"
 done <tests/bad/cases.tsv
 
+# the mid-stream DEFLATE tile through the other readers: libtiff
+# (MW_ISAL=off) and GDAL (MW_LIBTIFF=off: checked with the inputs' hashes)
+for env in MW_ISAL=off MW_LIBTIFF=off; do
+  rm -rf tests/bad/generated/out
+  (cd tests/bad && env $env timeout 120 "$MW" scan generated/deflate_mid_stream.ini -q \
+    >"$TMP/stdout" 2>"$TMP/stderr")
+  t_eq "deflate_mid_stream ($env): exit 4" "4" "$?"
+  t_has "deflate_mid_stream ($env): the file and the tile" \
+    "corrupt_t2.tif: " "$(cat "$TMP/stderr")"
+  t_has "deflate_mid_stream ($env): the tile" \
+    "tile 27 (row 3, column 3): corrupt DEFLATE data (wrong checksum)" "$(cat "$TMP/stderr")"
+  t_eq "deflate_mid_stream ($env): one line" "1" "$(wc -l <"$TMP/stderr")"
+  t_eq "deflate_mid_stream ($env): no reports" "" "$(ls -A tests/bad/generated/out 2>/dev/null)"
+done
+
 t_eq "usage error exits 2" "2" "$($MW scan >/dev/null 2>&1; echo $?)"
 t_eq "unknown command exits 2" "2" "$($MW frobnicate >/dev/null 2>&1; echo $?)"
 

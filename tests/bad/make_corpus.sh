@@ -47,6 +47,14 @@ rm -f $G/nocrs/licences.prj
 # one tile of t2 with a bit flipped in the middle of its DEFLATE stream, which
 # still inflates to a full tile (issue 17.3)
 /usr/bin/python3 corrupt_deflate.py $S/t2.tif $G/corrupt_t2.tif >/dev/null
+# the same in a band file, which GDAL reads (through the stacking VRT)
+mkdir -p $G/bands_deflate
+for b in 1 2 3 4 5; do
+  gdal_translate -q -b $b -co TILED=YES -co COMPRESS=DEFLATE $S/t1.tif $G/bands_deflate/t1_B$b.tif
+  gdal_translate -q -b $b -co TILED=YES -co COMPRESS=DEFLATE $S/t2.tif $G/bands_deflate/t2_B$b.tif
+done
+/usr/bin/python3 corrupt_deflate.py $G/bands_deflate/t2_B4.tif $G/bands_deflate/bad.tif >/dev/null
+mv $G/bands_deflate/bad.tif $G/bands_deflate/t2_B4.tif
 # inputs that are not regular files: a device, a FIFO (an open(2) of it for
 # reading waits for a writer), a FIFO as a band file, a VRT whose source is
 # a FIFO (issue 17.11)
@@ -99,6 +107,7 @@ variant layer_no_crs   's#^path *=.*#path = nocrs/licences.shp#'
 variant bad_encoding   's#^near_m#encoding = KLINGON\nnear_m#'
 variant redline_no_field '/^\[redline\]/,/^$/ s#^layer .*#layer = redline\nname_field = nom#'
 variant deflate_mid_stream 's#^t2 *=.*#t2 = corrupt_t2.tif#'
+variant band_deflate   's#^t1 *=.*#t1 = bands_deflate/t1_{band}.tif#;s#^t2 *=.*#t2 = bands_deflate/t2_{band}.tif#;s#^nodata *=.*#nodata = 0\nfiles = B1,B2,B3,B4,B5#'
 variant t1_dev_zero    's#^t1 *=.*#t1 = /dev/zero#'
 variant t2_fifo        's#^t2 *=.*#t2 = fifo.tif#'
 variant band_fifo      's#^t1 *=.*#t1 = bands/t1_{band}.vrt#;s#^t2 *=.*#t2 = bands/t2_{band}.vrt#;s#^nodata *=.*#nodata = 0\nfiles = B1,B2,B3,B4,B5#'

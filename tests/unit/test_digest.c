@@ -76,7 +76,7 @@ static void asked_at_once(void **state)
 {
     (void)state;
     const char *paths[3] = {g_path[2], g_path[0], g_path[1]};
-    mw_digests *d = mw_digests_start(paths, 3, NULL, NULL);
+    mw_digests *d = mw_digests_start(paths, NULL, 3, NULL, NULL);
     assert_non_null(d);
     expect(d, 2, 3000001);
     expect(d, 0, 0);
@@ -90,7 +90,7 @@ static void asked_later(void **state)
 {
     (void)state;
     const char *paths[3] = {g_path[0], g_path[1], g_path[2]};
-    mw_digests *d = mw_digests_start(paths, 3, NULL, NULL);
+    mw_digests *d = mw_digests_start(paths, NULL, 3, NULL, NULL);
     assert_non_null(d);
     usleep(300 * 1000);
     expect(d, 2, 3000001);
@@ -102,7 +102,7 @@ static void not_given_and_missing(void **state)
 {
     (void)state;
     const char *paths[2] = {g_path[0], g_path[3]};
-    mw_digests *d = mw_digests_start(paths, 2, NULL, NULL);
+    mw_digests *d = mw_digests_start(paths, NULL, 2, NULL, NULL);
     assert_non_null(d);
     expect(d, 1, 3);    /* not given: hashed by the asker */
     expect(NULL, 2, 3000001);
@@ -120,7 +120,7 @@ static void stopped(void **state)
     (void)state;
     const char *paths[3] = {g_path[2], g_path[2], g_path[2]};
     for (int i = 0; i < 20; i++)
-        mw_digests_free(mw_digests_start(paths, 3, NULL, NULL));
+        mw_digests_free(mw_digests_start(paths, NULL, 3, NULL, NULL));
     mw_digests_free(NULL);
 }
 
@@ -151,7 +151,7 @@ static void done_callback(void **state)
     const char *paths[3] = {g_path[2], g_path[0], g_path[1]};
     for (int asked = 0; asked < 2; asked++) {
         done_state st = {0};
-        mw_digests *d = mw_digests_start(paths, 3, on_done, &st);
+        mw_digests *d = mw_digests_start(paths, NULL, 3, on_done, &st);
         assert_non_null(d);
         if (asked) { /* the asker finishes them */
             expect(d, 2, 3000001);

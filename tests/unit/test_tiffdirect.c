@@ -381,6 +381,46 @@ static void deflate_mid_stream(void **state)
     }
 }
 
+/* mw_tiffcheck, the check of every stream of a file GDAL reads: the file
+ * damaged in the middle of tile 5 is refused naming the tile; intact
+ * files, tiled or striped, pass; a file that is not a TIFF has nothing to
+ * check. */
+static void check_streams(void **state)
+{
+    (void)state;
+    char path[128], why[256];
+    static const char *const good[] = {"deflate", "deflate_big", "striped", "lzw6"};
+    for (int k = 0; k < 4; k++) {
+        snprintf(path, sizeof path, "%s/%s.tif", g_dir, good[k]);
+        mw_tiffcheck *c = mw_tiffcheck_open(path);
+        assert_non_null(c);
+        int rc, steps = 0;
+        while ((rc = mw_tiffcheck_step(c, why, sizeof why)) == 0)
+            steps++;
+        assert_int_equal(rc, 1);
+        mw_tiffcheck_close(c);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s_mid.tif", g_dir, good[k]);
+        mw_tiffcheck *c = mw_tiffcheck_open(path);
+        assert_non_null(c);
+        int rc;
+        why[0] = '\0';
+        while ((rc = mw_tiffcheck_step(c, why, sizeof why)) == 0)
+            ;
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(why, "tile 5 (row 1, column 1): corrupt DEFLATE data"));
+        mw_tiffcheck_close(c);
+    }
+    snprintf(path, sizeof path, "%s/not_a_tiff.txt", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a TIFF", f);
+    fclose(f);
+    assert_null(mw_tiffcheck_open(path));
+    assert_int_equal(mw_tiffcheck_step(NULL, why, sizeof why), 1);
+}
+
 /* Two threads reading the whole image through handles that share one
  * cache large enough for it: each of the 24 tiles is decoded once, by one
  * of them, and both get GDAL's values. */
@@ -498,6 +538,7 @@ int main(void)
         cmocka_unit_test(damaged_tile),
         cmocka_unit_test(deflate_checksum),
         cmocka_unit_test(deflate_mid_stream),
+        cmocka_unit_test(check_streams),
     };
     return cmocka_run_group_tests(tests, make_dir, tmpdir_remove);
 }
