@@ -43,6 +43,16 @@ endif
 # after the user's CFLAGS: the kernels' flags (see below) win
 MW_OPT    :=
 
+# The build id (pipeline/build.c, mw.h): the git commit, and a hash of the
+# sources, this Makefile, the compiler and its flags, so that it changes
+# whenever the code or the way it is built changes (a resume journal of
+# another build is then never loaded).  $(BUILD)/build-id holds it; only
+# build.o is compiled again when it changes.
+BUILD_ID_SRC := $(sort $(wildcard kernels/*.c kernels/*.h pipeline/*.c pipeline/*.h)) Makefile
+MW_BUILD_ID  := $(shell git describe --always --dirty 2>/dev/null || echo nogit)-$(shell \
+                  { cat $(BUILD_ID_SRC); echo '$(CC) $(CFLAGS) $(LDFLAGS)'; \
+                    $(CC) --version 2>/dev/null | head -1; } | sha256sum | cut -c1-16)
+
 KERNEL_SRC   := $(wildcard kernels/*.c)
 PIPELINE_SRC := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c))
 KERNEL_OBJ   := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
@@ -55,7 +65,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_DIR := samples/generated
 SAMPLE     := $(SAMPLE_DIR)/truth.csv
 
-.PHONY: all samples test unit check-integration clean valgrind
+.PHONY: all samples test unit check-integration clean valgrind FORCE
 # keep the objects of the unit tests (intermediate files make would delete)
 .SECONDARY:
 all: $(MAIN_BIN)
@@ -79,6 +89,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(PIPELINE_OBJ) $(KERNEL_OBJ)
 $(BUILD)/tests/cog_check: $(BUILD)/obj/tests/tools/cog_check.o
 	@mkdir -p $(dir $@)
 	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ -ltiff $(LDLIBS)
+
+$(BUILD)/build-id: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MW_BUILD_ID)' | cmp -s - $@ 2>/dev/null || echo '$(MW_BUILD_ID)' >$@
+$(BUILD)/obj/pipeline/build.o: $(BUILD)/build-id
+$(BUILD)/obj/pipeline/build.o: CFLAGS += -DMW_BUILD_ID='"$(MW_BUILD_ID)"'
+FORCE:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -122,6 +139,7 @@ clean:
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -std=c11 -Wall -Wextra -Werror -Wno-unknown-pragmas \
+                -DMW_BUILD_ID='"fuzz-$(MW_BUILD_ID)"' \
                 -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZERS      := config corners merge

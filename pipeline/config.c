@@ -71,6 +71,7 @@ static const key_def KEYS[] = {
     {"survey", "coregister", K_STRING, 0, 0, F(coregister), 0, "off"},
     {"tiles", "size", K_INT, 64, 8192, F(tile_size), 0, "512"},
     {"tiles", "threads", K_INT, 0, 1024, F(threads), 0, "0"},
+    {"tiles", "max_pixels", K_DOUBLE, 1, 1e15, F(max_pixels), 0, "1000000000"},
     {"licences", "path", K_PATH, 0, 0, F(lic_path), 0, NULL},
     {"licences", "layer", K_STRING, 0, 0, F(lic_layer), 0, ""},
     {"licences", "id_field", K_STRING, 0, 0, F(lic_id_field), 0, "licence_id"},

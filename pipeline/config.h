@@ -60,6 +60,7 @@ typedef struct {
     /* [tiles] */
     int tile_size;
     int threads; /* 0 = all cores */
+    double max_pixels; /* scenes larger are refused before any work */
 
     /* [licences] */
     char lic_path[MW_PATH_MAX];

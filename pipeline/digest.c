@@ -9,6 +9,7 @@
  * for at most one chunk of a starved thread, not for the whole file. */
 #include "digest.h"
 
+#include <cpl_vsi.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -19,6 +20,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tiffdirect.h"
+
 #define MW_DIGEST_THREADS 2
 #define MW_DIGEST_NICE 19
 #define MW_DIGEST_CHUNK (1 << 16)
@@ -26,13 +29,17 @@
 typedef struct {
     pthread_mutex_t mu;
     char *path;
-    FILE *f;          /* open while being hashed */
+    VSILFILE *f;      /* open while being hashed (GDAL's VSI: virtual paths too) */
     EVP_MD_CTX *ctx;
     unsigned char *buf;
     int done;         /* hashed (err 0) or failed (err set) */
     int err;          /* errno of a failed open or read */
     char hex[65];
     long long bytes;
+    int check;        /* its DEFLATE streams are to be checked, after the hash */
+    int checked;
+    mw_tiffcheck *tc; /* open while being checked */
+    char problem[512]; /* a damaged stream found ("" = none) */
 } entry;
 
 struct mw_digests {
@@ -40,8 +47,11 @@ struct mw_digests {
     int nthreads;     /* started, not yet joined */
     atomic_int stop;  /* mw_digests_free: the background threads give up */
     atomic_int next;  /* the file the next thread starts on */
+    atomic_size_t ndone; /* entries done (hashed or failed) */
     size_t n;
     entry *e;
+    mw_digests_done_fn on_done; /* called once, when the last entry is done */
+    void *done_arg;
 };
 
 static void finish(entry *e, int err)
@@ -53,7 +63,7 @@ static void finish(entry *e, int err)
     for (unsigned int i = 0; i < len; i++)
         snprintf(e->hex + 2 * i, 3, "%02x", md[i]);
     if (e->f)
-        fclose(e->f);
+        VSIFCloseL(e->f);
     EVP_MD_CTX_free(e->ctx);
     free(e->buf);
     e->f = NULL;
@@ -63,29 +73,50 @@ static void finish(entry *e, int err)
     e->done = 1;
 }
 
-/* Hash the next chunk of e (opening it first).  1 when e is done. */
-static int step(entry *e)
+/* Hash the next chunk of e (opening it first); once hashed, with_check:
+ * check the next of its DEFLATE streams (tiffdirect.h).  1 when e is done
+ * (and checked, with_check).  The call that finishes the hash of the last
+ * entry of d calls d->on_done (after unlocking). */
+static int step(mw_digests *d, entry *e, int with_check)
 {
+    int finished = 0;
     pthread_mutex_lock(&e->mu);
     if (!e->done && !e->f) {
-        e->f = fopen(e->path, "rb");
+        errno = 0;
+        e->f = VSIFOpenL(e->path, "rb");
         e->ctx = EVP_MD_CTX_new();
         e->buf = malloc(MW_DIGEST_CHUNK);
         if (!e->f)
-            finish(e, errno ? errno : EIO);
+            finish(e, errno ? errno : ENOENT);
         else if (!e->ctx || !e->buf || !EVP_DigestInit_ex(e->ctx, EVP_sha256(), NULL))
             finish(e, ENOMEM);
+        finished = e->done;
     }
     if (!e->done) {
-        size_t got = fread(e->buf, 1, MW_DIGEST_CHUNK, e->f);
+        size_t got = VSIFReadL(e->buf, 1, MW_DIGEST_CHUNK, e->f);
         if (got && !EVP_DigestUpdate(e->ctx, e->buf, got))
             finish(e, EIO);
         else if (got < MW_DIGEST_CHUNK)
-            finish(e, ferror(e->f) ? EIO : 0);
+            finish(e, VSIFEofL(e->f) ? 0 : EIO); /* short of a chunk: the end, or an error */
         e->bytes += (long long)got;
+        finished = e->done;
     }
-    int done = e->done;
+    else if (with_check && e->check && !e->checked) {
+        if (!e->tc && !e->err)
+            e->tc = mw_tiffcheck_open(e->path);
+        int rc = e->tc ? mw_tiffcheck_step(e->tc, e->problem, sizeof e->problem) : 1;
+        if (rc != 0) {
+            if (rc > 0)
+                e->problem[0] = '\0';
+            mw_tiffcheck_close(e->tc);
+            e->tc = NULL;
+            e->checked = 1;
+        }
+    }
+    int done = e->done && (!with_check || !e->check || e->checked);
     pthread_mutex_unlock(&e->mu);
+    if (finished && d && atomic_fetch_add(&d->ndone, 1) + 1 == d->n && d->on_done)
+        d->on_done(d->done_arg, d);
     return done;
 }
 
@@ -98,13 +129,14 @@ static void *run(void *arg)
     size_t first = (size_t)atomic_fetch_add(&d->next, 1);
     for (size_t k = 0; k < d->n; k++) {
         entry *e = &d->e[(first + k) % d->n];
-        while (!atomic_load(&d->stop) && !step(e))
+        while (!atomic_load(&d->stop) && !step(d, e, 1))
             ;
     }
     return NULL;
 }
 
-mw_digests *mw_digests_start(const char *const *paths, size_t n)
+mw_digests *mw_digests_start(const char *const *paths, const unsigned char *check, size_t n,
+                             mw_digests_done_fn on_done, void *done_arg)
 {
     mw_digests *d = calloc(1, sizeof *d);
     if (!d || !(d->e = calloc(n ? n : 1, sizeof *d->e))) {
@@ -114,9 +146,14 @@ mw_digests *mw_digests_start(const char *const *paths, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!(d->e[d->n].path = strdup(paths[i])))
             break;
+        d->e[d->n].check = check && check[i];
         pthread_mutex_init(&d->e[d->n].mu, NULL);
         d->n++;
     }
+    d->on_done = on_done;
+    d->done_arg = done_arg;
+    if (d->n == 0 && on_done) /* nothing to hash: done now */
+        on_done(done_arg, d);
     for (int k = 0; k < MW_DIGEST_THREADS && (size_t)k < d->n; k++)
         if (pthread_create(&d->thread[d->nthreads], NULL, run, d) == 0)
             d->nthreads++;
@@ -131,7 +168,7 @@ int mw_digest_get(mw_digests *d, const char *path, char hex[65], long long *byte
             e = &d->e[i];
     if (e == &own)
         pthread_mutex_init(&own.mu, NULL);
-    while (!step(e)) /* finish it here, at this thread's priority */
+    while (!step(e == &own ? NULL : d, e, 0)) /* finish it here, at this thread's priority */
         ;
     if (e == &own)
         pthread_mutex_destroy(&own.mu);
@@ -141,6 +178,20 @@ int mw_digest_get(mw_digests *d, const char *path, char hex[65], long long *byte
     }
     memcpy(hex, e->hex, 65);
     *bytes = e->bytes;
+    return 0;
+}
+
+int mw_digests_check(mw_digests *d, char *why, size_t size)
+{
+    for (size_t i = 0; d && i < d->n; i++) {
+        entry *e = &d->e[i];
+        while (!step(d, e, 1)) /* finish it here, at this thread's priority */
+            ;
+        if (e->check && e->problem[0]) {
+            snprintf(why, size, "%s: %s", e->path, e->problem);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -155,6 +206,7 @@ void mw_digests_free(mw_digests *d)
         entry *e = &d->e[i];
         if (!e->done && e->f)
             finish(e, ECANCELED);
+        mw_tiffcheck_close(e->tc);
         pthread_mutex_destroy(&e->mu);
         free(e->path);
     }

@@ -10,9 +10,27 @@
 
 typedef struct mw_digests mw_digests;
 
-/* Start hashing paths (copied) in the background.  NULL on failure (then
- * mw_digest_get hashes on demand). */
-mw_digests *mw_digests_start(const char *const *paths, size_t n);
+/* Called once when every file given to mw_digests_start is done (hashed, or
+ * failed to read), on the thread that finished the last one (a background
+ * thread at nice 19, or a caller of mw_digest_get); not if the digests are
+ * freed first.  mw_digest_get of those files then returns at once. */
+typedef void (*mw_digests_done_fn)(void *arg, mw_digests *d);
+
+/* Start hashing paths (copied) in the background; on_done (NULL: none) is
+ * then called with done_arg.  Files are read through GDAL's VSI (a
+ * /vsizip/... path is hashed as GDAL reads it).  check (NULL: none): after
+ * its hash, every DEFLATE stream of paths[i] is checked too where check[i]
+ * (a TIFF that GDAL reads itself: tiffdirect.h mw_tiffcheck), in the
+ * background as well.  NULL on failure (then mw_digest_get hashes on
+ * demand, nothing is checked, and on_done is never called). */
+mw_digests *mw_digests_start(const char *const *paths, const unsigned char *check, size_t n,
+                             mw_digests_done_fn on_done, void *done_arg);
+
+/* Finish, on this thread, the hashes and the checks the background has not
+ * done.  0, or -1 with why ("PATH: tile 27 (row 3, column 3): corrupt
+ * DEFLATE data (wrong checksum)") for the first file with a damaged
+ * stream.  d may be NULL (0). */
+int mw_digests_check(mw_digests *d, char *why, size_t size);
 
 /* The SHA-256 (hex) and size of path: what the background has not hashed
  * yet of it is hashed now, by the caller (also a path it was not given).

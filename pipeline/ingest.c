@@ -10,6 +10,7 @@
 #include <ogr_srs_api.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernels.h"
@@ -82,6 +83,84 @@ static void vsimem_name(char *buf, size_t size, int d, const char *what)
              what);
 }
 
+/* 1 when GDAL names path a path of its virtual file systems (/vsizip/,
+ * /vsicurl/, /vsimem/...), which the operating system does not see. */
+static int is_virtual(const char *path)
+{
+    return strncmp(path, "/vsi", 4) == 0;
+}
+
+/* 0 when path can be read (a virtual path: exists for GDAL), else -1 with
+ * errno set. */
+static int can_read(const char *path)
+{
+    if (!is_virtual(path))
+        return access(path, R_OK);
+    VSIStatBufL st;
+    if (VSIStatExL(path, &st, VSI_STAT_EXISTS_FLAG) == 0)
+        return 0;
+    errno = ENOENT;
+    return -1;
+}
+
+/* A file of the scene must be a regular file: a device (/dev/zero) would be
+ * read forever, a FIFO blocks the open until someone writes into it.  what:
+ * the role of the file, for the message.  0, or -1 with mw_error
+ * (MW_EXIT_RASTER); a path that does not exist (or a virtual one) is left to
+ * the caller's own checks. */
+static int require_regular(const char *path, const char *what)
+{
+    struct stat st;
+    if (is_virtual(path) || stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return 0;
+    const char *kind = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a file";
+    mw_error(MW_EXIT_RASTER, "%s: %s is %s, not a regular file", path, what, kind);
+    return -1;
+}
+
+/* Add path (unless it is one of our /vsimem/ files) and every file GDAL
+ * reads for it to s->inputs: GDALGetFileList of the dataset (ds, or path
+ * opened here when GDAL identifies it as a raster) lists its sidecars and,
+ * for a VRT, its sources, whose own files are added in turn.  Each file is
+ * checked by require_regular before GDAL opens it.  what: the role of
+ * path (for messages).  0, or -1 with mw_error. */
+static int add_inputs(mw_scene *s, const char *path, GDALDatasetH ds, const char *what)
+{
+    if (strncmp(path, "/vsimem/", 8) != 0) {
+        if (CSLFindString(s->inputs, path) >= 0)
+            return 0; /* seen (a VRT that refers to itself, too) */
+        if (require_regular(path, what))
+            return -1;
+        s->inputs = CSLAddString(s->inputs, path);
+    }
+    GDALDatasetH own = NULL;
+    if (!ds) {
+        CPLPushErrorHandler(CPLQuietErrorHandler); /* sidecars are not rasters */
+        if (GDALIdentifyDriverEx(path, GDAL_OF_RASTER, NULL, NULL))
+            ds = own = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+        CPLPopErrorHandler();
+        CPLErrorReset();
+        if (!ds)
+            return 0;
+    }
+    char **list = GDALGetFileList(ds);
+    char role[MW_PATH_MAX + 32];
+    snprintf(role, sizeof role, "a file read for %s", path);
+    int rc = 0;
+    for (int i = 0; list && list[i] && !rc; i++)
+        if (strcmp(list[i], path))
+            rc = add_inputs(s, list[i], NULL, role);
+    CSLDestroy(list);
+    if (own)
+        GDALClose(own);
+    return rc;
+}
+
 /* Replace the first {band} of pattern by name. */
 static int band_path(const char *pattern, const char *name, char *out, size_t size)
 {
@@ -112,7 +191,9 @@ static int stack_bands(const mw_config *cfg, mw_scene *s, int d)
             mw_error(MW_EXIT_CONFIG, "%s: path too long for band %s", s->path[d], names[i]);
             goto done;
         }
-        if (access(path, R_OK) != 0) {
+        if (require_regular(path, "the band file"))
+            goto done;
+        if (can_read(path) != 0) {
             mw_error(MW_EXIT_RASTER, "%s: cannot read band file: %s", path, strerror(errno));
             goto done;
         }
@@ -300,10 +381,16 @@ static int open_qa(const mw_config *cfg, mw_scene *s, GDALDatasetH t1, const int
             file = s->base[d];
             band = cfg->qa;
         }
+        if (require_regular(file, "the QA raster"))
+            return -1;
         GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
         if (!ds) {
             mw_error(MW_EXIT_RASTER, "%s: cannot open the QA raster (%s)", file,
                      mw_gdal_message());
+            return -1;
+        }
+        if (add_inputs(s, file, ds, "the QA raster")) {
+            GDALClose(ds);
             return -1;
         }
         int nb = GDALGetRasterCount(ds);
@@ -387,16 +474,25 @@ static GDALDatasetH open_date(const mw_config *cfg, mw_scene *s, int d)
         s->src[d] = strdup(pattern);
         if (!s->src[d])
             return NULL;
-        if (access(pattern, R_OK) != 0) {
+        if (require_regular(pattern, d ? "the t2 image" : "the t1 image"))
+            return NULL;
+        if (can_read(pattern) != 0) {
             mw_error(MW_EXIT_RASTER, "%s: cannot read image: %s", pattern, strerror(errno));
             return NULL;
         }
     }
     GDALDatasetH ds = GDALOpenEx(s->src[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
                                  NULL, NULL);
-    if (!ds)
+    if (!ds) {
         mw_error(MW_EXIT_RASTER, "%s: not a raster GDAL can read (%s)", pattern,
                  mw_gdal_message());
+        return NULL;
+    }
+    /* before anything is read: the files behind a VRT must be files too */
+    if (add_inputs(s, s->src[d], ds, d ? "the t2 image" : "the t1 image")) {
+        GDALClose(ds);
+        return NULL;
+    }
     return ds;
 }
 
@@ -461,6 +557,12 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
     s->off[0][1] = s->grid_off[1] = win[1];
     s->width = win[2];
     s->height = win[3];
+    if ((double)s->width * (double)s->height > cfg->max_pixels) {
+        mw_error(MW_EXIT_RASTER, "%s: the scene is %d x %d px, more than [tiles] max_pixels = "
+                 "%.0f; cut the images to the area wanted, or raise the limit",
+                 s->path[0], s->width, s->height, cfg->max_pixels);
+        goto done;
+    }
     GDALGetGeoTransform(ds[0], s->gt);
     s->gt[0] += win[0] * s->gt[1];
     s->gt[3] += win[1] * s->gt[5];
@@ -568,6 +670,10 @@ void mw_scene_free(mw_scene *s)
         s->src[d] = NULL;
         CSLDestroy(s->files[d]);
         s->files[d] = NULL;
+        if (d == 1) {
+            CSLDestroy(s->inputs);
+            s->inputs = NULL;
+        }
         for (int k = 0; k < 2; k++) {
             char **q = k ? &s->qa_src[d] : &s->qa_base[d];
             if (*q)
@@ -777,6 +883,10 @@ static int read_dn(mw_reader *r, int d, int x, int y, int w, int h, int bw, int 
     if (r->td[d] && bw == w && bh == h) {
         if (!mw_tiffdirect_read(r->td[d], sx, sy, w, h, out, band_space, why, sizeof why))
             return 0;
+        /* the file's tile first: which window met it depends on the threads */
+        mw_error(MW_EXIT_RASTER, "%s: read failed: %s (window %d,%d %dx%d)", s->path[d], why,
+                 x, y, w, h);
+        return -1;
     } else if (GDALDatasetRasterIOEx(r->ds[d], GF_Read, sx, sy, w, h, out, bw, bh,
                                      GDT_UInt16, np, bands, (GSpacing)sizeof *out,
                                      (GSpacing)(sizeof *out * bw),

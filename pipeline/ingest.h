@@ -23,6 +23,11 @@ typedef struct mw_scene {
     char *src[2];          /* what readers open: the file, or a /vsimem/ VRT (owned) */
     char **files[2];       /* band files of a {band} pattern, NULL-terminated (owned) */
     char *base[2];         /* each date before any warp: the file or its stacked VRT (owned) */
+    char **inputs;         /* every file the scene is read from, NULL-terminated (owned):
+                            * each date's file or band files, the files behind a VRT
+                            * (GDALGetFileList, to the end of the chain), sidecars
+                            * GDAL reads (.aux.xml, .ovr...), the QA files; all
+                            * regular files or GDAL virtual paths; not /vsimem/ */
     int warped;            /* t2 is warped onto t1's grid (its grid differed) */
     double shift[2][2];    /* (dx, dy) in pixels at which each date is read (coreg) */
     int off[2][2];         /* pixel offset (x, y) of the scene grid in each source */
@@ -71,7 +76,11 @@ int mw_qa_masked(int type, unsigned v);
  * are kept.  NaN input gives 0. */
 int mw_cloud_white(float blue, float red, float nir);
 
-/* Open both dates, check bands and grid.  A date given as a pattern with
+/* Open both dates, check bands and grid.  Every input file must be a
+ * regular file (a device or a FIFO is refused at once: reading it would
+ * never end, or never start), unless GDAL names it a virtual path
+ * (/vsizip/, /vsicurl/...); a scene of more than [tiles] max_pixels pixels
+ * is refused before any work.  A date given as a pattern with
  * {band} is stacked from one file per name of [bands] files through a VRT on
  * the finest grid (bilinear).  When t2's grid (CRS, pixel size, extent)
  * differs from t1's, t2 is warped onto t1's grid through a warped VRT and the

@@ -11,14 +11,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
+
 #include "config.h"
 #include "mw.h"
 
-#define HEAD_MAGIC 0x314a574du /* "MWJ1" */
+#define HEAD_MAGIC 0x324a574du /* "MWJ2" ("MWJ1", without a CRC, is not read) */
 #define TAIL_MAGIC 0x244a574du /* "MWJ$" */
 
 typedef struct {
-    uint32_t magic, zero;
+    uint32_t magic, crc;
     uint64_t key, len;
 } head;
 
@@ -31,6 +33,7 @@ typedef struct {
     int file; /* index in files, -1: no record */
     off_t off; /* of the payload */
     size_t len;
+    uint32_t crc; /* of key, length and payload, as the header holds it */
 } slot;
 
 struct mw_journal {
@@ -43,6 +46,14 @@ struct mw_journal {
     int nwriters;
     int *wfd;    /* [nwriters], -1 until first use */
 };
+
+/* CRC-32 (the gzip polynomial, ISA-L) of a record's key, length and payload. */
+static uint32_t record_crc(uint64_t key, uint64_t len, const void *payload)
+{
+    const uint64_t kl[2] = {key, len};
+    uint32_t c = crc32_gzip_refl(0, (const unsigned char *)kl, sizeof kl);
+    return crc32_gzip_refl(c, payload, len);
+}
 
 static int full_pread(int fd, void *buf, size_t n, off_t off)
 {
@@ -100,7 +111,7 @@ static int index_file(mw_journal *j, const char *path)
             break;
         if (h.key < j->nkeys) {
             j->count += j->slot[h.key].file < 0;
-            j->slot[h.key] = (slot){id, payload, (size_t)h.len};
+            j->slot[h.key] = (slot){id, payload, (size_t)h.len, h.crc};
         }
         at = payload + (off_t)h.len + (off_t)sizeof t;
     }
@@ -185,6 +196,14 @@ int mw_journal_get(mw_journal *j, size_t key, char **buf, size_t *n)
                  j->names[s->file], errno ? strerror(errno) : "short read");
         return -1;
     }
+    if (record_crc(key, s->len, p) != s->crc) { /* damaged: as if never written */
+        mw_log("%s: the record of item %zu is damaged (CRC); it is done again",
+               j->names[s->file], key);
+        free(p);
+        j->slot[key].file = -1;
+        j->count--;
+        return 0;
+    }
     *buf = p;
     *n = s->len;
     return 1;
@@ -204,7 +223,7 @@ int mw_journal_put(mw_journal *j, int w, size_t key, const void *payload, size_t
                  strerror(errno));
         return -1;
     }
-    head h = {HEAD_MAGIC, 0, key, n};
+    head h = {HEAD_MAGIC, record_crc(key, n, payload), key, n};
     tail t = {n, TAIL_MAGIC, 0};
     struct iovec v[3] = {{&h, sizeof h}, {(void *)payload, n}, {&t, sizeof t}};
     size_t total = sizeof h + n + sizeof t;

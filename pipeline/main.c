@@ -15,7 +15,6 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <ogr_api.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -38,6 +37,7 @@
 #include "mw.h"
 #include "patches.h"
 #include "reports.h"
+#include "resume.h"
 #include "rules.h"
 #include "survey.h"
 #include "tiles.h"
@@ -371,58 +371,41 @@ static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
     return -1;
 }
 
-/* The resume folder, keyed to everything the tiles depend on: the version,
- * the configuration as read (tile size included) and each input file's
- * size and modification time. */
-static int prepare_resume(const mw_config *cfg, const mw_scene *s, mw_outdir *od)
+/* The images' checksums, hashed while the tiles run: every input file of
+ * the scene (ingest.h); when they are done, the resume key is written
+ * (resume.h).  The DEFLATE streams of every file GDAL reads itself are
+ * checked after its hash (a date read through libtiff is checked tile by
+ * tile as it is read: tiffdirect.h). */
+static mw_digests *start_digests(const mw_scene *s, mw_resume *r)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (!m) {
-        mw_error(MW_EXIT_INTERNAL, "out of memory");
-        return -1;
-    }
-    fprintf(m, "minewatch %s comp %zu\n", MW_VERSION, sizeof(mw_comp));
-    mw_config_write(cfg, m);
-    for (int d = 0; d < 2; d++) {
-        char *const *files = s->files[d];
-        for (size_t i = 0; files ? files[i] != NULL : i < 1; i++) {
-            const char *p = files ? files[i] : s->path[d];
-            struct stat st;
-            if (stat(p, &st) == 0)
-                fprintf(m, "%s %lld %lld.%09ld\n", p, (long long)st.st_size,
-                        (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-        }
-    }
-    fclose(m);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    char key[2 * EVP_MAX_MD_SIZE + 1] = "";
-    EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
-    free(text);
-    for (unsigned int i = 0; i < mdlen; i++)
-        snprintf(key + 2 * i, 3, "%02x", md[i]);
-    return mw_outdir_resume(od, key);
+    size_t n = 0;
+    while (s->inputs && s->inputs[n])
+        n++;
+    unsigned char *check = calloc(n ? n : 1, 1);
+    for (size_t i = 0; check && i < n; i++)
+        check[i] = !((s->direct[0] && !strcmp(s->inputs[i], s->src[0])) ||
+                     (s->direct[1] && !strcmp(s->inputs[i], s->src[1])));
+    mw_digests *d = mw_digests_start((const char *const *)s->inputs, check, n,
+                                     mw_resume_digested, r);
+    free(check);
+    return d;
 }
 
-/* The images' checksums, hashed while the tiles run. */
-static mw_digests *start_digests(const mw_scene *s)
+/* Every input's DEFLATE streams checked (those the background has not
+ * done, here): a damaged one is an input error, before any report. */
+static int check_inputs(mw_digests *d)
 {
-    const char *paths[256];
-    size_t n = 0;
-    for (int d = 0; d < 2; d++) {
-        if (s->files[d])
-            for (char **f = s->files[d]; *f && n < 256; f++)
-                paths[n++] = *f;
-        else
-            paths[n++] = s->path[d];
-    }
-    return mw_digests_start(paths, n);
+    char why[MW_PATH_MAX + 600];
+    if (!mw_digests_check(d, why, sizeof why))
+        return 0;
+    mw_error(MW_EXIT_RASTER, "%s", why);
+    return -1;
 }
 
 /* change.tif being written in the background (see mw_cog_start) */
 static mw_cog_job *g_cog;
+/* the resume key, written from the digests (resume.h) */
+static mw_resume *g_resume;
 
 /* Print the error line, remove the run's work folder (after the background
  * writer has stopped writing into it); under MPI with more than one rank,
@@ -445,6 +428,7 @@ static int fail(const char *stage, mw_outdir *od)
         fprintf(stderr, "minewatch: error: rank %d: %s (stage: %s)\n", mw_dist_rank(),
                 mw_error_message(), stage);
     if (od) { /* an error, not a crash: nothing is worth resuming */
+        mw_resume_cancel(g_resume);
         mw_outdir_discard(od);
         mw_outdir_resume_done(od);
     }
@@ -565,15 +549,19 @@ static int cmd_scan(int argc, char **argv)
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
+    STAGE("resume_key", (g_resume = mw_resume_new(&cfg, &scene)) ? 0 : -1);
+    /* hashed at nice 19 from now on, in what the stages leave idle */
+    digests = start_digests(&scene, g_resume);
     STAGE("coreg", mw_coreg_run(&cfg, &scene, &coreg));
     STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
     STAGE("share", mw_dist_share(&coreg, &survey)); /* MPI: to the other ranks */
-    digests = start_digests(&scene);
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
-    STAGE("resume", prepare_resume(&cfg, &scene, &od));
     /* resuming is per process: under MPI every tile is computed again */
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, mw_dist_size() > 1 ? NULL : od.resume_dir,
+    const int journaled = mw_dist_size() <= 1;
+    STAGE("resume", mw_resume_prepare(g_resume, &od, digests, journaled));
+    STAGE("space", mw_resume_check_space(&od, &scene, cfg.tile_size, journaled));
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, journaled ? od.resume_dir : NULL,
                                 class_path, cfg.threads, &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
     /* change.tif, while the stages below run */
@@ -592,6 +580,9 @@ static int cmd_scan(int argc, char **argv)
         tm.stage[tm.nstages] = "total_before_reports";
         tm.seconds[tm.nstages++] = mw_now() - t_start;
     }
+    STAGE("input_check", check_inputs(digests));
+    /* the tiles are all saved: the key too, if the digests were late */
+    STAGE("resume_commit", mw_resume_commit(g_resume, digests));
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
@@ -602,7 +593,9 @@ static int cmd_scan(int argc, char **argv)
 done:
     mw_patchset_free(&patches);
     mw_tileset_free(&tiles);
-    mw_digests_free(digests);
+    mw_digests_free(digests); /* before the key they write into */
+    mw_resume_free(g_resume);
+    g_resume = NULL;
     mw_ledger_close(ledger);
     mw_audit_free(&audit);
     mw_restoration_free(&resto);
@@ -796,8 +789,8 @@ static int run_command(int argc, char **argv)
         int parsed = cli_parse(&CMD_VERSION, argc - 1, argv + 1, &a);
         if (parsed)
             return PARSED(parsed);
-        printf("minewatch %s (GDAL %s%s)\n", MW_VERSION, GDALVersionInfo("RELEASE_NAME"),
-               mw_dist_size() > 1 ? ", MPI" : "");
+        printf("minewatch %s (build %s, GDAL %s%s)\n", MW_VERSION, mw_build_id(),
+               GDALVersionInfo("RELEASE_NAME"), mw_dist_size() > 1 ? ", MPI" : "");
         return MW_OK;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -13,6 +13,12 @@
 
 #define MW_VERSION "0.1.0"
 
+/* What this binary was built from (the Makefile's MW_BUILD_ID: the git
+ * commit, and a hash of the sources, the Makefile, the compiler and its
+ * flags): in manifest.json, `minewatch version` and the resume key, so that
+ * tiles saved by another build are never loaded. */
+const char *mw_build_id(void);
+
 /* Exit codes, documented in README.md. */
 typedef enum {
     MW_OK = 0,

@@ -105,32 +105,6 @@ int mw_outdir_prepare(const char *out_dir, mw_outdir *od)
     return 0;
 }
 
-int mw_outdir_resume(mw_outdir *od, const char *key)
-{
-    snprintf(od->resume_dir, sizeof od->resume_dir, "%s/.minewatch-resume", od->out_dir);
-    char kpath[MW_PATH_MAX + 64], old[128] = "";
-    snprintf(kpath, sizeof kpath, "%s/key", od->resume_dir);
-    FILE *f = fopen(kpath, "r");
-    if (f) {
-        if (!fgets(old, sizeof old, f))
-            old[0] = '\0';
-        fclose(f);
-    }
-    old[strcspn(old, "\n")] = '\0';
-    if (!strcmp(old, key))
-        return 0; /* the same run: its finished tiles are reused */
-    remove_tree(od->resume_dir);
-    char tmp[MW_PATH_MAX + 80];
-    snprintf(tmp, sizeof tmp, "%s.tmp", kpath);
-    if (mkdir(od->resume_dir, 0777) != 0 || !(f = fopen(tmp, "w")) ||
-        fprintf(f, "%s\n", key) < 0 || fclose(f) != 0 || rename(tmp, kpath) != 0) {
-        mw_error(MW_EXIT_OUTPUT, "%s: cannot prepare the resume folder: %s", od->resume_dir,
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 void mw_outdir_resume_done(mw_outdir *od)
 {
     if (od->resume_dir[0])
@@ -660,6 +634,7 @@ static int write_manifest(const mw_run *run, const char *path)
     const mw_scene *s = run->scene;
     json_object *m = json_object_new_object();
     json_object_object_add(m, "minewatch_version", json_object_new_string(MW_VERSION));
+    json_object_object_add(m, "build", json_object_new_string(mw_build_id()));
     json_object_object_add(m, "gdal_version",
                            json_object_new_string(GDALVersionInfo("RELEASE_NAME")));
     json_object_object_add(m, "command", json_object_new_string("scan"));

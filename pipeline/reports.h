@@ -33,11 +33,9 @@ typedef struct {
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od);
 /* Path of a file name inside the work folder. */
 void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_t size);
-/* OUTDIR/.minewatch-resume: the tiles a run has finished, kept when it is
- * interrupted.  key identifies the run (configuration and inputs); a folder
- * left by a run with another key is emptied.  0, or -1 with mw_error. */
-int mw_outdir_resume(mw_outdir *od, const char *key);
-/* A run that finished removes its resume folder. */
+/* A run that finished removes its resume folder, OUTDIR/.minewatch-resume
+ * (od->resume_dir, "" = none: resume.h prepares it); an interrupted one
+ * keeps it. */
 void mw_outdir_resume_done(mw_outdir *od);
 
 /* Remove the work folder and everything in it; unlock OUTDIR. */

@@ -15,6 +15,9 @@
 
 #define MW_TD_MAX_TILE 2048
 #define MW_TD_MIN_SLOTS 4
+/* Bytes past a decoded tile given to the inflater, so that a stream that
+ * goes on past the tile is seen to (ISAL_OUT_OVERFLOW) rather than cut. */
+#define MW_TD_SLACK 64
 
 enum { SLOT_EMPTY, SLOT_LOADING, SLOT_READY };
 
@@ -44,6 +47,8 @@ struct mw_tiffdirect {
     int own_cache;   /* the cache is this handle's alone */
     int undiff;      /* predictor 2, undone here (mw_undiff_u16), not by libtiff */
     int swab;        /* the file's byte order is not this machine's */
+    int deflate;     /* DEFLATE tiles: each stream checked to its end and Adler-32 */
+    int lsb_first;   /* FillOrder 2: the file's bytes are bit-reversed */
     struct inflate_state *isal; /* DEFLATE tiles inflated by ISA-L (NULL: libtiff) */
     uint8_t *raw;    /* a compressed tile, read for ISA-L */
     size_t raw_cap;
@@ -173,15 +178,17 @@ mw_tiffdirect *mw_tiffdirect_open(const char *path, const int *bands, int nb, ui
         t->undiff = 1;
     /* DEFLATE tiles: read compressed and inflated by ISA-L, faster than
      * libtiff's libdeflate on imagery (about 12 % on the bench pair); the
-     * bytes are then swapped as libtiff would.  MW_ISAL=off: libtiff. */
+     * bytes are then swapped as libtiff would.  MW_ISAL=off: libtiff.
+     * Either way every stream is checked to its end (inflate_tile,
+     * libtiff_tile). */
     uint16_t fill_order = FILLORDER_MSB2LSB;
     TIFFGetFieldDefaulted(t->tif, TIFFTAG_FILLORDER, &fill_order);
     const char *env = getenv("MW_ISAL");
-    if ((l.comp == COMPRESSION_ADOBE_DEFLATE || l.comp == COMPRESSION_DEFLATE) &&
-        fill_order == FILLORDER_MSB2LSB && !(env && !strcmp(env, "off"))) {
+    t->deflate = l.comp == COMPRESSION_ADOBE_DEFLATE || l.comp == COMPRESSION_DEFLATE;
+    t->lsb_first = fill_order == FILLORDER_LSB2MSB;
+    t->swab = TIFFIsByteSwapped(t->tif);
+    if (t->deflate && !t->lsb_first && !(env && !strcmp(env, "off")))
         t->isal = malloc(sizeof *t->isal); /* 87 KB: not on a thread's stack */
-        t->swab = TIFFIsByteSwapped(t->tif);
-    }
     mw_tiffdirect_span(t, (int)t->tw, (int)t->th);
     return t;
 }
@@ -269,17 +276,24 @@ void mw_tiffdirect_span(mw_tiffdirect *t, int span_w, int span_h)
     set_share(t, share < MW_TD_MIN_SLOTS ? MW_TD_MIN_SLOTS : share);
 }
 
-/* Inflate DEFLATE tile `tile` into data (want bytes) with ISA-L: the zlib
- * stream checked to its Adler-32, as libtiff checks it; output past want is
- * ignored, as libtiff ignores it.  0, or -1 with t->msg. */
-static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t want,
-                        uint64_t stored)
+/* "tile N (row R, column C)" of tile number `tile`, into buf. */
+static const char *tile_name(const mw_tiffdirect *t, uint32_t tile, char *buf, size_t size)
 {
+    snprintf(buf, size, "tile %u (row %u, column %u)", tile, tile / t->tiles_across,
+             tile % t->tiles_across);
+    return buf;
+}
+
+/* The compressed bytes of DEFLATE tile `tile` (stored bytes, as the file's
+ * byte counts say) into t->raw.  Their count, or -1 with t->msg. */
+static tmsize_t read_raw(mw_tiffdirect *t, uint32_t tile, size_t want, uint64_t stored)
+{
+    char name[80];
     /* DEFLATE at its worst adds 5 bytes a 64 KB block (stored blocks) */
     if (stored > want + want / 1024 + 4096) {
         snprintf(t->msg, sizeof t->msg,
-                 "tile %u: %llu bytes stored, more than DEFLATE of %zu bytes can take", tile,
-                 (unsigned long long)stored, want);
+                 "%s: %llu bytes stored, more than DEFLATE of %zu bytes can take",
+                 tile_name(t, tile, name, sizeof name), (unsigned long long)stored, want);
         return -1;
     }
     if (stored > t->raw_cap) {
@@ -292,24 +306,44 @@ static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t 
         t->raw_cap = stored;
     }
     tmsize_t got = TIFFReadRawTile(t->tif, tile, t->raw, (tmsize_t)stored);
-    if (got <= 0) {
-        if (!t->msg[0])
-            snprintf(t->msg, sizeof t->msg, "cannot read tile %u", tile);
+    if (got <= 0) { /* libtiff's message says what, not where */
+        char what[400];
+        snprintf(what, sizeof what, "%.399s", t->msg[0] ? t->msg : "short file");
+        snprintf(t->msg, sizeof t->msg, "cannot read %s (%s)",
+                 tile_name(t, tile, name, sizeof name), what);
         return -1;
     }
+    return got;
+}
+
+/* Inflate DEFLATE tile `tile` into data (want bytes, and MW_TD_SLACK more
+ * of room) with ISA-L: the zlib stream must end, within the tile, with its
+ * Adler-32 right.  A stream that inflates to more than the tile is refused
+ * too (libtiff would stop at the tile and read a damaged stream as a tile).
+ * 0, or -1 with t->msg. */
+static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t want,
+                        uint64_t stored)
+{
+    tmsize_t got = read_raw(t, tile, want, stored);
+    if (got < 0)
+        return -1;
     struct inflate_state *st = t->isal;
     isal_inflate_init(st);
     st->crc_flag = ISAL_ZLIB;
     st->next_in = t->raw;
     st->avail_in = (uint32_t)got;
     st->next_out = (uint8_t *)data;
-    st->avail_out = (uint32_t)want;
+    st->avail_out = (uint32_t)(want + MW_TD_SLACK);
     int rc = isal_inflate_stateless(st);
-    if ((rc != ISAL_DECOMP_OK && rc != ISAL_OUT_OVERFLOW) || st->avail_out) {
-        snprintf(t->msg, sizeof t->msg, "tile %u: corrupt DEFLATE data (%s)", tile,
-                 rc == ISAL_INCORRECT_CHECKSUM ? "wrong checksum"
+    if (rc != ISAL_DECOMP_OK || st->total_out != want) {
+        char name[80];
+        snprintf(t->msg, sizeof t->msg, "%s: corrupt DEFLATE data (%s)",
+                 tile_name(t, tile, name, sizeof name),
+                 rc == ISAL_INCORRECT_CHECKSUM               ? "wrong checksum"
+                 : rc == ISAL_OUT_OVERFLOW || (rc == ISAL_DECOMP_OK && st->total_out > want)
+                     ? "the stream goes on past the tile"
                  : rc == ISAL_DECOMP_OK || rc == ISAL_END_INPUT ? "too short"
-                                                               : "invalid stream");
+                                                                : "invalid stream");
         return -1;
     }
     if (t->swab)
@@ -317,7 +351,47 @@ static int inflate_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t 
     return 0;
 }
 
-/* Decode tile `tile` into data (n values).  0, or -1 with t->msg. */
+/* DEFLATE tile `tile` decoded by libtiff (MW_ISAL=off), which stops once the
+ * tile is full and does not read the stream's end: the Adler-32 of the
+ * bytes it gave (in the file's byte order) is compared here with the last
+ * four bytes of the stream, so that a damaged stream, or one that goes on
+ * past the tile, is refused as ISA-L refuses it.  0, or -1 with t->msg. */
+static int libtiff_tile(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t want,
+                        uint64_t stored)
+{
+    char name[80];
+    tmsize_t got = read_raw(t, tile, want, stored);
+    if (got < 0)
+        return -1;
+    uint8_t tail[4] = {0};
+    if (got >= 6)
+        memcpy(tail, t->raw + got - 4, 4);
+    if (t->lsb_first) /* what libtiff hands its codec */
+        TIFFReverseBits(tail, 4);
+    /* the buffer is libtiff's to change (it reverses the bits of FillOrder 2) */
+    if (got < 6 || !TIFFReadFromUserBuffer(t->tif, tile, t->raw, got, data, (tmsize_t)want)) {
+        snprintf(t->msg + strlen(t->msg), sizeof t->msg - strlen(t->msg),
+                 "%s%s: corrupt DEFLATE data", t->msg[0] ? ": " : "",
+                 tile_name(t, tile, name, sizeof name));
+        return -1;
+    }
+    if (t->swab) /* back to the stream's bytes for the sum */
+        TIFFSwabArrayOfShort(data, (tmsize_t)(want / sizeof *data));
+    uint32_t sum = isal_adler32(1, (const unsigned char *)data, want);
+    if (t->swab)
+        TIFFSwabArrayOfShort(data, (tmsize_t)(want / sizeof *data));
+    uint32_t stream = (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 |
+                      (uint32_t)tail[2] << 8 | tail[3];
+    if (sum != stream) {
+        snprintf(t->msg, sizeof t->msg, "%s: corrupt DEFLATE data (wrong checksum)",
+                 tile_name(t, tile, name, sizeof name));
+        return -1;
+    }
+    return 0;
+}
+
+/* Decode tile `tile` into data (n values, and MW_TD_SLACK bytes of room).
+ * 0, or -1 with t->msg. */
 static int decode(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t n)
 {
     uint64_t stored = TIFFGetStrileByteCount(t->tif, tile);
@@ -331,11 +405,16 @@ static int decode(mw_tiffdirect *t, uint32_t tile, uint16_t *data, size_t n)
     if (t->isal) {
         if (inflate_tile(t, tile, data, (size_t)want, stored))
             return -1;
+    } else if (t->deflate) {
+        if (libtiff_tile(t, tile, data, (size_t)want, stored))
+            return -1;
     } else {
         tmsize_t got = TIFFReadEncodedTile(t->tif, tile, data, want);
         if (got < 0 || (t->msg[0] && got < want)) {
-            if (!t->msg[0])
-                snprintf(t->msg, sizeof t->msg, "cannot decode tile %u", tile);
+            char name[80];
+            snprintf(t->msg + strlen(t->msg), sizeof t->msg - strlen(t->msg),
+                     "%scannot decode %s", t->msg[0] ? ": " : "",
+                     tile_name(t, tile, name, sizeof name));
             return -1;
         }
         if (got < want)
@@ -400,7 +479,7 @@ static td_slot *get_tile(mw_tiffdirect *t, uint32_t tile)
     v->pins = 1;
     pthread_mutex_unlock(&c->mu);
     int err = 0;
-    if (!v->data && !(v->data = malloc(n * sizeof *v->data))) {
+    if (!v->data && !(v->data = malloc(n * sizeof *v->data + MW_TD_SLACK))) {
         snprintf(t->msg, sizeof t->msg, "out of memory for a decoded tile");
         err = 1;
     }
@@ -469,4 +548,150 @@ uint64_t mw_tiffdirect_decoded(const mw_tiffdirect *t)
     uint64_t n = t->cache->decoded;
     pthread_mutex_unlock(&t->cache->mu);
     return n;
+}
+
+/* ---- every DEFLATE stream of a file, checked ------------------------------ */
+
+struct mw_tiffcheck {
+    TIFF *tif;
+    int image;        /* 0-based directory */
+    uint32_t strile, nstriles;
+    int deflate;      /* this image's striles are DEFLATE (and checked) */
+    uint8_t *raw, *out;
+    size_t raw_cap, out_cap;
+    struct inflate_state *st;
+};
+
+/* Set c up for the image libtiff is at. */
+static void check_image(mw_tiffcheck *c)
+{
+    uint16_t comp = COMPRESSION_NONE, fill = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(c->tif, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(c->tif, TIFFTAG_FILLORDER, &fill);
+    c->strile = 0;
+    c->nstriles = TIFFIsTiled(c->tif) ? TIFFNumberOfTiles(c->tif) : TIFFNumberOfStrips(c->tif);
+    /* bit-reversed DEFLATE (FillOrder 2) is left to libtiff */
+    c->deflate = (comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) &&
+                 fill == FILLORDER_MSB2LSB;
+}
+
+mw_tiffcheck *mw_tiffcheck_open(const char *path)
+{
+    if (!path || !strncmp(path, "/vsi", 4))
+        return NULL;
+    mw_tiffcheck *c = calloc(1, sizeof *c);
+    if (!c || !(c->st = malloc(sizeof *c->st)) || !(c->tif = open_tiff(path, NULL))) {
+        mw_tiffcheck_close(c); /* not a TIFF: nothing to check */
+        return NULL;
+    }
+    check_image(c);
+    return c;
+}
+
+/* Grow *buf to n bytes.  0, or -1. */
+static int grow(uint8_t **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    uint8_t *p = realloc(*buf, n);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+int mw_tiffcheck_step(mw_tiffcheck *c, char *why, size_t size)
+{
+    if (!c)
+        return 1;
+    /* a step: striles up to 1 MB of compressed data, or the next image */
+    for (size_t done = 0; done < (1u << 20);) {
+        if (!c->deflate || c->strile >= c->nstriles) {
+            if (!TIFFReadDirectory(c->tif))
+                return 1; /* every image checked */
+            c->image++;
+            check_image(c);
+            continue;
+        }
+        uint32_t s = c->strile++;
+        uint64_t stored = TIFFGetStrileByteCount(c->tif, s);
+        if (stored == 0)
+            continue; /* absent */
+        uint64_t want;
+        if (TIFFIsTiled(c->tif)) {
+            want = TIFFTileSize64(c->tif);
+        } else { /* the last strip of a plane holds the rows left */
+            uint32_t h = 0, rps = 0;
+            TIFFGetField(c->tif, TIFFTAG_IMAGELENGTH, &h);
+            TIFFGetFieldDefaulted(c->tif, TIFFTAG_ROWSPERSTRIP, &rps);
+            if (rps == 0 || rps > h)
+                rps = h;
+            uint32_t per_plane = (h + rps - 1) / rps, row = (s % per_plane) * rps;
+            want = TIFFVStripSize64(c->tif, h - row < rps ? h - row : rps);
+        }
+        if (want == 0 || want > ((uint64_t)1 << 31) || stored > want + want / 1024 + 4096 ||
+            grow(&c->raw, &c->raw_cap, stored) || grow(&c->out, &c->out_cap, want + MW_TD_SLACK)) {
+            snprintf(why, size, "image %d, %s %u: %llu bytes stored for %llu", c->image + 1,
+                     TIFFIsTiled(c->tif) ? "tile" : "strip", s, (unsigned long long)stored,
+                     (unsigned long long)want);
+            return -1;
+        }
+        tmsize_t got = TIFFIsTiled(c->tif) ? TIFFReadRawTile(c->tif, s, c->raw, (tmsize_t)stored)
+                                           : TIFFReadRawStrip(c->tif, s, c->raw, (tmsize_t)stored);
+        int rc = ISAL_END_INPUT;
+        if (got > 0) {
+            isal_inflate_init(c->st);
+            c->st->crc_flag = ISAL_ZLIB;
+            c->st->next_in = c->raw;
+            c->st->avail_in = (uint32_t)got;
+            c->st->next_out = c->out;
+            c->st->avail_out = (uint32_t)(want + MW_TD_SLACK);
+            rc = isal_inflate_stateless(c->st);
+        }
+        if (rc != ISAL_DECOMP_OK || c->st->total_out != want) {
+            char where[96];
+            if (TIFFIsTiled(c->tif)) {
+                uint32_t w = 0, tw = 1;
+                uint16_t planar = PLANARCONFIG_CONTIG, spp = 1;
+                TIFFGetField(c->tif, TIFFTAG_IMAGEWIDTH, &w);
+                TIFFGetField(c->tif, TIFFTAG_TILEWIDTH, &tw);
+                TIFFGetFieldDefaulted(c->tif, TIFFTAG_PLANARCONFIG, &planar);
+                TIFFGetFieldDefaulted(c->tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+                uint32_t across = tw ? (w + tw - 1) / tw : 1;
+                uint32_t per_plane = planar == PLANARCONFIG_SEPARATE && spp ? c->nstriles / spp
+                                                                            : c->nstriles;
+                uint32_t k = per_plane ? s % per_plane : s;
+                snprintf(where, sizeof where, "tile %u (row %u, column %u)", s, k / across,
+                         k % across);
+            } else {
+                snprintf(where, sizeof where, "strip %u", s);
+            }
+            char image[32] = "";
+            if (c->image) /* an overview, or another image of the file */
+                snprintf(image, sizeof image, "image %d, ", c->image + 1);
+            snprintf(why, size, "%s%s: corrupt DEFLATE data (%s)", image, where,
+                     got <= 0                                      ? "cannot be read"
+                     : rc == ISAL_INCORRECT_CHECKSUM               ? "wrong checksum"
+                     : rc == ISAL_OUT_OVERFLOW || c->st->total_out > want
+                         ? "the stream goes on past the tile"
+                     : rc == ISAL_DECOMP_OK || rc == ISAL_END_INPUT ? "too short"
+                                                                   : "invalid stream");
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
+void mw_tiffcheck_close(mw_tiffcheck *c)
+{
+    if (!c)
+        return;
+    if (c->tif)
+        TIFFClose(c->tif);
+    free(c->st);
+    free(c->raw);
+    free(c->out);
+    free(c);
 }

@@ -362,16 +362,79 @@ static int tile_head(const char *buf, size_t n, int32_t head[5])
     return head[2] > 0 && head[3] > 0 && head[4] >= 0 ? 0 : -1;
 }
 
+/* 1 when code is a class the tile pass writes. */
+static int class_code_ok(uint8_t code)
+{
+    return code < MW_CLASS_COUNT || code == MW_CLASS_MASKED;
+}
+
+/* The checks of a packed tile that keep the stages after the pass safe and
+ * its counts true: every class code valid and the class counts those of the
+ * codes; the component count possible for the window; each component
+ * inside the window, its first pixel a disturbance pixel on its top row,
+ * its sums within its box, the components in raster order of their first
+ * pixels and their pixels the window's disturbance pixels; every edge label
+ * a component (or 0), exactly where the edge pixel is disturbance.  0, or
+ * -1. */
+static int tile_consistent(const mw_tile *t, const mw_comp *comp, uint32_t ncomp,
+                           uint32_t *const edge[4], const uint8_t *core,
+                           const uint64_t cnt[256], int scene_w)
+{
+    const size_t w = (size_t)t->w, h = (size_t)t->h;
+    uint64_t hist[256] = {0};
+    for (size_t i = 0; i < w * h; i++)
+        hist[core[i]]++;
+    for (int c = 0; c < 256; c++)
+        if (hist[c] != cnt[c] || (hist[c] && !class_code_ok((uint8_t)c)))
+            return -1;
+    if ((uint64_t)ncomp > (w * h + 1) / 2) /* 4-connected: at most every other pixel */
+        return -1;
+    uint64_t pixels = 0;
+    for (uint32_t l = 0; l < ncomp; l++) {
+        const mw_comp *c = &comp[l];
+        if (c->count < 1 || c->min_col < t->x0 || c->max_col >= t->x0 + t->w ||
+            c->min_row < t->y0 || c->max_row >= t->y0 + t->h || c->min_col > c->max_col ||
+            c->min_row > c->max_row)
+            return -1;
+        int64_t bw = (int64_t)c->max_col - c->min_col + 1, bh = (int64_t)c->max_row - c->min_row + 1;
+        uint64_t row = c->first / (uint64_t)scene_w, col = c->first % (uint64_t)scene_w;
+        if (c->count > bw * bh || row != (uint64_t)c->min_row || col < (uint64_t)c->min_col ||
+            col > (uint64_t)c->max_col || (l > 0 && c->first <= comp[l - 1].first) ||
+            core[(row - (uint64_t)t->y0) * w + (col - (uint64_t)t->x0)] != MW_CLASS_DISTURBANCE ||
+            c->sum_col < c->count * c->min_col || c->sum_col > c->count * c->max_col ||
+            c->sum_row < c->count * c->min_row || c->sum_row > c->count * c->max_row)
+            return -1;
+        pixels += (uint64_t)c->count;
+    }
+    if (pixels != cnt[MW_CLASS_DISTURBANCE])
+        return -1;
+    for (int e = 0; e < 4; e++) {
+        size_t len = e < 2 ? w : h;
+        for (size_t i = 0; i < len; i++) {
+            size_t at = e == MW_EDGE_TOP      ? i
+                        : e == MW_EDGE_BOTTOM ? (h - 1) * w + i
+                        : e == MW_EDGE_LEFT   ? i * w
+                                              : i * w + w - 1;
+            if (edge[e][i] > ncomp || (edge[e][i] != 0) != (core[at] == MW_CLASS_DISTURBANCE))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Unpack into t (whose window must match) and core; 0, or -1 if the buffer
- * is not a whole tile of that window (nothing is kept then). */
+ * is not a whole, consistent tile of that window (tile_consistent; nothing
+ * is kept then). */
 static int tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
-                       uint64_t cnt[256])
+                       uint64_t cnt[256], int scene_w)
 {
     int32_t head[5];
     if (tile_head(buf, n, head) || head[0] != t->x0 || head[1] != t->y0 || head[2] != t->w ||
         head[3] != t->h)
         return -1;
     size_t ncomp = (size_t)head[4], w = (size_t)t->w, h = (size_t)t->h;
+    if (ncomp > (w * h + 1) / 2)
+        return -1;
     size_t need = sizeof head + 256 * sizeof(uint64_t) + ncomp * sizeof *t->comp +
                   (2 * w + 2 * h) * sizeof(uint32_t) + w * h;
     if (n != need)
@@ -380,28 +443,102 @@ static int tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
     uint32_t *edge[4];
     for (int e = 0; e < 4; e++)
         edge[e] = mw_calloc(e < 2 ? w : h, sizeof(uint32_t));
-    if (!comp || !edge[0] || !edge[1] || !edge[2] || !edge[3]) {
+    int ok = comp && edge[0] && edge[1] && edge[2] && edge[3];
+    if (ok) {
+        const char *p = buf + sizeof head;
+        memcpy(cnt, p, 256 * sizeof(uint64_t));
+        p += 256 * sizeof(uint64_t);
+        memcpy(comp, p, ncomp * sizeof *comp);
+        p += ncomp * sizeof *comp;
+        for (int e = 0; e < 4; e++) {
+            size_t len = (e < 2 ? w : h) * sizeof(uint32_t);
+            memcpy(edge[e], p, len);
+            p += len;
+        }
+        memcpy(core, p, w * h);
+        ok = tile_consistent(t, comp, (uint32_t)ncomp, edge, core, cnt, scene_w) == 0;
+    }
+    if (!ok) {
         free(comp);
         for (int e = 0; e < 4; e++)
             free(edge[e]);
         return -1;
     }
-    const char *p = buf + sizeof head;
-    memcpy(cnt, p, 256 * sizeof(uint64_t));
-    p += 256 * sizeof(uint64_t);
-    memcpy(comp, p, ncomp * sizeof *comp);
-    p += ncomp * sizeof *comp;
-    for (int e = 0; e < 4; e++) {
-        size_t len = (e < 2 ? w : h) * sizeof(uint32_t);
-        memcpy(edge[e], p, len);
-        p += len;
-    }
-    memcpy(core, p, w * h);
     t->ncomp = (uint32_t)ncomp;
     t->comp = comp;
     for (int e = 0; e < 4; e++)
         t->edge[e] = edge[e];
     return 0;
+}
+
+/* Forget what tile_unpack (or label_core) kept in t. */
+static void tile_clear(mw_tile *t)
+{
+    free(t->comp);
+    t->comp = NULL;
+    t->ncomp = 0;
+    for (int e = 0; e < 4; e++) {
+        free(t->edge[e]);
+        t->edge[e] = NULL;
+    }
+}
+
+/* A tile loaded from a journal, checked once more against its own class
+ * codes: its disturbance pixels labelled again (the labels depend on them
+ * alone) give the same component count, edge labels, and pixel count, box,
+ * first pixel and column and row sums of every component.  Only the index
+ * sums (dNDVI, dBSI...), which need the imagery, are left to the record's
+ * CRC.  labels, parent and mask: the tile buffers.  0, or -1. */
+static int tile_labels_match(const mw_tile *t, const uint8_t *core, uint8_t *mask,
+                             uint32_t *labels, uint32_t *parent, int scene_w)
+{
+    const int w = t->w, h = t->h;
+    mw_mask_eq(core, (size_t)w * (size_t)h, MW_CLASS_DISTURBANCE, mask);
+    if (mw_label(mask, w, h, labels, parent) != t->ncomp)
+        return -1;
+    for (int x = 0; x < w; x++)
+        if (t->edge[MW_EDGE_TOP][x] != labels[x] ||
+            t->edge[MW_EDGE_BOTTOM][x] != labels[(size_t)(h - 1) * w + x])
+            return -1;
+    for (int y = 0; y < h; y++)
+        if (t->edge[MW_EDGE_LEFT][y] != labels[(size_t)y * w] ||
+            t->edge[MW_EDGE_RIGHT][y] != labels[(size_t)y * w + w - 1])
+            return -1;
+    mw_comp *re = mw_calloc(t->ncomp ? t->ncomp : 1, sizeof *re);
+    if (!re)
+        return -1;
+    for (uint32_t i = 0; i < t->ncomp; i++) {
+        re[i].first = UINT64_MAX;
+        re[i].min_col = re[i].min_row = INT32_MAX;
+        re[i].max_col = re[i].max_row = -1;
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t l = labels[(size_t)y * w + x];
+            if (!l)
+                continue;
+            mw_comp *c = &re[l - 1];
+            int32_t col = t->x0 + x, row = t->y0 + y;
+            uint64_t idx = (uint64_t)row * (uint64_t)scene_w + (uint64_t)col;
+            if (idx < c->first) c->first = idx;
+            c->count++;
+            c->sum_col += col;
+            c->sum_row += row;
+            if (col < c->min_col) c->min_col = col;
+            if (col > c->max_col) c->max_col = col;
+            if (row < c->min_row) c->min_row = row;
+            if (row > c->max_row) c->max_row = row;
+        }
+    int rc = 0;
+    for (uint32_t i = 0; i < t->ncomp && !rc; i++) {
+        const mw_comp *a = &t->comp[i], *b = &re[i];
+        rc = a->first != b->first || a->count != b->count || a->sum_col != b->sum_col ||
+             a->sum_row != b->sum_row || a->min_col != b->min_col ||
+             a->max_col != b->max_col || a->min_row != b->min_row || a->max_row != b->max_row
+                 ? -1 : 0;
+    }
+    free(re);
+    return rc;
 }
 
 /* Save a finished tile in this thread's resume journal (journal.h). */
@@ -417,15 +554,25 @@ static int tile_save(mw_journal *j, const mw_tileset *ts, const mw_tile *t,
     return rc;
 }
 
-/* 1 if the tile was loaded, 0 if the journal has no whole record of it (a
- * record of another window is computed again), -1 on a read error. */
+/* 1 if the tile was loaded, 0 if the journal has no whole record of it, or
+ * none that checks (CRC: journal.h; a record of another window, or one
+ * whose counts, labels or codes do not hold together: tile_unpack,
+ * tile_labels_match): it is computed again; -1 on a read error. */
 static int tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *core,
-                     uint64_t cnt[256])
+                     uint64_t cnt[256], tile_buf *b, int scene_w)
 {
     char *buf = NULL;
     size_t n = 0;
-    int got = mw_journal_get(j, (size_t)(t - ts->tile), &buf, &n);
-    int ok = got == 1 && tile_unpack(buf, n, t, core, cnt) == 0;
+    size_t key = (size_t)(t - ts->tile);
+    int got = mw_journal_get(j, key, &buf, &n);
+    int ok = got == 1 && tile_unpack(buf, n, t, core, cnt, scene_w) == 0;
+    if (ok && tile_labels_match(t, core, b->mask, b->labels, b->parent, scene_w)) {
+        tile_clear(t);
+        ok = 0;
+    }
+    if (got == 1 && !ok)
+        mw_log("resume: the saved tile %zu (%d,%d) does not hold together; it is computed "
+               "again", key, t->x0, t->y0);
     free(buf);
     if (!ok)
         memset(cnt, 0, 256 * sizeof *cnt);
@@ -438,14 +585,26 @@ static int tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *c
  * each overview pixel comes from exactly one tile, whatever the grid. */
 static int write_overviews(GDALRasterBandH out, const mw_tile *t, const uint8_t *core)
 {
-    int bw = GDALGetRasterBandXSize(out);
+    int bw = GDALGetRasterBandXSize(out), bh = GDALGetRasterBandYSize(out);
     int nov = GDALGetOverviewCount(out);
     uint8_t *buf = NULL;
     int rc = 0;
-    for (int i = 0; i < nov && !rc; i++) {
+    for (int i = 0, f = 1; i < nov && !rc; i++) {
         GDALRasterBandH ov = GDALGetOverview(out, i);
-        int ow = GDALGetRasterBandXSize(ov);
-        int f = (bw + ow - 1) / ow; /* GTiff's sizes: DIV_ROUND_UP(size, f) */
+        int ow = GDALGetRasterBandXSize(ov), oh = GDALGetRasterBandYSize(ov);
+        /* the factor: the next power of two whose sizes, DIV_ROUND_UP(size,
+         * f) as GTiff makes them, are the overview's on both sides (one
+         * side alone is ambiguous where it is a pixel or two: 3 px give 1
+         * px for every f >= 3) */
+        do
+            f *= 2;
+        while (f < (1 << 30) && ((bw + f - 1) / f != ow || (bh + f - 1) / f != oh));
+        if ((bw + f - 1) / f != ow || (bh + f - 1) / f != oh) {
+            mw_error(MW_EXIT_INTERNAL, "class overview %d is %d x %d px: no power of two "
+                     "gives that from %d x %d px", i, ow, oh, bw, bh);
+            rc = -1;
+            break;
+        }
         /* the overview pixels whose base pixel X f lies in the tile */
         int xa = (t->x0 + f - 1) / f, xb = (t->x0 + t->w + f - 1) / f;
         int ya = (t->y0 + f - 1) / f, yb = (t->y0 + t->h + f - 1) / f;
@@ -546,7 +705,7 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     const mw_config *cfg = p->cfg;
     const mw_scene *s = p->s;
     uint64_t cnt[256] = {0};
-    int loaded = p->journal ? tile_load(p->journal, p->ts, t, b->core, cnt) : 0;
+    int loaded = p->journal ? tile_load(p->journal, p->ts, t, b->core, cnt, b, s->width) : 0;
     if (loaded < 0)
         return -1;
     if (loaded) {
@@ -660,7 +819,7 @@ static int take_remote(tile_pass *p, uint8_t *core, uint64_t counts[256])
         head[1] / ts->size < ts->nty)
         t = &ts->tile[(head[1] / ts->size) * ts->ntx + head[0] / ts->size];
     uint64_t cnt[256];
-    int bad = !t || t->comp || tile_unpack(buf, n, t, core, cnt);
+    int bad = !t || t->comp || tile_unpack(buf, n, t, core, cnt, p->s->width);
     free(buf);
     if (bad) {
         mw_error(MW_EXIT_INTERNAL, "a tile received from another rank is malformed or "

@@ -16,7 +16,7 @@ PACKAGES="
   libssl-dev
   libgomp1
   clang libclang-rt-14-dev valgrind
-  time linux-perf
+  time linux-perf strace
   openmpi-bin libopenmpi-dev
 "
 # Skip apt entirely when everything is already there (fast re-runs, offline).

@@ -179,6 +179,28 @@ t_eq "nightly np 2, second night: exits 0" 0 $?
 t_has "nightly np 2, second night: nothing left to scan" "0 pairs scanned, 3 already done" \
   "$(cat "$TMP/night2.err")"
 
+# a resume journal written by another build is never loaded: the tiles of a
+# scan by build/minewatch killed (strace) at its very end, with every tile
+# journaled and its key written, are not taken by the MPI build (another
+# build id) run as one process (which journals), nor by itself
+RS=$TMP/other_build
+(strace -f -qq -o /dev/null -e trace=unlink,unlinkat \
+  -e inject=unlink,unlinkat:signal=SIGKILL:when=1 -P "$RS/.minewatch-resume/key" \
+  $MW scan configs/sample.ini -o "$RS" -q --threads 1 >/dev/null 2>&1; true) 2>/dev/null
+t_ok "another build: the killed run left its key" test -s "$RS/.minewatch-resume/key"
+t_eq "another build: its build id differs" "different" \
+  "$([ "$($MW version | sed 's/.*build \([^,]*\),.*/\1/')" != \
+       "$(mpirun -np 1 $MPI_MW version | sed 's/.*build \([^,]*\),.*/\1/')" ] && echo different)"
+mpirun -np 1 $MPI_MW scan configs/sample.ini -o "$RS" --threads 1 >/dev/null 2>"$TMP/other.err"
+t_eq "another build: exits 0" 0 $?
+t_eq "another build: no tile resumed" "" "$(grep resumed "$TMP/other.err")"
+t_has "another build: the saved tiles are not used" "its tiles are not used" "$(cat "$TMP/other.err")"
+$MW scan configs/sample.ini -o "$TMP/this_build" -q --threads 1
+t_ok "another build: the same reports" cmp "$RS/suspects.csv" "$TMP/this_build/suspects.csv"
+t_eq "another build: its manifest names its build" \
+  "$(mpirun -np 1 $MPI_MW version | sed 's/.*build \([^,]*\),.*/\1/')" \
+  "$($PY -c "import json; print(json.load(open('$RS/manifest.json'))['build'])")"
+
 # real scenes: engine irmad (survey broadcast), and Beirut with t2 resampled
 # by the co-registration (shift broadcast)
 if [ -d "$R" ]; then

@@ -44,6 +44,40 @@ mkdir -p $G/nocrs
 ogr2ogr -q -f "ESRI Shapefile" -lco ENCODING=UTF-8 $G/nocrs/licences.shp $S/layers.gpkg licences
 rm -f $G/nocrs/licences.prj
 
+# one tile of t2 with a bit flipped in the middle of its DEFLATE stream, which
+# still inflates to a full tile (issue 17.3)
+/usr/bin/python3 corrupt_deflate.py $S/t2.tif $G/corrupt_t2.tif >/dev/null
+# the same in a band file, which GDAL reads (through the stacking VRT)
+mkdir -p $G/bands_deflate
+for b in 1 2 3 4 5; do
+  gdal_translate -q -b $b -co TILED=YES -co COMPRESS=DEFLATE $S/t1.tif $G/bands_deflate/t1_B$b.tif
+  gdal_translate -q -b $b -co TILED=YES -co COMPRESS=DEFLATE $S/t2.tif $G/bands_deflate/t2_B$b.tif
+done
+/usr/bin/python3 corrupt_deflate.py $G/bands_deflate/t2_B4.tif $G/bands_deflate/bad.tif >/dev/null
+mv $G/bands_deflate/bad.tif $G/bands_deflate/t2_B4.tif
+# inputs that are not regular files: a device, a FIFO (an open(2) of it for
+# reading waits for a writer), a FIFO as a band file, a VRT whose source is
+# a FIFO (issue 17.11)
+mkfifo $G/fifo.tif
+mkdir -p $G/bands
+for b in 1 2 3 4 5; do
+  gdal_translate -q -of VRT -b $b $S/t1.tif $G/bands/t1_B$b.vrt
+  gdal_translate -q -of VRT -b $b $S/t2.tif $G/bands/t2_B$b.vrt
+done
+sed -i 's#relativeToVRT="0">#relativeToVRT="1">../../#' $G/bands/*.vrt
+rm $G/bands/t2_B4.vrt
+mkfifo $G/bands/t2_B4.vrt
+gdal_translate -q -of VRT $S/t2.tif $G/fifo_source.vrt
+sed -i "s#<SourceFilename[^>]*>[^<]*</SourceFilename>#<SourceFilename relativeToVRT=\"1\">fifo.tif</SourceFilename>#" \
+  $G/fifo_source.vrt
+# declared sizes far beyond [tiles] max_pixels (issue 17.10), tiny on disk:
+# VRTs of 10^6 x 10^6 px over the sample, and a sparse 200000^2 GeoTIFF
+gdalbuildvrt -q -te 680000 -5980000 10680000 4020000 $G/huge_t1.vrt $S/t1.tif
+gdalbuildvrt -q -te 680000 -5980000 10680000 4020000 $G/huge_t2.vrt $S/t2.tif
+gdal_create -q -of GTiff -outsize 200000 200000 -bands 5 -ot UInt16 -a_nodata 0 \
+  -a_srs EPSG:32649 -a_ullr 680000 4020000 2680000 2020000 -co TILED=YES \
+  -co BLOCKXSIZE=1024 -co BLOCKYSIZE=1024 -co SPARSE_OK=YES -co BIGTIFF=YES $G/huge_sparse.tif
+
 # variant NAME SED-EXPRESSION: a config that differs from the sample's by one edit
 variant() {
   sed -e "s#\.\./samples/generated/#../../../samples/generated/#" \
@@ -92,4 +126,13 @@ printf '许可证号,圈号,点号,X坐标,Y坐标,矿山名称\nX1,1,1,4000000,
 printf 'licence_id,ring,point,x,y,holder\nX1,1,1,4000000,38500000,a\nX1,1,2,4000000,38500500,\201\n' >$G/corners_binary.csv
 # evaluate: a five-band image as the reference, one band of reflectance, a change map
 gdal_translate -q -b 4 $S/t2.tif $G/one_band.tif
+variant deflate_mid_stream 's#^t2 *=.*#t2 = corrupt_t2.tif#'
+variant band_deflate   's#^t1 *=.*#t1 = bands_deflate/t1_{band}.tif#;s#^t2 *=.*#t2 = bands_deflate/t2_{band}.tif#;s#^nodata *=.*#nodata = 0\nfiles = B1,B2,B3,B4,B5#'
+variant t1_dev_zero    's#^t1 *=.*#t1 = /dev/zero#'
+variant t2_fifo        's#^t2 *=.*#t2 = fifo.tif#'
+variant band_fifo      's#^t1 *=.*#t1 = bands/t1_{band}.vrt#;s#^t2 *=.*#t2 = bands/t2_{band}.vrt#;s#^nodata *=.*#nodata = 0\nfiles = B1,B2,B3,B4,B5#'
+variant vrt_fifo       's#^t2 *=.*#t2 = fifo_source.vrt#'
+variant huge_vrt       's#^t1 *=.*#t1 = huge_t1.vrt#;s#^t2 *=.*#t2 = huge_t2.vrt#'
+variant huge_sparse    's#^t1 *=.*#t1 = huge_sparse.tif#;s#^t2 *=.*#t2 = huge_sparse.tif#'
+variant huge_no_space  's#^t1 *=.*#t1 = huge_t1.vrt#;s#^t2 *=.*#t2 = huge_t2.vrt#;s#^threads *=.*#threads = 0\nmax_pixels = 1e12#'
 echo "make_corpus: $(ls $G/*.ini | wc -l) configurations in tests/bad/$G"

@@ -1,14 +1,18 @@
 /* test_digest.c - the background SHA-256 of the inputs (pipeline/digest.h):
  * known digests (the empty file, "abc", a file of several chunks) whether
  * the background finished them or the asker finishes them; a path the
- * background was not given; a missing file; stopping with files unhashed. */
+ * background was not given; a missing file; stopping with files unhashed;
+ * the callback when all are done, called once, with every digest ready; a
+ * GDAL virtual path hashed through VSI. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cpl_vsi.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +76,7 @@ static void asked_at_once(void **state)
 {
     (void)state;
     const char *paths[3] = {g_path[2], g_path[0], g_path[1]};
-    mw_digests *d = mw_digests_start(paths, 3);
+    mw_digests *d = mw_digests_start(paths, NULL, 3, NULL, NULL);
     assert_non_null(d);
     expect(d, 2, 3000001);
     expect(d, 0, 0);
@@ -86,7 +90,7 @@ static void asked_later(void **state)
 {
     (void)state;
     const char *paths[3] = {g_path[0], g_path[1], g_path[2]};
-    mw_digests *d = mw_digests_start(paths, 3);
+    mw_digests *d = mw_digests_start(paths, NULL, 3, NULL, NULL);
     assert_non_null(d);
     usleep(300 * 1000);
     expect(d, 2, 3000001);
@@ -98,7 +102,7 @@ static void not_given_and_missing(void **state)
 {
     (void)state;
     const char *paths[2] = {g_path[0], g_path[3]};
-    mw_digests *d = mw_digests_start(paths, 2);
+    mw_digests *d = mw_digests_start(paths, NULL, 2, NULL, NULL);
     assert_non_null(d);
     expect(d, 1, 3);    /* not given: hashed by the asker */
     expect(NULL, 2, 3000001);
@@ -116,8 +120,67 @@ static void stopped(void **state)
     (void)state;
     const char *paths[3] = {g_path[2], g_path[2], g_path[2]};
     for (int i = 0; i < 20; i++)
-        mw_digests_free(mw_digests_start(paths, 3));
+        mw_digests_free(mw_digests_start(paths, NULL, 3, NULL, NULL));
     mw_digests_free(NULL);
+}
+
+typedef struct {
+    atomic_int calls;
+    int ready;         /* every digest there when the callback ran */
+    char big_hex[65];
+} done_state;
+
+static void on_done(void *arg, mw_digests *d)
+{
+    done_state *st = arg;
+    char hex[65];
+    long long bytes;
+    int ready = 1;
+    for (int i = 0; i < 3; i++)
+        ready = ready && mw_digest_get(d, g_path[i], hex, &bytes) == 0 &&
+                !strcmp(hex, i == 2 ? g_big_hex : WANT[i]);
+    st->ready = ready;
+    atomic_fetch_add(&st->calls, 1);
+}
+
+/* The callback runs once, when the last file is done, whoever hashed it
+ * (the background, or an asker). */
+static void done_callback(void **state)
+{
+    (void)state;
+    const char *paths[3] = {g_path[2], g_path[0], g_path[1]};
+    for (int asked = 0; asked < 2; asked++) {
+        done_state st = {0};
+        mw_digests *d = mw_digests_start(paths, NULL, 3, on_done, &st);
+        assert_non_null(d);
+        if (asked) { /* the asker finishes them */
+            expect(d, 2, 3000001);
+            expect(d, 0, 0);
+            expect(d, 1, 3);
+        } else {
+            for (int k = 0; k < 500 && !atomic_load(&st.calls); k++)
+                usleep(10 * 1000);
+        }
+        mw_digests_free(d);
+        assert_int_equal(atomic_load(&st.calls), 1);
+        assert_int_equal(st.ready, 1);
+    }
+}
+
+/* A file GDAL names (here /vsimem/) is read through its VSI layer. */
+static void virtual_path(void **state)
+{
+    (void)state;
+    static char abc[] = "abc";
+    VSILFILE *f = VSIFileFromMemBuffer("/vsimem/test_digest_abc", (GByte *)abc, 3, FALSE);
+    assert_non_null(f);
+    VSIFCloseL(f);
+    char hex[65];
+    long long bytes = 0;
+    assert_int_equal(mw_digest_get(NULL, "/vsimem/test_digest_abc", hex, &bytes), 0);
+    assert_string_equal(hex, WANT[1]);
+    assert_int_equal(bytes, 3);
+    VSIUnlink("/vsimem/test_digest_abc");
 }
 
 int main(void)
@@ -127,6 +190,8 @@ int main(void)
         cmocka_unit_test(asked_later),
         cmocka_unit_test(not_given_and_missing),
         cmocka_unit_test(stopped),
+        cmocka_unit_test(done_callback),
+        cmocka_unit_test(virtual_path),
     };
     return cmocka_run_group_tests(tests, setup, tmpdir_remove);
 }

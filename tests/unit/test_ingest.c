@@ -1,16 +1,29 @@
-/* test_ingest.c - unit tests of the per-pixel masks of pipeline/ingest.c:
- * the spectral cloud test (white cloud masked, bright bare ground and
- * excavation kept) and the QA decoders (Landsat QA_PIXEL bits, Sentinel-2
- * SCL classes). */
+/* test_ingest.c - unit tests of pipeline/ingest.c: the per-pixel masks
+ * (the spectral cloud test: white cloud masked, bright bare ground and
+ * excavation kept; the QA decoders: Landsat QA_PIXEL bits, Sentinel-2 SCL
+ * classes), and what mw_scene_open takes as inputs: every file behind a
+ * chain of VRTs and the QA raster in mw_scene.inputs, a FIFO behind a VRT
+ * or as the QA raster refused before GDAL opens it, a scene beyond
+ * [tiles] max_pixels refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cpl_string.h>
+#include <gdal.h>
+#include <gdal_utils.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ingest.h"
+#include "mw.h"
+#include "tmpdir.h"
 
 static void test_cloud_white(void **state)
 {
@@ -50,12 +63,126 @@ static void test_qa_scl(void **state)
     assert_false(mw_qa_masked(MW_QA_NONE, 9));
 }
 
+/* A 64 x 64 px, 4-band UInt16 GeoTIFF. */
+static void tiny_tif(const char *path)
+{
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, 64, 64, 4, GDT_UInt16,
+                                 NULL);
+    assert_non_null(ds);
+    double gt[6] = {680000, 10, 0, 4020000, 0, -10};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, "EPSG:32649");
+    for (int b = 1; b <= 4; b++)
+        GDALFillRaster(GDALGetRasterBand(ds, b), 1000 * b, 0);
+    GDALClose(ds);
+}
+
+static void vrt_of(const char *vrt, const char *src)
+{
+    const char *srcs[1] = {src};
+    GDALDatasetH ds = GDALBuildVRT(vrt, 1, NULL, srcs, NULL, NULL);
+    assert_non_null(ds);
+    GDALClose(ds);
+}
+
+/* The configuration of a scan of t1, t2 (and qa_t1 and qa_t2 = qa, if
+ * given) with [tiles] max_pixels, loaded. */
+static void config(mw_config *cfg, const char *t1, const char *t2, const char *qa,
+                   const char *max_pixels)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/scan.ini", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "[scene]\nt1 = %s\nt2 = %s\nt1_date = 2024-05-15\nt2_date = 2024-09-20\n"
+               "[bands]\nblue = 1\nred = 2\nnir = 3\nswir1 = 4\n", t1, t2);
+    if (qa)
+        fprintf(f, "qa_type = landsat\nqa_t1 = %s\nqa_t2 = %s\n", qa, qa);
+    fprintf(f, "[tiles]\nmax_pixels = %s\n", max_pixels);
+    fclose(f);
+    assert_int_equal(mw_config_load(path, cfg), 0);
+}
+
+static int has(char **list, const char *name)
+{
+    for (int i = 0; list && list[i]; i++) {
+        const char *base = strrchr(list[i], '/');
+        if (!strcmp(base ? base + 1 : list[i], name))
+            return 1;
+    }
+    return 0;
+}
+
+static void test_inputs(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    assert_int_equal(tmpdir_make("ingest"), 0);
+    char a[128], b[128], c[128], fifo[128], fv[128];
+    snprintf(a, sizeof a, "%s/a.tif", g_dir);
+    snprintf(b, sizeof b, "%s/b.vrt", g_dir);
+    snprintf(c, sizeof c, "%s/c.vrt", g_dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo.tif", g_dir);
+    snprintf(fv, sizeof fv, "%s/fifo.vrt", g_dir);
+    tiny_tif(a);
+    vrt_of(b, a);
+    vrt_of(c, b); /* c -> b -> a */
+    mw_config cfg;
+    mw_scene s;
+    config(&cfg, "c.vrt", "a.tif", "a.tif", "1000000");
+    assert_int_equal(mw_scene_open(&cfg, &s), 0);
+    assert_true(has(s.inputs, "c.vrt") && has(s.inputs, "b.vrt") && has(s.inputs, "a.tif"));
+    assert_int_equal(CSLCount(s.inputs), 3); /* a.tif once, for t1, t2 and the QA */
+    mw_scene_free(&s);
+
+    /* a FIFO behind a VRT, and as the QA raster: refused at once */
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char xml[4096];
+    FILE *f = fopen(b, "r");
+    assert_non_null(f);
+    size_t n = fread(xml, 1, sizeof xml - 1, f);
+    fclose(f);
+    xml[n] = '\0';
+    char *at = strstr(xml, "a.tif");
+    assert_non_null(at);
+    f = fopen(fv, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*sfifo.tif%s", (int)(at - xml), xml, at + strlen("a.tif"));
+    fclose(f);
+    config(&cfg, "a.tif", "fifo.vrt", NULL, "1000000");
+    mw_error_clear();
+    assert_int_equal(mw_scene_open(&cfg, &s), -1);
+    assert_int_equal(mw_error_code(), MW_EXIT_RASTER);
+    assert_non_null(strstr(mw_error_message(), "fifo.tif: a file read for "));
+    assert_non_null(strstr(mw_error_message(), "is a FIFO, not a regular file"));
+    mw_scene_free(&s);
+    config(&cfg, "a.tif", "a.tif", "fifo.tif", "1000000");
+    mw_error_clear();
+    assert_int_equal(mw_scene_open(&cfg, &s), -1);
+    assert_non_null(strstr(mw_error_message(), "fifo.tif: the QA raster is a FIFO"));
+    mw_scene_free(&s);
+
+    /* 64 x 64 = 4096 px: one more than the limit */
+    config(&cfg, "a.tif", "a.tif", NULL, "4095");
+    mw_error_clear();
+    assert_int_equal(mw_scene_open(&cfg, &s), -1);
+    assert_non_null(strstr(mw_error_message(),
+                           "the scene is 64 x 64 px, more than [tiles] max_pixels = 4095"));
+    mw_scene_free(&s);
+    config(&cfg, "a.tif", "a.tif", NULL, "4096");
+    assert_int_equal(mw_scene_open(&cfg, &s), 0);
+    mw_scene_free(&s);
+    mw_error_clear();
+    tmpdir_remove(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cloud_white),
         cmocka_unit_test(test_qa_landsat),
         cmocka_unit_test(test_qa_scl),
+        cmocka_unit_test(test_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

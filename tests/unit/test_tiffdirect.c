@@ -4,7 +4,9 @@
  * mw_undiff_u16, little- and big-endian; none; a band subset in another
  * order; tiles absent from the file), every window read gives the values
  * GDALDatasetRasterIOEx gives, DEFLATE tiles inflated by ISA-L and (with
- * MW_ISAL=off) by libtiff; the layouts it does not take are refused. */
+ * MW_ISAL=off) by libtiff; the layouts it does not take are refused; a
+ * DEFLATE tile whose stream is damaged (its checksum, or its middle) is an
+ * error naming the tile, on both paths. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,8 @@
 #include <string.h>
 #include <tiffio.h>
 #include <unistd.h>
+
+#include <isa-l/igzip_lib.h>
 
 #include "kernels.h"
 #include "tiffdirect.h"
@@ -270,7 +274,7 @@ static void deflate_checksum(void **state)
         why[0] = '\0';
         assert_int_equal(mw_tiffdirect_read(t, 0, 0, 10, 10, a, 100, why, sizeof why), -1);
         if (isal)
-            assert_string_equal(why, "tile 0: corrupt DEFLATE data (wrong checksum)");
+            assert_string_equal(why, "tile 0 (row 0, column 0): corrupt DEFLATE data (wrong checksum)");
         else
             assert_true(strlen(why) > 0);
         /* a tile whose stream is intact still reads */
@@ -280,6 +284,141 @@ static void deflate_checksum(void **state)
         mw_tiffdirect_close(t);
     }
     unsetenv("MW_ISAL");
+}
+
+/* A copy of src as dst with one bit flipped in the middle of the DEFLATE
+ * stream of tile `tile`, chosen so that the stream still inflates to a full
+ * tile (and more) without an error before the tile is full: what an
+ * inflater that stops when its output is full, without reaching the end of
+ * the stream and its Adler-32, reads as a valid tile.  The byte's offset in
+ * the file, or -1 if no such bit was found. */
+static long corrupt_mid_stream(const char *src, const char *dst, uint32_t tile)
+{
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, dst);
+    assert_int_equal(system(cmd), 0);
+    TIFFSetWarningHandler(NULL);
+    TIFF *tif = TIFFOpen(dst, "r");
+    assert_non_null(tif);
+    uint64_t *offs = NULL, *lens = NULL;
+    assert_int_equal(TIFFGetField(tif, TIFFTAG_TILEOFFSETS, &offs), 1);
+    assert_int_equal(TIFFGetField(tif, TIFFTAG_TILEBYTECOUNTS, &lens), 1);
+    uint64_t off = offs[tile], len = lens[tile];
+    size_t want = (size_t)TIFFTileSize(tif);
+    TIFFClose(tif);
+    uint8_t *raw = malloc(len), *good = malloc(want), *out = malloc(want);
+    struct inflate_state *st = malloc(sizeof *st);
+    assert_true(raw && good && out && st);
+    FILE *f = fopen(dst, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+    assert_int_equal(fread(raw, 1, len, f), len);
+    isal_inflate_init(st);
+    st->crc_flag = ISAL_ZLIB;
+    st->next_in = raw;
+    st->avail_in = (uint32_t)len;
+    st->next_out = good;
+    st->avail_out = (uint32_t)want;
+    assert_int_equal(isal_inflate_stateless(st), ISAL_DECOMP_OK);
+    long found = -1;
+    for (uint64_t p = len / 2; found < 0 && p + 8 < len; p++)
+        for (int bit = 0; found < 0 && bit < 8; bit++) {
+            raw[p] ^= (uint8_t)(1 << bit);
+            isal_inflate_init(st);
+            st->crc_flag = ISAL_ZLIB;
+            st->next_in = raw;
+            st->avail_in = (uint32_t)len;
+            st->next_out = out;
+            st->avail_out = (uint32_t)want;
+            int rc = isal_inflate_stateless(st);
+            if (rc == ISAL_OUT_OVERFLOW && st->avail_out == 0 && memcmp(out, good, want)) {
+                found = (long)(off + p);
+                assert_int_equal(fseek(f, found, SEEK_SET), 0);
+                fputc(raw[p], f);
+            }
+            raw[p] ^= (uint8_t)(1 << bit);
+        }
+    fclose(f);
+    free(raw);
+    free(good);
+    free(out);
+    free(st);
+    return found;
+}
+
+/* One tile's stream damaged in its middle so that it still inflates to a
+ * full tile: both inflaters (ISA-L; libtiff with MW_ISAL=off) refuse the
+ * tile, naming it, whatever the byte order; the other tiles still read. */
+static void deflate_mid_stream(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"deflate", "deflate_big"};
+    for (int k = 0; k < 2; k++) {
+        char src[128], path[128];
+        snprintf(src, sizeof src, "%s/%s.tif", g_dir, names[k]);
+        snprintf(path, sizeof path, "%s/%s_mid.tif", g_dir, names[k]);
+        assert_true(corrupt_mid_stream(src, path, 5) > 0); /* tile 5: row 1, column 1 */
+        uint16_t *a = malloc((size_t)W * H * 4 * sizeof *a);
+        assert_non_null(a);
+        for (int isal = 1; isal >= 0; isal--) {
+            if (!isal)
+                setenv("MW_ISAL", "off", 1);
+            char why[256];
+            mw_tiffdirect *t = mw_tiffdirect_open(path, (const int[]){1, 2, 3, 4}, 4, 0, NULL,
+                                                  why, sizeof why);
+            assert_non_null(t);
+            why[0] = '\0';
+            assert_int_equal(mw_tiffdirect_read(t, 256, 128, 10, 10, a, 100, why, sizeof why),
+                             -1);
+            assert_non_null(strstr(why, "tile 5 (row 1, column 1): corrupt DEFLATE data"));
+            assert_int_equal(mw_tiffdirect_read(t, 0, 0, 256, 128, a, 256 * 128, why,
+                                                sizeof why),
+                             0);
+            mw_tiffdirect_close(t);
+        }
+        unsetenv("MW_ISAL");
+        free(a);
+    }
+}
+
+/* mw_tiffcheck, the check of every stream of a file GDAL reads: the file
+ * damaged in the middle of tile 5 is refused naming the tile; intact
+ * files, tiled or striped, pass; a file that is not a TIFF has nothing to
+ * check. */
+static void check_streams(void **state)
+{
+    (void)state;
+    char path[128], why[256];
+    static const char *const good[] = {"deflate", "deflate_big", "striped", "lzw6"};
+    for (int k = 0; k < 4; k++) {
+        snprintf(path, sizeof path, "%s/%s.tif", g_dir, good[k]);
+        mw_tiffcheck *c = mw_tiffcheck_open(path);
+        assert_non_null(c);
+        int rc, steps = 0;
+        while ((rc = mw_tiffcheck_step(c, why, sizeof why)) == 0)
+            steps++;
+        assert_int_equal(rc, 1);
+        mw_tiffcheck_close(c);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s_mid.tif", g_dir, good[k]);
+        mw_tiffcheck *c = mw_tiffcheck_open(path);
+        assert_non_null(c);
+        int rc;
+        why[0] = '\0';
+        while ((rc = mw_tiffcheck_step(c, why, sizeof why)) == 0)
+            ;
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(why, "tile 5 (row 1, column 1): corrupt DEFLATE data"));
+        mw_tiffcheck_close(c);
+    }
+    snprintf(path, sizeof path, "%s/not_a_tiff.txt", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a TIFF", f);
+    fclose(f);
+    assert_null(mw_tiffcheck_open(path));
+    assert_int_equal(mw_tiffcheck_step(NULL, why, sizeof why), 1);
 }
 
 /* Two threads reading the whole image through handles that share one
@@ -313,6 +452,9 @@ static void shared_cache(void **state)
         bad += !t || !win;
         if (t)
             mw_tiffdirect_span(t, W, 128); /* (4 + 2) x 2 slots each: all 24 tiles */
+        /* both shares in the cache before either reads: one thread alone,
+         * with its 12 slots, would drop tiles and decode them again */
+#pragma omp barrier
         /* windows overlapping by 28 rows, the last one on the bottom edge */
         for (int y = 0, last = 0; t && win && !last; y = y + 100 + 128 > H ? H - 128 : y + 100) {
             last = y == H - 128;
@@ -395,6 +537,8 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(damaged_tile),
         cmocka_unit_test(deflate_checksum),
+        cmocka_unit_test(deflate_mid_stream),
+        cmocka_unit_test(check_streams),
     };
     return cmocka_run_group_tests(tests, make_dir, tmpdir_remove);
 }
