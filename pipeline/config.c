@@ -39,7 +39,7 @@ static const key_def KEYS[] = {
     {"scene", "t1_date", K_DATE, 0, 0, F(t1_date), 1, NULL},
     {"scene", "t2_date", K_DATE, 0, 0, F(t2_date), 1, NULL},
     {"scene", "sensor", K_PATH, 0, 0, F(sensor), 0, NULL},
-    {"bands", "blue", K_INT, 1, 64, F(blue), 1, NULL},
+    {"bands", "blue", K_INT, 0, 64, F(blue), 0, "0"},
     {"bands", "green", K_INT, 0, 64, F(green), 0, "0"},
     {"bands", "red", K_INT, 1, 64, F(red), 1, NULL},
     {"bands", "nir", K_INT, 1, 64, F(nir), 1, NULL},
@@ -399,9 +399,14 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
         return -1;
     }
     if ((cfg->qa || cfg->qa_t1[0]) && strcmp(cfg->qa_type, "landsat") &&
-        strcmp(cfg->qa_type, "scl")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_type = '%s' is not landsat or scl (needed "
-                 "with qa or qa_t1/qa_t2)", path, cfg->qa_type);
+        strcmp(cfg->qa_type, "scl") && strcmp(cfg->qa_type, "scl_rgb")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_type = '%s' is not landsat, scl or scl_rgb "
+                 "(needed with qa or qa_t1/qa_t2)", path, cfg->qa_type);
+        return -1;
+    }
+    if (need_scene && cfg->blue == 0 && !strcmp(cfg->cloud_test, "on")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = on needs the blue band (blue = 0)",
+                 path);
         return -1;
     }
     if (need_scene && cfg->swir1 == 0 && cfg->green == 0) {

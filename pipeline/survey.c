@@ -105,6 +105,29 @@ static double quantile(const float *v, const uint8_t *sel, size_t n, float *samp
     return mw_select(sample, m, k);
 }
 
+/* Scaled data (scale != 1) whose reflectance exceeds 1.5 at the 99th
+ * percentile of a band was read with the wrong scale (an EO Browser export,
+ * reflectance x 65535, read as DN x 0.0001 gives up to 6.5): a warning, not
+ * an error (IR-MAD is invariant to the scale; the directions are not). */
+#define REFL_CHECK_Q 0.99
+#define REFL_CHECK_MAX 1.5
+static void check_reflectance(const mw_scene *s, survey_buf *b, const uint8_t *est, size_t n)
+{
+    for (int d = 0; d < 2; d++)
+        for (int r = 0; r < MW_NROLES; r++) {
+            if (!s->band[r])
+                continue;
+            double q = quantile(b->refl[d][r], est, n, b->sample, REFL_CHECK_Q);
+            if (q > REFL_CHECK_MAX) {
+                mw_warn("%s: %s reflectance %.2f at the 99th percentile (DN x %g %+g): "
+                        "[bands] scale and offset do not fit this data (an EO Browser "
+                        "export is reflectance x 65535: sentinel2-l2a-eobrowser)",
+                        s->path[d], MW_ROLE_NAMES[r], q, s->scale, s->offset);
+                return;
+            }
+        }
+}
+
 /* One IR-MAD step: weighted means and covariances, the generalized
  * eigenproblem, the MAD transformation into m (not yet its scales). */
 static int mad_step(const survey_buf *b, mw_mad *m, double rho[MW_MAD_MAX])
@@ -445,6 +468,8 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
         }
     for (size_t i = 0; i < n; i++)
         sv->clipped += est[i] && !b.keep[i];
+    if (s->scale != 1.0f)
+        check_reflectance(s, &b, est, n);
     if (sv->valid < 100) {
         mw_error(MW_EXIT_RASTER, "%s and %s: fewer than 100 valid pixels in common",
                  s->path[0], s->path[1]);

@@ -88,6 +88,81 @@ assert c['applied'] and abs(c['applied_dx'] - c['global']['dx']) < 1e-9, c
 "
 done
 
+# -- Sentinel-2 L2A as EO Browser exports it (sentinel2-l2a-eobrowser) ------
+# aurora-mine0: band files with a dataMask band, SCL as a colour picture;
+# korba-coal: the later date lacks B02/B03.  Scenes of 1716 and 29866 px.
+A=$R/aurora-mine0
+if $MW scan configs/real/aurora-mine0-shadow.ini -o "$TMP/aurora" -q 2>"$TMP/aurora.err"; then
+  # 2020-07-06 clear, 2022-08-31 with 218 px of cloud shadow; 709 px outside
+  # the mine polygon (dataMask 0, SCL no data): 927 masked
+  out=$($PY tests/check_scl.py "$TMP/aurora/change.tif" $A/baseline/060720 $A/monitor/310822 \
+        B02 B04 B08 B11 B12)
+  t_eq "aurora-mine0: class 255 = the SCL's cloud shadow + no data of either date, pixel for pixel" \
+    "expected 927 got 927 (agree on 1716 of 1716 px)" "$(echo "$out" | tail -1)"
+  echo "$out" | head -2
+else
+  t_fail "aurora-mine0-shadow: scan exits 0" "$(tail -2 "$TMP/aurora.err")"
+fi
+t_ok "aurora-mine0: a clear pair scans" $MW scan configs/real/aurora-mine0.ini -o "$TMP/aurora2" -q
+# real dates whose SCL masks nearly all (2023-10-30: cloud and cirrus over
+# all 1007 px of the mine), a true-colour picture given as the SCL, a band
+# file that is no TIFF (baseline/040119/B04.tif, 691 bytes)
+eob() { # eob NAME T1 T2 [bands lines]: a scan of two aurora dates
+  n=$1 t1=$2 t2=$3; shift 3
+  { printf '[scene]\nsensor = %s\nt1 = %s/{band}.tif\nt2 = %s/{band}.tif\n' \
+      "$(pwd)/configs/sensors/sentinel2-l2a-eobrowser.ini" "$(pwd)/$A/$t1" "$(pwd)/$A/$t2"
+    printf 't1_date = 2019-01-01\nt2_date = 2023-12-31\n[bands]\n'; printf '%s\n' "$@"; } >"$TMP/$n.ini"
+  $MW scan "$TMP/$n.ini" -o "$TMP/$n" -q 2>"$TMP/$n.err"
+}
+eob cloudy baseline/101219 monitor/301023
+t_eq "aurora-mine0: a date clouded over the whole mine exits 4" 4 "$?"
+t_has "and says so" "fewer than 100 valid pixels" "$(grep error "$TMP/cloudy.err")"
+eob tci baseline/101219 monitor/010123 "qa = 0" "qa_t1 = $(pwd)/$A/monitor/010123/SCL.tif" \
+  "qa_t2 = $(pwd)/$A/monitor/010123/TCI.tif"
+t_eq "aurora-mine0: TCI.tif given as the SCL exits 4" 4 "$?"
+t_has "and names it" "monitor/010123/TCI.tif: " "$(grep error "$TMP/tci.err")"
+eob badtif baseline/040119 monitor/091222
+t_eq "aurora-mine0: a band file that is no raster exits 4" 4 "$?"
+t_has "and names it (not a shifted band stack)" "040119/B04.tif: band file B04 is not a raster" \
+  "$(grep error "$TMP/badtif.err")"
+# korba-coal: the bands of its first date (B02 B04 B08 B11), which the later
+# date lacks: a clear error
+K=$R/korba-coal
+{ printf '[scene]\nsensor = %s\nt1 = %s\nt2 = %s\nt1_date = 2023-01-10\nt2_date = 2023-01-30\n' \
+    "$(pwd)/configs/sensors/sentinel2-l2a-eobrowser.ini" "$(pwd)/$K/2023-01-10/{band}.tif" \
+    "$(pwd)/$K/2023-01-30/{band}.tif"
+  printf '[bands]\nqa = 0\nfiles = B02,B04,B08,B11\nred = 2\nnir = 3\nswir1 = 4\nswir2 = 0\n'
+} >"$TMP/korba_all.ini"
+$MW scan "$TMP/korba_all.ini" -o "$TMP/korba_all" -q 2>"$TMP/korba_all.err"
+t_eq "korba-coal with the bands of t1: t2 has no B02, exit 4" 4 "$?"
+t_has "and says which file, and what files must name" \
+  "2023-01-30/B02.tif: cannot read band file B02 of [bands] files" "$(grep error "$TMP/korba_all.err")"
+# the same export read as ESA's DN (x 0.0001 - 0.1): NIR up to 1.6, a warning
+sed -e "s#^sensor *=.*#sensor = $(pwd)/configs/sensors/sentinel2-l2a.ini#" \
+  -e "s#= \.\./\.\./\.\./shared#= $(pwd)/../shared#" -e "s#^qa *= 0#qa = 0\ngreen = 0#" \
+  configs/real/korba-coal.ini >"$TMP/korba_dn.ini"
+$MW scan "$TMP/korba_dn.ini" -o "$TMP/korba_dn" -q 2>"$TMP/korba_dn.err"
+t_has "korba-coal read with the DN scale of sentinel2-l2a: a warning names the scale" \
+  "nir reflectance 1.62 at the 99th percentile (DN x 0.0001 -0.1)" "$(cat "$TMP/korba_dn.err")"
+
+# -- false alarms over active mines with no change: korba-coal ---------------
+# 20 days apart, no real change: the patches cover less than 1 % of the valid
+# pixels (issue 16, item 4; pixel counts, the CRS is geographic)
+if $MW scan configs/real/korba-coal.ini -o "$TMP/korba" -q 2>"$TMP/korba.err"; then
+  frac=$($PY -c "
+import csv, sys
+from osgeo import gdal
+c = gdal.Open('$TMP/korba/change.tif').ReadAsArray()
+px = sum(int(r['pixels']) for r in csv.DictReader(open('$TMP/korba/suspects.csv', encoding='utf-8-sig')))
+valid = int((c != 255).sum())
+print('%.4f %d %d' % (px / valid, px, valid))")
+  set -- $frac
+  t_ok "korba-coal: patches cover $1 of the valid pixels ($2 of $3) < 0.01" \
+    $PY -c "import sys; sys.exit(0 if $1 < 0.01 else 1)"
+else
+  t_fail "korba-coal: scan exits 0" "$(tail -2 "$TMP/korba.err")"
+fi
+
 # -- evaluate: text output, JSON, grid mismatch -----------------------------
 out=$($MW evaluate $R/taizhou/reference.tif $R/taizhou/reference.tif)
 t_has "evaluate: the reference against itself has kappa 1" "kappa             1.0000" "$out"
