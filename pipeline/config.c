@@ -65,6 +65,7 @@ static const key_def KEYS[] = {
     {"detect", "engine", K_STRING, 0, 0, F(engine), 0, "threshold"},
     {"detect", "threshold", K_STRING, 0, 0, F(threshold), 0, "auto"},
     {"detect", "smooth_radius", K_INT, 0, 8, F(smooth_radius), 0, "1"},
+    {"detect", "objects", K_STRING, 0, 0, F(objects), 0, "test"},
     {"survey", "max_pixels", K_INT, 65536, 1 << 26, F(survey_max_pixels), 0, "2097152"},
     {"survey", "iterations", K_INT, 1, 200, F(survey_iterations), 0, "50"},
     {"survey", "coregister", K_STRING, 0, 0, F(coregister), 0, "off"},
@@ -382,6 +383,12 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
                      "kittler, chi2 or a positive number", path, cfg->threshold);
             return -1;
         }
+    }
+    if (strcmp(cfg->objects, "test") && strcmp(cfg->objects, "mmu") &&
+        strcmp(cfg->objects, "off")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [detect] objects = '%s' is not test, mmu or off", path,
+                 cfg->objects);
+        return -1;
     }
     if (strcmp(cfg->cloud_test, "on") && strcmp(cfg->cloud_test, "off")) {
         mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = '%s' is not on or off", path,

@@ -53,6 +53,8 @@ typedef struct {
     char engine[16];       /* threshold | irmad */
     char threshold[32];    /* irmad: auto | otsu | kittler | chi2 | a number */
     int smooth_radius;     /* irmad: box mean of the change magnitude */
+    char objects[8];       /* irmad: test | mmu | off: the change objects kept
+                            * (minimum mapping unit, peak test; survey.h) */
 
     /* [survey] */
     int survey_max_pixels; /* decimated survey read budget */

@@ -18,6 +18,12 @@
 #define INVARIANT_P 0.5      /* no-change probability of an invariant pixel */
 #define DIRECTION_Z 1.0f     /* standardized dNDVI / dBSI that gives a direction */
 #define RHO_TOL 1e-5
+#define MW_OBJ_MAX_PX 64     /* change objects: the MMU in pixels at most (the halo) */
+#define MW_OBJ_REACH 24      /* growth steps from a seed, in pixels */
+#define MW_SEED_Q 0.95       /* the peak test: 95th percentile of the noise peaks */
+#define MW_SEED_MIN 30       /* objects below the MMU needed to estimate it */
+#define MW_SEED_CHIPS 4      /* decimated survey: 4 x 4 chips ... */
+#define MW_SEED_CHIP_PX 256  /* ... of 256 x 256 px at full resolution */
 
 typedef struct {
     size_t n;
@@ -402,6 +408,157 @@ static void thresholds(const mw_config *cfg, survey_buf *b, uint8_t *est, mw_sur
              : isalpha((unsigned char)t[0]) ? t : "fixed");
 }
 
+/* Peaks of growing array. */
+typedef struct {
+    float *v;
+    size_t n, cap;
+} peaks;
+
+/* The peak magnitude of every change object (mag > thr, 4-connected) of
+ * fewer than min_px pixels in the w x h window, appended to pk; with
+ * inner = 1 the objects touching the window's edge are left out (the window
+ * is a chip: they may be parts of larger objects).  0, or -1 (memory). */
+static int small_object_peaks(const float *mag, int w, int h, double thr, int min_px,
+                              int inner, peaks *pk)
+{
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *mask = malloc(n);
+    uint32_t *lab = malloc(n * sizeof *lab), *par = malloc((n / 2 + 2) * sizeof *par);
+    float *peak = NULL;
+    uint32_t *count = NULL;
+    uint8_t *edge = NULL;
+    int rc = -1;
+    if (!mask || !lab || !par)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        mask[i] = mag[i] > thr; /* NaN: no */
+    uint32_t nl = mw_label(mask, w, h, lab, par);
+    peak = calloc((size_t)nl + 1, sizeof *peak);
+    count = calloc((size_t)nl + 1, sizeof *count);
+    edge = calloc((size_t)nl + 1, 1);
+    if (!peak || !count || !edge)
+        goto done;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            uint32_t l = lab[i];
+            if (!l)
+                continue;
+            count[l]++;
+            if (mag[i] > peak[l])
+                peak[l] = mag[i];
+            if (inner && (x == 0 || y == 0 || x == w - 1 || y == h - 1))
+                edge[l] = 1;
+        }
+    for (uint32_t l = 1; l <= nl; l++) {
+        if (edge[l] || count[l] >= (uint32_t)min_px)
+            continue;
+        if (pk->n == pk->cap) {
+            size_t cap = pk->cap ? 2 * pk->cap : 4096;
+            float *v = realloc(pk->v, cap * sizeof *v);
+            if (!v)
+                goto done;
+            pk->v = v;
+            pk->cap = cap;
+        }
+        pk->v[pk->n++] = peak[l];
+    }
+    rc = 0;
+done:
+    free(mask); free(lab); free(par); free(peak); free(count); free(edge);
+    if (rc)
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the change objects (%zu px)", n);
+    return rc;
+}
+
+/* Decimated survey: the small objects of MW_SEED_CHIPS^2 chips read at full
+ * resolution (the change statistic as the tile pass computes it). */
+static int chip_peaks(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
+                      const mw_survey *sv, int min_px, peaks *pk)
+{
+    int cw = s->width < MW_SEED_CHIP_PX ? s->width : MW_SEED_CHIP_PX;
+    int ch = s->height < MW_SEED_CHIP_PX ? s->height : MW_SEED_CHIP_PX;
+    size_t n = (size_t)cw * (size_t)ch;
+    float *mem = malloc(n * sizeof(float) * (2 * MW_NROLES + 4));
+    uint16_t *scratch = malloc(n * sizeof *scratch);
+    int rc = -1;
+    if (!mem || !scratch) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the survey chips");
+        goto done;
+    }
+    float *refl[2][MW_NROLES], *z = mem + 2 * MW_NROLES * n, *mag = z + n, *tmp = mag + n;
+    for (int d = 0; d < 2; d++)
+        for (int r = 0; r < MW_NROLES; r++)
+            refl[d][r] = mem + (size_t)(d * MW_NROLES + r) * n;
+    const float *x[MW_MAD_MAX], *y[MW_MAD_MAX];
+    for (int j = 0; j < sv->mad.p; j++) {
+        x[j] = refl[0][sv->roles[j]];
+        y[j] = refl[1][sv->roles[j]];
+    }
+    for (int cy = 0; cy < MW_SEED_CHIPS; cy++)
+        for (int cx = 0; cx < MW_SEED_CHIPS; cx++) {
+            /* chip centres evenly spread, clamped inside the scene */
+            int x0 = (int)(((int64_t)(2 * cx + 1) * s->width) / (2 * MW_SEED_CHIPS)) - cw / 2;
+            int y0 = (int)(((int64_t)(2 * cy + 1) * s->height) / (2 * MW_SEED_CHIPS)) - ch / 2;
+            x0 = x0 < 0 ? 0 : x0 + cw > s->width ? s->width - cw : x0;
+            y0 = y0 < 0 ? 0 : y0 + ch > s->height ? s->height - ch : y0;
+            for (int d = 0; d < 2; d++)
+                if (mw_reader_read(rd, d, x0, y0, cw, ch, refl[d], scratch))
+                    goto done;
+            mw_mad_z(x, y, &sv->mad, n, z);
+            mw_box_sqrt_mean(z, cw, ch, cfg->smooth_radius, tmp, mag);
+            if (small_object_peaks(mag, cw, ch, sv->threshold, min_px, 1, pk))
+                goto done;
+        }
+    rc = 0;
+done:
+    free(mem);
+    free(scratch);
+    return rc;
+}
+
+/* [detect] objects: the minimum mapping unit in pixels and the seed of the
+ * peak test (survey.h).  mag: the survey grid's smoothed magnitude. */
+static int object_params(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
+                         const float *mag, mw_survey *sv)
+{
+    mw_objects *o = &sv->objects;
+    *o = (mw_objects){(float)sv->threshold, (float)sv->threshold, 0, 0, 0};
+    sv->objects_on = strcmp(cfg->objects, "off") != 0;
+    sv->seed_quantile = MW_SEED_Q;
+    if (!sv->objects_on)
+        return 0;
+    /* the smallest pixel count whose area reaches min_area_m2 (as patches.c) */
+    double k = ceil(cfg->min_area_m2 / s->pixel_area_m2);
+    if (k > 1 && (k - 1) * s->pixel_area_m2 >= cfg->min_area_m2)
+        k -= 1;
+    o->min_px = k > MW_OBJ_MAX_PX ? MW_OBJ_MAX_PX : k < 1 ? 1 : (int)k;
+    if (strcmp(cfg->objects, "test"))
+        return 0; /* mmu: the minimum mapping unit only */
+    peaks pk = {NULL, 0, 0};
+    int rc = sv->decimation == 1
+                 ? small_object_peaks(mag, sv->width, sv->height, sv->threshold, o->min_px, 0,
+                                      &pk)
+                 : chip_peaks(cfg, s, rd, sv, o->min_px, &pk);
+    if (!rc) {
+        sv->seed_objects = (int64_t)pk.n;
+        if (pk.n >= MW_SEED_MIN) {
+            size_t q = (size_t)(MW_SEED_Q * (double)(pk.n - 1) + 0.5);
+            double seed = mw_select(pk.v, pk.n, q);
+            o->seed = (float)(seed > sv->threshold ? seed : sv->threshold);
+        }
+        o->reach = MW_OBJ_REACH;
+        o->refine = 1;
+    }
+    free(pk.v);
+    return rc;
+}
+
+int mw_survey_objects_halo(const mw_survey *sv)
+{
+    return sv && sv->enabled && sv->objects_on ? mw_objects_halo(&sv->objects) : 0;
+}
+
 int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
 {
     memset(sv, 0, sizeof *sv);
@@ -479,6 +636,8 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
         goto done;
     memcpy(est, b.keep, n);
     thresholds(cfg, &b, est, sv);
+    if (object_params(cfg, s, rd, b.f1, sv)) /* f1: the magnitude (thresholds) */
+        goto done;
     normalize(s, &b, sv);
     directions(s, &b, sv);
     s->survey = sv;
@@ -486,6 +645,10 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
            "%lld invariant px", sv->width, sv->height, k, sv->iterations,
            sv->converged ? "" : " (not converged)", sv->threshold, sv->method,
            (long long)sv->invariant);
+    if (sv->objects_on)
+        mw_log("survey: change objects of %d px or more, seed %.3f (%.2f x threshold, from "
+               "%lld objects below the MMU)", sv->objects.min_px, sv->objects.seed,
+               sv->objects.seed / sv->threshold, (long long)sv->seed_objects);
     rc = 0;
 done:
     mw_reader_free(rd);

@@ -16,7 +16,17 @@
  *   larger of Otsu and Kittler-Illingworth ("auto"), over histograms that
  *   exclude masked pixels and clip the top 0.1 %;
  * - the no-change centre and spread of dNDVI and dBSI that give changed
- *   pixels their direction.
+ *   pixels their direction;
+ * - the change objects ([detect] objects, issue 16): the minimum mapping unit
+ *   in pixels (min_area_m2, at most MW_OBJ_MAX_PX), and the seed of the peak
+ *   test: the 95th percentile of the peak magnitudes of the change objects
+ *   below the minimum mapping unit, which the map does not keep and which
+ *   are mostly noise: the empirical no-change distribution of an object's
+ *   peak, so a kept object must peak beyond what 95 % of noise objects
+ *   reach (a one-sided test at 5 %).  Fewer than MW_SEED_MIN such objects:
+ *   no peak test.  With decimation 1 they are the survey grid's; otherwise
+ *   those of MW_SEED_CHIPS full-resolution chips of the scene (objects
+ *   touching a chip's inner edge left out).
  * Everything goes into the manifest.  The survey reads the scene whole at
  * one decimation, so it does not depend on tile size or thread count.
  */
@@ -43,12 +53,20 @@ typedef struct mw_survey {
     double t_otsu, t_kittler, t_chi2, threshold;
     char method[32];             /* which of them is used, or "fixed" */
     double hist_hi;              /* histogram upper bound (99.9th percentile) */
+    /* the change objects the tile pass keeps (mad.h: mw_change_objects) */
+    int objects_on;              /* [detect] objects != off */
+    mw_objects objects;
+    int64_t seed_objects;        /* objects below the MMU behind the seed */
+    double seed_quantile;        /* of their peaks: the seed (>= threshold) */
     int64_t pixels, valid, clipped, invariant;
 } mw_survey;
 
 /* Run the survey (a no-op with engine = threshold) and hang it on the scene
  * (scene->survey).  0, or -1 with mw_error. */
 int mw_survey_run(const mw_config *cfg, mw_scene *scene, mw_survey *out);
+
+/* The halo the change objects need around a tile (0 when off). */
+int mw_survey_objects_halo(const mw_survey *sv);
 
 /* Per-pixel change probability 1 - Q(Z; p). */
 double mw_survey_change_prob(const mw_survey *sv, double z);
