@@ -36,6 +36,8 @@ void mw_comp_merge(mw_comp *a, const mw_comp *b)
         a->min_dndvi = b->min_dndvi;
     a->sum_change_p += b->sum_change_p;
     a->sum_margin += b->sum_margin;
+    a->sum_ndvi2 += b->sum_ndvi2;
+    a->sum_ndvi2_sq += b->sum_ndvi2_sq;
 }
 
 void mw_set_class_colors(GDALRasterBandH band)
@@ -330,6 +332,9 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
                 c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
                 c->sum_change_p += llrint(
                     mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);
+                double v = b->ndvi[1][wrow + x]; /* finite: the pixel has a class */
+                c->sum_ndvi2 += llrint(v * MW_STAT_Q);
+                c->sum_ndvi2_sq += llrint(v * v * MW_STAT_Q);
             }
         }
     }
