@@ -1,7 +1,9 @@
 /* survey.h - one decimated pass over the scene pair before the tile pass.
  *
  * With [detect] engine = irmad the survey estimates, from every k-th pixel of
- * both dates (k from [survey] max_pixels):
+ * both dates (k from [survey] max_pixels; read at full resolution a window
+ * at a time and picked out, not through GDAL's decimated reads, which filter
+ * a VRT's sources):
  * - the IR-MAD transformation (Nielsen 2007) of the band roles present,
  *   iterated with chi-square no-change weights; the generalized
  *   eigenproblem is solved by LAPACK (dsygv).  The no-change scale of each
@@ -25,8 +27,10 @@
  *   peak, so a kept object must peak beyond what 95 % of noise objects
  *   reach (a one-sided test at 5 %).  Fewer than MW_SEED_MIN such objects:
  *   no peak test.  With decimation 1 they are the survey grid's; otherwise
- *   those of MW_SEED_CHIPS full-resolution chips of the scene (objects
- *   touching a chip's inner edge left out).
+ *   those of MW_CHIPS^2 full-resolution chips of the scene (objects
+ *   touching a chip's inner edge left out).  With decimation the chips give
+ *   the threshold's histogram too: the survey grid's 3 x 3 box averages
+ *   pixels k apart, which the tile pass's does not.
  * Everything goes into the manifest.  The survey reads the scene whole at
  * one decimation, so it does not depend on tile size or thread count.
  */
