@@ -50,4 +50,39 @@ void mw_classify_mad(const float *restrict mag, float thr, const float *restrict
                      const float *restrict dbsi, size_t n,
                      const mw_direction *restrict dir, uint8_t *restrict cls);
 
+/* Change objects (issue 16): what a change map keeps of the pixels over the
+ * threshold.  An object is a 4-connected set of change pixels (any change
+ * class).  mw_change_objects, in turn:
+ * 1. drops the objects of fewer than min_px pixels (the minimum mapping unit);
+ * 2. keeps of the rest the pixels reached from a seed (magnitude >= seed)
+ *    by at most reach steps of 4-connected growth inside the object
+ *    (hysteresis, Canny 1986): an object whose peak stays below the seed is
+ *    dropped; seed <= thr keeps every object;
+ * 3. with refine, adds the valid pixels next to (3 x 3) a kept pixel whose own
+ *    statistic is over the threshold (z > thr^2, before the box smoothing,
+ *    which blurs an object's edge), classed by dir.
+ * Dropped pixels become MW_CLASS_NONE.  A pixel's result depends on the
+ * pixels within halo = max(min_px - 1, reach) + 1 of it only
+ * (mw_objects_halo), so a tile read with that halo gets the whole scene's
+ * result in its core. */
+typedef struct {
+    float thr;   /* the change threshold of the smoothed magnitude */
+    float seed;  /* an object's peak must reach it; <= thr: no peak test */
+    int min_px;  /* objects of fewer pixels are dropped; <= 1: none */
+    int reach;   /* growth steps from the seeds */
+    int refine;  /* 1: add the edge pixels of kept objects (step 3) */
+} mw_objects;
+
+int mw_objects_halo(const mw_objects *o);
+
+/* cls, mag, z, dndvi, dbsi: the w x h window (cls from mw_classify_mad on
+ * mag); keep, a, b: w * h bytes of scratch; labels: w * h, parent:
+ * w * h / 2 + 2 uint32_t.  In place on cls. */
+void mw_change_objects(uint8_t *restrict cls, const float *restrict mag,
+                       const float *restrict z, const float *restrict dndvi,
+                       const float *restrict dbsi, int w, int h, const mw_objects *o,
+                       const mw_direction *restrict dir, uint8_t *restrict keep,
+                       uint8_t *restrict a, uint8_t *restrict b, uint32_t *restrict labels,
+                       uint32_t *restrict parent);
+
 #endif

@@ -40,7 +40,7 @@ static const key_def KEYS[] = {
     {"scene", "t1_date", K_DATE, 0, 0, F(t1_date), 1, NULL},
     {"scene", "t2_date", K_DATE, 0, 0, F(t2_date), 1, NULL},
     {"scene", "sensor", K_PATH, 0, 0, F(sensor), 0, NULL},
-    {"bands", "blue", K_INT, 1, 64, F(blue), 1, NULL},
+    {"bands", "blue", K_INT, 0, 64, F(blue), 0, "0"},
     {"bands", "green", K_INT, 0, 64, F(green), 0, "0"},
     {"bands", "red", K_INT, 1, 64, F(red), 1, NULL},
     {"bands", "nir", K_INT, 1, 64, F(nir), 1, NULL},
@@ -66,6 +66,7 @@ static const key_def KEYS[] = {
     {"detect", "engine", K_STRING, 0, 0, F(engine), 0, "threshold"},
     {"detect", "threshold", K_STRING, 0, 0, F(threshold), 0, "auto"},
     {"detect", "smooth_radius", K_INT, 0, 8, F(smooth_radius), 0, "1"},
+    {"detect", "objects", K_STRING, 0, 0, F(objects), 0, "test"},
     {"survey", "max_pixels", K_INT, 65536, 1 << 26, F(survey_max_pixels), 0, "2097152"},
     {"survey", "iterations", K_INT, 1, 200, F(survey_iterations), 0, "50"},
     {"survey", "coregister", K_STRING, 0, 0, F(coregister), 0, "off"},
@@ -460,6 +461,12 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
             return -1;
         }
     }
+    if (strcmp(cfg->objects, "test") && strcmp(cfg->objects, "mmu") &&
+        strcmp(cfg->objects, "off")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [detect] objects = '%s' is not test, mmu or off", path,
+                 cfg->objects);
+        return -1;
+    }
     if (strcmp(cfg->cloud_test, "on") && strcmp(cfg->cloud_test, "off")) {
         mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = '%s' is not on or off", path,
                  cfg->cloud_test);
@@ -476,9 +483,14 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
         return -1;
     }
     if ((cfg->qa || cfg->qa_t1[0]) && strcmp(cfg->qa_type, "landsat") &&
-        strcmp(cfg->qa_type, "scl")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_type = '%s' is not landsat or scl (needed "
-                 "with qa or qa_t1/qa_t2)", path, cfg->qa_type);
+        strcmp(cfg->qa_type, "scl") && strcmp(cfg->qa_type, "scl_rgb")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_type = '%s' is not landsat, scl or scl_rgb "
+                 "(needed with qa or qa_t1/qa_t2)", path, cfg->qa_type);
+        return -1;
+    }
+    if (need_scene && cfg->blue == 0 && !strcmp(cfg->cloud_test, "on")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = on needs the blue band (blue = 0)",
+                 path);
         return -1;
     }
     if (need_scene && cfg->swir1 == 0 && cfg->green == 0) {

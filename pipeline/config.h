@@ -32,7 +32,8 @@ typedef struct {
     char sensor[MW_PATH_MAX];      /* sensor profile read for [bands], [detect],
                                     * [survey] defaults; "" = none */
 
-    /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band */
+    /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band, blue = 0 no
+     * blue band (the bare-soil index then goes without its blue term) */
     int blue, green, red, nir, swir1, swir2;
     char band_files[512];  /* comma-separated names put for {band} in t1/t2 */
     double saturation;     /* DN >= saturation is saturated (masked); 0 = off */
@@ -41,7 +42,8 @@ typedef struct {
     double nodata;
     int qa;                /* band number of the QA band in each date's raster; 0 = none */
     char qa_t1[MW_PATH_MAX], qa_t2[MW_PATH_MAX]; /* QA rasters per date; "" = none */
-    char qa_type[16];      /* landsat (QA_PIXEL bits) | scl (Sentinel-2 classes) */
+    char qa_type[16];      /* landsat (QA_PIXEL bits) | scl (Sentinel-2 classes) |
+                            * scl_rgb (the SCL as Sentinel Hub renders it in RGB) */
     char cloud_test[8];    /* on | off: spectral cloud test when there is no QA */
 
     /* [detect] */
@@ -51,6 +53,8 @@ typedef struct {
     char engine[16];       /* threshold | irmad */
     char threshold[32];    /* irmad: auto | otsu | kittler | chi2 | a number */
     int smooth_radius;     /* irmad: box mean of the change magnitude */
+    char objects[8];       /* irmad: test | mmu | off: the change objects kept
+                            * (minimum mapping unit, peak test; survey.h) */
 
     /* [survey] */
     int survey_max_pixels; /* decimated survey read budget */

@@ -194,12 +194,26 @@ static int stack_bands(const mw_config *cfg, mw_scene *s, int d)
         if (require_regular(path, "the band file"))
             goto done;
         if (can_read(path) != 0) {
-            mw_error(MW_EXIT_RASTER, "%s: cannot read band file: %s", path, strerror(errno));
+            mw_error(MW_EXIT_RASTER, "%s: cannot read band file %s of [bands] files (%s): "
+                     "files names the bands every date must have", path, names[i],
+                     strerror(errno));
             goto done;
         }
+        /* GDALBuildVRT skips a file it cannot open, and the bands after it
+         * would move up: each must open */
+        GDALDatasetH one = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY |
+                                      GDAL_OF_VERBOSE_ERROR, NULL, NULL, NULL);
+        if (!one) {
+            mw_error(MW_EXIT_RASTER, "%s: band file %s is not a raster GDAL can read (%s)",
+                     path, names[i], mw_gdal_message());
+            goto done;
+        }
+        GDALClose(one);
         files = CSLAddString(files, path);
     }
-    char *argv[] = {"-separate", "-resolution", "highest", "-r", "bilinear", NULL};
+    /* band 1 of each file: an EO Browser export has the values in band 1 and its
+     * dataMask in band 2 (GDAL >= 3.8 would stack every band with -separate) */
+    char *argv[] = {"-separate", "-b", "1", "-resolution", "highest", "-r", "bilinear", NULL};
     GDALBuildVRTOptions *opt = GDALBuildVRTOptionsNew(argv, NULL);
     vsimem_name(path, sizeof path, d, "stack");
     GDALDatasetH vrt = opt ? GDALBuildVRT(path, n, NULL, (const char *const *)files, opt,
@@ -208,6 +222,13 @@ static int stack_bands(const mw_config *cfg, mw_scene *s, int d)
     if (!vrt) {
         mw_error(MW_EXIT_RASTER, "%s: cannot stack the band files (%s)", s->path[d],
                  mw_gdal_message());
+        goto done;
+    }
+    if (GDALGetRasterCount(vrt) != n) {
+        mw_error(MW_EXIT_RASTER, "%s: %d band files stacked into %d bands (%s)", s->path[d],
+                 n, GDALGetRasterCount(vrt), mw_gdal_message());
+        GDALClose(vrt);
+        VSIUnlink(path);
         goto done;
     }
     GDALClose(vrt);
@@ -361,6 +382,55 @@ static int warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
     return 0;
 }
 
+/* qa_type = scl_rgb: bands band..band+2 of ds must be an SCL rendering (its
+ * colours those of mw_scl_rgb_class), 8-bit (div 1) or 16-bit (div 257,
+ * r/255 scaled to 0-65535).  Checked on a decimated read of at most 256 x 256
+ * px: more than 1 % of them of no class's colour is an error. */
+static int check_scl_rgb(GDALDatasetH ds, const char *file, int band, unsigned *div)
+{
+    GDALRasterBandH b = GDALGetRasterBand(ds, band);
+    GDALDataType t = GDALGetRasterDataType(b);
+    if (t != GDT_Byte && t != GDT_UInt16) {
+        mw_error(MW_EXIT_RASTER, "%s: qa_type = scl_rgb needs a Byte or UInt16 RGB "
+                 "rendering, not %s", file, GDALGetDataTypeName(t));
+        return -1;
+    }
+    *div = t == GDT_Byte ? 1 : 257;
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    int bw = w < 256 ? w : 256, bh = h < 256 ? h : 256;
+    size_t n = (size_t)bw * (size_t)bh;
+    uint16_t *v = malloc(3 * n * sizeof *v);
+    int bands[3] = {band, band + 1, band + 2};
+    if (!v) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (GDALDatasetRasterIO(ds, GF_Read, 0, 0, w, h, v, bw, bh, GDT_UInt16, 3, bands, 0, 0,
+                            0) != CE_None) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot read the SCL rendering (%s)", file,
+                 mw_gdal_message());
+        free(v);
+        return -1;
+    }
+    size_t bad = 0, first = n;
+    for (size_t i = 0; i < n; i++)
+        if (mw_scl_rgb_class((v[i] + *div / 2) / *div, (v[n + i] + *div / 2) / *div,
+                             (v[2 * n + i] + *div / 2) / *div) < 0) {
+            if (!bad++)
+                first = i;
+        }
+    if (bad * 100 > n) {
+        mw_error(MW_EXIT_RASTER, "%s: %zu of %zu pixels sampled have a colour of no SCL class "
+                 "(the first %u,%u,%u): not Sentinel Hub's scene-classification rendering, "
+                 "which qa_type = scl_rgb reads", file, bad, n, v[first], v[n + first],
+                 v[2 * n + first]);
+        free(v);
+        return -1;
+    }
+    free(v);
+    return 0;
+}
+
 /* [bands] qa / qa_t1, qa_t2: each date's QA band alone (a band-subset VRT of
  * the QA file, of the date's band file when the date is a {band} stack, or
  * of the date's raster), then onto the scene grid. */
@@ -393,10 +463,19 @@ static int open_qa(const mw_config *cfg, mw_scene *s, GDALDatasetH t1, const int
             GDALClose(ds);
             return -1;
         }
-        int nb = GDALGetRasterCount(ds);
-        if (band > nb) {
-            mw_error(MW_EXIT_RASTER, "%s: has %d band%s, but [bands] qa = %d", s->path[d], nb,
-                     nb == 1 ? "" : "s", band);
+        int nb = GDALGetRasterCount(ds), rgb = s->qa_type == MW_QA_SCL_RGB;
+        if (band + 2 * rgb > nb) {
+            if (rgb)
+                mw_error(MW_EXIT_RASTER, "%s: has %d band%s, but qa_type = scl_rgb needs the "
+                         "red, green and blue of an SCL rendering from band %d on", file, nb,
+                         nb == 1 ? "" : "s", band);
+            else
+                mw_error(MW_EXIT_RASTER, "%s: has %d band%s, but [bands] qa = %d", s->path[d],
+                         nb, nb == 1 ? "" : "s", band);
+            GDALClose(ds);
+            return -1;
+        }
+        if (rgb && check_scl_rgb(ds, file, band, &s->qa_rgb_div[d])) {
             GDALClose(ds);
             return -1;
         }
@@ -406,9 +485,10 @@ static int open_qa(const mw_config *cfg, mw_scene *s, GDALDatasetH t1, const int
             GDALClose(ds);
             return -1;
         }
-        char b[16], path[MW_PATH_MAX];
-        snprintf(b, sizeof b, "%d", band);
-        char *argv[] = {"-of", "VRT", "-b", b, NULL};
+        char b[3][16], path[MW_PATH_MAX];
+        for (int k = 0; k < 3; k++)
+            snprintf(b[k], sizeof b[k], "%d", band + k);
+        char *argv[] = {"-of", "VRT", "-b", b[0], rgb ? "-b" : NULL, b[1], "-b", b[2], NULL};
         GDALTranslateOptions *opt = GDALTranslateOptionsNew(argv, NULL);
         vsimem_name(path, sizeof path, d, "qaband");
         GDALDatasetH vrt = opt ? GDALTranslate(path, ds, opt, NULL) : NULL;
@@ -508,7 +588,9 @@ int mw_scene_open(const mw_config *cfg, mw_scene *s)
     s->offset = (float)cfg->offset;
     s->saturation = cfg->saturation;
     if (cfg->qa || cfg->qa_t1[0])
-        s->qa_type = strcmp(cfg->qa_type, "scl") ? MW_QA_LANDSAT : MW_QA_SCL;
+        s->qa_type = !strcmp(cfg->qa_type, "scl")       ? MW_QA_SCL
+                     : !strcmp(cfg->qa_type, "scl_rgb") ? MW_QA_SCL_RGB
+                                                        : MW_QA_LANDSAT;
     s->cloud_test = !strcmp(cfg->cloud_test, "on");
 
     GDALDatasetH ds[2] = {NULL, NULL};
@@ -701,6 +783,8 @@ struct mw_reader {
     mw_tiffdirect *td[2]; /* the libtiff path of a direct date (read_dn) */
     uint16_t *all;      /* every band of a window, band after band (UInt16 path) */
     size_t all_cap;     /* in values */
+    uint16_t *qa_buf;   /* the three colour bands of an SCL rendering (mask_scl_rgb) */
+    size_t qa_cap;      /* in values */
 };
 
 /* The 1-based band numbers of the present roles, in role order. */
@@ -713,13 +797,28 @@ static int present_bands(const mw_scene *s, int bands[MW_NROLES])
     return np;
 }
 
-int mw_qa_masked(int type, unsigned v)
+int mw_qa_masked(int type, int v)
 {
     if (type == MW_QA_LANDSAT) /* fill, dilated cloud, cirrus, cloud, cloud shadow */
-        return (v & 0x1Fu) != 0;
-    if (type == MW_QA_SCL)
-        return v == 0 || v == 1 || v == 3 || v == 8 || v == 9 || v == 10;
+        return ((unsigned)v & 0x1Fu) != 0;
+    if (type == MW_QA_SCL || type == MW_QA_SCL_RGB) /* no data, saturated, cloud
+                                                       shadow, water, clouds, snow */
+        return v < 0 || v == 0 || v == 1 || v == 3 || v == 6 || v == 8 || v == 9 ||
+               v == 10 || v == 11;
     return 0;
+}
+
+int mw_scl_rgb_class(unsigned r, unsigned g, unsigned b)
+{
+    static const unsigned char C[12][3] = {
+        {0, 0, 0},       {255, 0, 0},     {47, 47, 47},    {100, 50, 0},
+        {0, 160, 0},     {255, 230, 90},  {0, 0, 255},     {128, 128, 128},
+        {192, 192, 192}, {255, 255, 255}, {100, 200, 255}, {255, 150, 255}};
+    for (int k = 0; k < 12; k++)
+        if (abs((int)r - C[k][0]) <= 3 && abs((int)g - C[k][1]) <= 3 &&
+            abs((int)b - C[k][2]) <= 3)
+            return k;
+    return -1;
 }
 
 int mw_cloud_white(float blue, float red, float nir)
@@ -777,6 +876,7 @@ void mw_reader_free(mw_reader *r)
         mw_tiffdirect_close(r->td[d]);
     }
     free(r->all);
+    free(r->qa_buf);
     free(r);
 }
 
@@ -793,6 +893,43 @@ int mw_reader_read(mw_reader *r, int d, int x, int y, int w, int h,
     return mw_reader_read_buf(r, d, x, y, w, h, w, h, out, scratch);
 }
 
+/* mask_qa for an SCL rendering: the three colour bands of each date, read
+ * into the reader's buffer, decoded pixel by pixel. */
+static int mask_scl_rgb(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
+                        float *const *out, int nout)
+{
+    const mw_scene *s = r->scene;
+    size_t n = (size_t)bw * (size_t)bh;
+    if (r->qa_cap < 3 * n) {
+        free(r->qa_buf);
+        r->qa_cap = 0;
+        if (!(r->qa_buf = malloc(3 * n * sizeof *r->qa_buf))) {
+            mw_error(MW_EXIT_INTERNAL, "out of memory for a window of %zu px", n);
+            return -1;
+        }
+        r->qa_cap = 3 * n;
+    }
+    const uint16_t *v = r->qa_buf;
+    for (int d = 0; d < 2; d++) {
+        int bands[3] = {1, 2, 3};
+        if (GDALDatasetRasterIO(r->qa[d], GF_Read, x, y, w, h, r->qa_buf, bw, bh, GDT_UInt16,
+                                3, bands, 0, 0, 0) != CE_None) {
+            mw_error(MW_EXIT_RASTER, "%s: QA read failed at window %d,%d %dx%d (%s)",
+                     s->path[d], x, y, w, h, mw_gdal_message());
+            return -1;
+        }
+        const unsigned div = s->qa_rgb_div[d], half = div / 2;
+        for (size_t i = 0; i < n; i++) {
+            int c = mw_scl_rgb_class((v[i] + half) / div, (v[n + i] + half) / div,
+                                     (v[2 * n + i] + half) / div);
+            if (mw_qa_masked(MW_QA_SCL_RGB, c))
+                for (int k = 0; k < nout; k++)
+                    out[k][i] = NAN;
+        }
+    }
+    return 0;
+}
+
 /* The QA of both dates over the window: a pixel either masks is NaN in
  * every out[k] (k < nout). */
 static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
@@ -800,6 +937,8 @@ static int mask_qa(mw_reader *r, int x, int y, int w, int h, int bw, int bh,
 {
     const mw_scene *s = r->scene;
     size_t n = (size_t)bw * (size_t)bh;
+    if (s->qa_type == MW_QA_SCL_RGB)
+        return mask_scl_rgb(r, x, y, w, h, bw, bh, out, nout);
     for (int d = 0; d < 2; d++) {
         GDALRasterBandH b = GDALGetRasterBand(r->qa[d], 1);
         if (GDALRasterIO(b, GF_Read, x, y, w, h, scratch, bw, bh, GDT_UInt16, 0, 0) !=

@@ -52,7 +52,8 @@ typedef struct mw_scene {
     uint16_t direct_fill[2]; /* its value where a tile is absent (GDAL's) */
     struct mw_tiffcache *tcache[2]; /* its decoded tiles, shared by the readers (owned) */
     float scale, offset;
-    int qa_type;           /* MW_QA_NONE, MW_QA_LANDSAT or MW_QA_SCL */
+    int qa_type;           /* MW_QA_NONE, MW_QA_LANDSAT, MW_QA_SCL or MW_QA_SCL_RGB */
+    unsigned qa_rgb_div[2]; /* MW_QA_SCL_RGB: 257 for a 16-bit rendering, 1 for 8-bit */
     char *qa_base[2];      /* each date's QA band alone, before any warp (owned) */
     char *qa_src[2];       /* the QA on the scene grid, nearest, shifted with its
                             * date: a warped /vsimem/ VRT (owned) */
@@ -61,14 +62,25 @@ typedef struct mw_scene {
     const struct mw_coreg *coreg;   /* set by the coreg stage; NULL = none */
 } mw_scene;
 
-/* QA masks: Landsat Collection-2 QA_PIXEL bits, or Sentinel-2 L2A SCL classes. */
-enum { MW_QA_NONE, MW_QA_LANDSAT, MW_QA_SCL };
+/* QA masks: Landsat Collection-2 QA_PIXEL bits, Sentinel-2 L2A SCL classes,
+ * or the SCL as the RGB picture that Sentinel Hub's EO Browser exports. */
+enum { MW_QA_NONE, MW_QA_LANDSAT, MW_QA_SCL, MW_QA_SCL_RGB };
 
 /* 1 when the QA value v (of the given type) marks a pixel to mask: Landsat
  * QA_PIXEL bit 0 fill, 1 dilated cloud, 2 cirrus, 3 cloud, 4 cloud shadow;
- * SCL class 0 no data, 1 saturated/defective, 3 cloud shadow, 8/9 cloud
- * medium/high probability, 10 thin cirrus. */
-int mw_qa_masked(int type, unsigned v);
+ * SCL class 0 no data, 1 saturated/defective, 3 cloud shadow, 6 water,
+ * 8/9 cloud medium/high probability, 10 thin cirrus, 11 snow or ice.  For
+ * MW_QA_SCL_RGB, v is a class from mw_scl_rgb_class (-1, a colour of no
+ * class, is masked). */
+int mw_qa_masked(int type, int v);
+
+/* The SCL class (0-11) of a pixel of Sentinel Hub's scene-classification
+ * rendering (the EO Browser "Scene classification map": 0 black, 1 red,
+ * 2 (47,47,47), 3 (100,50,0), 4 (0,160,0), 5 (255,230,90), 6 blue,
+ * 7 (128,128,128), 8 (192,192,192), 9 white, 10 (100,200,255),
+ * 11 (255,150,255)) from its 8-bit red, green and blue (a 16-bit export
+ * divided by 257, rounded); within 3 per channel.  -1: no class's colour. */
+int mw_scl_rgb_class(unsigned r, unsigned g, unsigned b);
 
 /* 1 when reflectances (blue, red, nir) look like cloud: bright in blue
  * (> 0.20), spectrally flat (blue >= 0.8 red) and not vegetated

@@ -167,21 +167,31 @@ done:
     return geom;
 }
 
-/* Confidence of a patch (engine irmad), from two pieces of evidence that a
- * change is real: how far above the threshold its pixels' change magnitude
- * lies (margin r = mean magnitude / threshold), and how large it is against
- * the minimum mapping unit (k = pixels / MMU pixels):
+/* Confidence of a patch (engine irmad), from the evidence that a change is
+ * real and that what is there now is new bare ground:
+ * - how far above the threshold its pixels' change magnitude lies (margin
+ *   r = mean magnitude / threshold) and how large it is against the minimum
+ *   mapping unit (k = pixels / MMU pixels);
+ * - bare now: the mean NDVI of the later date (b = 1 - NDVI, in [0, 1]);
+ * - one new surface: an excavation, a dump or a site is a homogeneous new
+ *   surface, a patch of mixed pixels (vegetation that changed in part) is
+ *   not: the spread s of the later date's NDVI over the patch, against
+ *   MW_CONF_SPREAD;
  *
- *   confidence = (1 - e^{-(r - 1) / 0.3}) (1 - e^{-k / 3}) (1 - masked fraction)
+ *   confidence = (1 - e^{-(r - 1) / 0.3}) (1 - e^{-k / 3}) b e^{-s / 0.1}
+ *                (1 - masked fraction)
  *
- * Levels as enforcement alerts use them: highest >= 0.7, high >= 0.4, else
+ * Levels as enforcement alerts use them: highest >= 0.5, high >= 0.25, else
  * low.  The mean per-pixel probability does not separate (every pixel over
- * the threshold has P ~ 1); on the reference scenes the share of truly
- * changed patches rises with these levels (tests/real_data.sh). */
-#define MW_CONF_HIGHEST 0.7
-#define MW_CONF_HIGH 0.4
+ * the threshold has P ~ 1).  On the reference scenes the top third of the
+ * patches by confidence is truly changed at least twice as often as the
+ * bottom third, and the share of truly changed patches rises with the levels
+ * (tests/real_data.sh; docs/detection.md for the numbers). */
+#define MW_CONF_HIGHEST 0.5
+#define MW_CONF_HIGH 0.25
 #define MW_CONF_MARGIN 0.3
 #define MW_CONF_SIZE 3.0
+#define MW_CONF_SPREAD 0.1
 
 static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s)
 {
@@ -198,8 +208,12 @@ static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s)
     if (mmu_px < 1)
         mmu_px = 1;
     double r = p->change_margin - 1 > 0 ? p->change_margin - 1 : 0;
+    double nd = (double)p->stat.sum_ndvi2 / MW_STAT_Q / n;
+    double var = (double)p->stat.sum_ndvi2_sq / MW_STAT_Q / n - nd * nd;
+    double bare = 1 - nd < 0 ? 0 : 1 - nd > 1 ? 1 : 1 - nd;
+    double spread = var > 0 ? sqrt(var) : 0;
     p->confidence = (1 - exp(-r / MW_CONF_MARGIN)) * (1 - exp(-n / mmu_px / MW_CONF_SIZE)) *
-                    (1.0 - p->masked_fraction);
+                    bare * exp(-spread / MW_CONF_SPREAD) * (1.0 - p->masked_fraction);
     p->confidence_level = p->confidence >= MW_CONF_HIGHEST ? "highest"
                           : p->confidence >= MW_CONF_HIGH  ? "high"
                                                            : "low";

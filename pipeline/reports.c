@@ -744,6 +744,18 @@ static int write_manifest(const mw_run *run, const char *path)
         NUM(dir, "dbsi_scale", sv->dir.bsi_scale);
         NUM(dir, "z", sv->dir.z);
         json_object_object_add(su, "direction", dir);
+        json_object *ob = json_object_new_object(); /* issue 16: survey.h */
+        json_object_object_add(ob, "mode", json_object_new_string(run->cfg->objects));
+        if (sv->objects_on) {
+            json_object_object_add(ob, "min_pixels", json_object_new_int(sv->objects.min_px));
+            NUM(ob, "seed", sv->objects.seed);
+            NUM(ob, "seed_quantile", sv->seed_quantile);
+            json_object_object_add(ob, "seed_objects", json_object_new_int64(sv->seed_objects));
+            json_object_object_add(ob, "reach_px", json_object_new_int(sv->objects.reach));
+            json_object_object_add(ob, "edge_refined", json_object_new_boolean(sv->objects.refine));
+            json_object_object_add(ob, "halo_px", json_object_new_int(mw_survey_objects_halo(sv)));
+        }
+        json_object_object_add(su, "objects", ob);
 #undef NUM
 #undef ARR
     }

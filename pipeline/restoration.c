@@ -80,6 +80,8 @@ static int plot_buf_alloc(plot_buf *b, const mw_scene *s, size_t n)
         for (int r = 0; r < MW_NROLES; r++)
             if (s->band[r])
                 ok = ok && (b->refl[d][r] = malloc(n * sizeof(float)));
+            else if (r == MW_BLUE) /* absent: zeros, which the reader never touches */
+                ok = ok && (b->refl[d][r] = calloc(n, sizeof(float)));
         ok = ok && (b->ndvi[d] = malloc(n * sizeof(float)));
     }
     ok = ok && (b->bsi2 = malloc(n * sizeof(float))) &&

@@ -18,6 +18,12 @@
 #define INVARIANT_P 0.5      /* no-change probability of an invariant pixel */
 #define DIRECTION_Z 1.0f     /* standardized dNDVI / dBSI that gives a direction */
 #define RHO_TOL 1e-5
+#define MW_OBJ_MAX_PX 64     /* change objects: the MMU in pixels at most (the halo) */
+#define MW_OBJ_REACH 24      /* growth steps from a seed, in pixels */
+#define MW_SEED_Q 0.95       /* the peak test: 95th percentile of the noise peaks */
+#define MW_SEED_MIN 30       /* objects below the MMU needed to estimate it */
+#define MW_CHIPS 8           /* decimated survey: 8 x 8 chips ... */
+#define MW_CHIP_PX 128       /* ... of 128 x 128 px read at full resolution */
 
 typedef struct {
     size_t n;
@@ -103,6 +109,77 @@ static double quantile(const float *v, const uint8_t *sel, size_t n, float *samp
         return NAN;
     size_t k = (size_t)(q * (double)(m - 1) + 0.5);
     return mw_select(sample, m, k);
+}
+
+/* Scaled data (scale != 1) whose reflectance exceeds 1.5 at the 99th
+ * percentile of a band was read with the wrong scale (an EO Browser export,
+ * reflectance x 65535, read as DN x 0.0001 gives up to 6.5): a warning, not
+ * an error (IR-MAD is invariant to the scale; the directions are not). */
+#define REFL_CHECK_Q 0.99
+#define REFL_CHECK_MAX 1.5
+static void check_reflectance(const mw_scene *s, survey_buf *b, const uint8_t *est, size_t n)
+{
+    for (int d = 0; d < 2; d++)
+        for (int r = 0; r < MW_NROLES; r++) {
+            if (!s->band[r])
+                continue;
+            double q = quantile(b->refl[d][r], est, n, b->sample, REFL_CHECK_Q);
+            if (q > REFL_CHECK_MAX) {
+                mw_warn("%s: %s reflectance %.2f at the 99th percentile (DN x %g %+g): "
+                        "[bands] scale and offset do not fit this data (an EO Browser "
+                        "export is reflectance x 65535: sentinel2-l2a-eobrowser)",
+                        s->path[d], MW_ROLE_NAMES[r], q, s->scale, s->offset);
+                return;
+            }
+        }
+}
+
+/* Every k-th pixel of date d in x and y (pixel (i k, j k) to survey pixel
+ * (i, j)), read at full resolution a window of about 512 px at a time and
+ * picked out.  Not GDAL's decimated RasterIO: through a VRT stacked with
+ * bilinear resampling or a warped VRT (co-registration) that filters the
+ * sources over the decimation, so the survey saw smoother pixels than the
+ * tile pass, each date filtered its own way (Cupertino surveyed every 4th
+ * pixel: canonical correlations 0.39-0.93 against 0.47-0.97 at full
+ * resolution, F1 0.18).  The same reads as the tile pass's, masks included. */
+static int read_every_kth(mw_reader *rd, const mw_scene *s, int d, int k, int sw, int sh,
+                          float *out[MW_NROLES])
+{
+    const int win = k * (512 / k > 0 ? 512 / k : 1);
+    size_t wn = (size_t)win * (size_t)win;
+    float *mem = malloc(wn * MW_NROLES * sizeof(float));
+    uint16_t *scratch = malloc(wn * sizeof *scratch);
+    float *w[MW_NROLES];
+    int rc = -1;
+    if (!mem || !scratch) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the survey read");
+        goto done;
+    }
+    for (int r = 0; r < MW_NROLES; r++)
+        w[r] = mem + (size_t)r * wn;
+    for (int y0 = 0; y0 < s->height; y0 += win)
+        for (int x0 = 0; x0 < s->width; x0 += win) {
+            int ww = s->width - x0 < win ? s->width - x0 : win;
+            int wh = s->height - y0 < win ? s->height - y0 : win;
+            if (mw_reader_read(rd, d, x0, y0, ww, wh, w, scratch))
+                goto done;
+            for (int r = 0; r < MW_NROLES; r++) {
+                if (!s->band[r])
+                    continue;
+                for (int y = 0; y < wh; y += k) {
+                    const float *src = w[r] + (size_t)y * ww;
+                    float *dst = out[r] + (size_t)((y0 + y) / k) * sw + x0 / k;
+                    for (int x = 0, i = 0; x < ww; x += k, i++)
+                        dst[i] = src[x];
+                }
+            }
+        }
+    (void)sh;
+    rc = 0;
+done:
+    free(mem);
+    free(scratch);
+    return rc;
 }
 
 /* One IR-MAD step: weighted means and covariances, the generalized
@@ -347,14 +424,15 @@ static double chi2_quantile(double alpha, int k)
     return 0.5 * (lo + hi);
 }
 
-static void thresholds(const mw_config *cfg, survey_buf *b, uint8_t *est, mw_survey *sv)
+/* The thresholds from the histogram of the smoothed magnitude mag[n] over
+ * the pixels with est[i] set. */
+static void thresholds(const mw_config *cfg, survey_buf *b, const float *mag,
+                       const uint8_t *est, size_t n, mw_survey *sv)
 {
-    float *mag = b->f1;
-    mw_box_sqrt_mean(b->z, sv->width, sv->height, cfg->smooth_radius, b->f2, mag);
-    sv->hist_hi = quantile(mag, est, b->n, b->sample, CLIP_QUANTILE);
+    sv->hist_hi = quantile(mag, est, n, b->sample, CLIP_QUANTILE);
     uint64_t hist[NBINS] = {0};
     double hi = sv->hist_hi > 0 ? sv->hist_hi : 1;
-    for (size_t i = 0; i < b->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!est[i] || isnan(mag[i]))
             continue;
         int k = (int)(mag[i] / hi * NBINS);
@@ -379,6 +457,199 @@ static void thresholds(const mw_config *cfg, survey_buf *b, uint8_t *est, mw_sur
              : isalpha((unsigned char)t[0]) ? t : "fixed");
 }
 
+/* Peaks of growing array. */
+typedef struct {
+    float *v;
+    size_t n, cap;
+} peaks;
+
+/* The peak magnitude of every change object (mag > thr, 4-connected) of
+ * fewer than min_px pixels in the w x h window, appended to pk; with
+ * inner = 1 the objects touching the window's edge are left out (the window
+ * is a chip: they may be parts of larger objects).  0, or -1 (memory). */
+static int small_object_peaks(const float *mag, int w, int h, double thr, int min_px,
+                              int inner, peaks *pk)
+{
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *mask = malloc(n);
+    uint32_t *lab = malloc(n * sizeof *lab), *par = malloc((n / 2 + 2) * sizeof *par);
+    float *peak = NULL;
+    uint32_t *count = NULL;
+    uint8_t *edge = NULL;
+    int rc = -1;
+    if (!mask || !lab || !par)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        mask[i] = mag[i] > thr; /* NaN: no */
+    uint32_t nl = mw_label(mask, w, h, lab, par);
+    peak = calloc((size_t)nl + 1, sizeof *peak);
+    count = calloc((size_t)nl + 1, sizeof *count);
+    edge = calloc((size_t)nl + 1, 1);
+    if (!peak || !count || !edge)
+        goto done;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            uint32_t l = lab[i];
+            if (!l)
+                continue;
+            count[l]++;
+            if (mag[i] > peak[l])
+                peak[l] = mag[i];
+            if (inner && (x == 0 || y == 0 || x == w - 1 || y == h - 1))
+                edge[l] = 1;
+        }
+    for (uint32_t l = 1; l <= nl; l++) {
+        if (edge[l] || count[l] >= (uint32_t)min_px)
+            continue;
+        if (pk->n == pk->cap) {
+            size_t cap = pk->cap ? 2 * pk->cap : 4096;
+            float *v = realloc(pk->v, cap * sizeof *v);
+            if (!v)
+                goto done;
+            pk->v = v;
+            pk->cap = cap;
+        }
+        pk->v[pk->n++] = peak[l];
+    }
+    rc = 0;
+done:
+    free(mask); free(lab); free(par); free(peak); free(count); free(edge);
+    if (rc)
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the change objects (%zu px)", n);
+    return rc;
+}
+
+/* A decimated survey's full-resolution sample: MW_CHIPS^2 chips of
+ * MW_CHIP_PX px evenly spread over the scene, with the smoothed magnitude
+ * as the tile pass computes it.  The survey grid's pixels are k apart, so
+ * its 3 x 3 box mean is not the tile pass's (it averages unrelated pixels:
+ * a narrower distribution, a lower threshold; Cupertino surveyed every 4th
+ * pixel got 6.48 from its grid, 7.88 from the chips, 8.50 undecimated), and
+ * its objects are not the tile pass's objects: the histogram and the noise
+ * objects come from the chips. */
+typedef struct {
+    int n, cw, ch;    /* chips, each cw x ch */
+    float *mag;       /* [n][ch][cw] */
+    uint8_t *est;     /* for the histogram: valid, not extreme, not at a chip edge */
+} chips;
+
+static void chips_free(chips *c)
+{
+    free(c->mag);
+    free(c->est);
+}
+
+static int read_chips(const mw_config *cfg, const mw_scene *s, mw_reader *rd,
+                      const mw_survey *sv, double clip[2][MW_MAD_MAX], chips *c)
+{
+    int cw = s->width < MW_CHIP_PX ? s->width : MW_CHIP_PX;
+    int ch = s->height < MW_CHIP_PX ? s->height : MW_CHIP_PX;
+    size_t n = (size_t)cw * (size_t)ch;
+    *c = (chips){MW_CHIPS * MW_CHIPS, cw, ch, NULL, NULL};
+    c->mag = malloc((size_t)c->n * n * sizeof *c->mag);
+    c->est = malloc((size_t)c->n * n);
+    float *mem = malloc(n * sizeof(float) * (2 * MW_NROLES + 3));
+    uint16_t *scratch = malloc(n * sizeof *scratch);
+    int rc = -1, r = cfg->smooth_radius;
+    if (!c->mag || !c->est || !mem || !scratch) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the survey chips");
+        goto done;
+    }
+    float *refl[2][MW_NROLES], *z = mem + 2 * MW_NROLES * n, *tmp = z + n;
+    for (int d = 0; d < 2; d++)
+        for (int k = 0; k < MW_NROLES; k++)
+            refl[d][k] = mem + (size_t)(d * MW_NROLES + k) * n;
+    const float *x[MW_MAD_MAX], *y[MW_MAD_MAX];
+    for (int j = 0; j < sv->mad.p; j++) {
+        x[j] = refl[0][sv->roles[j]];
+        y[j] = refl[1][sv->roles[j]];
+    }
+    for (int k = 0; k < c->n; k++) {
+        int cx = k % MW_CHIPS, cy = k / MW_CHIPS;
+        /* chip centres evenly spread, clamped inside the scene */
+        int x0 = (int)(((int64_t)(2 * cx + 1) * s->width) / (2 * MW_CHIPS)) - cw / 2;
+        int y0 = (int)(((int64_t)(2 * cy + 1) * s->height) / (2 * MW_CHIPS)) - ch / 2;
+        x0 = x0 < 0 ? 0 : x0 + cw > s->width ? s->width - cw : x0;
+        y0 = y0 < 0 ? 0 : y0 + ch > s->height ? s->height - ch : y0;
+        for (int d = 0; d < 2; d++) {
+            if (!s->band[MW_BLUE])
+                memset(refl[d][MW_BLUE], 0, n * sizeof(float));
+            if (mw_reader_read(rd, d, x0, y0, cw, ch, refl[d], scratch))
+                goto done;
+        }
+        float *mag = c->mag + (size_t)k * n;
+        uint8_t *est = c->est + (size_t)k * n;
+        mw_mad_z(x, y, &sv->mad, n, z);
+        mw_box_sqrt_mean(z, cw, ch, r, tmp, mag);
+        for (int yy = 0; yy < ch; yy++)
+            for (int xx = 0; xx < cw; xx++) {
+                size_t i = (size_t)yy * cw + xx;
+                /* a box clipped by the chip but not by the scene is not the
+                 * tile pass's */
+                int edge = (xx < r && x0 + xx >= r) || (yy < r && y0 + yy >= r) ||
+                           (xx >= cw - r && x0 + xx < s->width - r) ||
+                           (yy >= ch - r && y0 + yy < s->height - r);
+                int ok = !edge && !isnan(mag[i]);
+                for (int j = 0; ok && j < sv->mad.p; j++)
+                    ok = !(x[j][i] > clip[0][j]) && !(y[j][i] > clip[1][j]);
+                est[i] = (uint8_t)ok;
+            }
+    }
+    rc = 0;
+done:
+    free(mem);
+    free(scratch);
+    if (rc)
+        chips_free(c);
+    return rc;
+}
+
+/* [detect] objects: the minimum mapping unit in pixels and the seed of the
+ * peak test (survey.h).  mag: the survey grid's smoothed magnitude
+ * (decimation 1), else the chips'. */
+static int object_params(const mw_config *cfg, const mw_scene *s, const float *mag,
+                         const chips *c, mw_survey *sv)
+{
+    mw_objects *o = &sv->objects;
+    *o = (mw_objects){(float)sv->threshold, (float)sv->threshold, 0, 0, 0};
+    sv->objects_on = strcmp(cfg->objects, "off") != 0;
+    sv->seed_quantile = MW_SEED_Q;
+    if (!sv->objects_on)
+        return 0;
+    /* the smallest pixel count whose area reaches min_area_m2 (as patches.c) */
+    double k = ceil(cfg->min_area_m2 / s->pixel_area_m2);
+    if (k > 1 && (k - 1) * s->pixel_area_m2 >= cfg->min_area_m2)
+        k -= 1;
+    o->min_px = k > MW_OBJ_MAX_PX ? MW_OBJ_MAX_PX : k < 1 ? 1 : (int)k;
+    if (strcmp(cfg->objects, "test"))
+        return 0; /* mmu: the minimum mapping unit only */
+    peaks pk = {NULL, 0, 0};
+    int rc = 0;
+    if (!c)
+        rc = small_object_peaks(mag, sv->width, sv->height, sv->threshold, o->min_px, 0, &pk);
+    for (int k = 0; c && !rc && k < c->n; k++)
+        rc = small_object_peaks(c->mag + (size_t)k * c->cw * c->ch, c->cw, c->ch,
+                                sv->threshold, o->min_px, 1, &pk);
+    if (!rc) {
+        sv->seed_objects = (int64_t)pk.n;
+        if (pk.n >= MW_SEED_MIN) {
+            size_t q = (size_t)(MW_SEED_Q * (double)(pk.n - 1) + 0.5);
+            double seed = mw_select(pk.v, pk.n, q);
+            o->seed = (float)(seed > sv->threshold ? seed : sv->threshold);
+        }
+        o->reach = MW_OBJ_REACH;
+        o->refine = 1;
+    }
+    free(pk.v);
+    return rc;
+}
+
+int mw_survey_objects_halo(const mw_survey *sv)
+{
+    return sv && sv->enabled && sv->objects_on ? mw_objects_halo(&sv->objects) : 0;
+}
+
 int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
 {
     memset(sv, 0, sizeof *sv);
@@ -398,6 +669,8 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
     uint16_t *scratch = malloc(n * sizeof *scratch);
     uint8_t *est = malloc(n);
     mw_reader *rd = mw_reader_new(s);
+    chips ck = {0, 0, 0, NULL, NULL};
+    int have_chips = 0;
     int rc = -1;
     if (!scratch || !est) {
         mw_error(MW_EXIT_INTERNAL, "out of memory for the survey (%zu px)", n);
@@ -408,8 +681,9 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
     for (int d = 0; d < 2; d++) {
         if (!s->band[MW_BLUE]) /* absent: a zero span keeps the kernels uniform */
             memset(b.refl[d][MW_BLUE], 0, n * sizeof(float));
-        if (mw_reader_read_buf(rd, d, 0, 0, s->width, s->height, sv->width, sv->height,
-                               b.refl[d], scratch))
+        if (k == 1 ? mw_reader_read_buf(rd, d, 0, 0, s->width, s->height, sv->width,
+                                        sv->height, b.refl[d], scratch)
+                   : read_every_kth(rd, s, d, k, sv->width, sv->height, b.refl[d]))
             goto done;
     }
     b.p = 0;
@@ -435,16 +709,20 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
     }
     sv->pixels = (int64_t)n;
     memcpy(est, b.keep, n);
+    double clip[2][MW_MAD_MAX]; /* the chips leave out the same extremes */
     for (int j = 0; j < b.p; j++)
         for (int d = 0; d < 2; d++) {
             const float *v = d ? b.y[j] : b.x[j];
             double hi = quantile(v, est, n, b.sample, CLIP_QUANTILE);
+            clip[d][j] = hi;
             for (size_t i = 0; i < n; i++)
                 if (b.keep[i] && v[i] > hi)
                     b.keep[i] = 0;
         }
     for (size_t i = 0; i < n; i++)
         sv->clipped += est[i] && !b.keep[i];
+    if (s->scale != 1.0f)
+        check_reflectance(s, &b, est, n);
     if (sv->valid < 100) {
         mw_error(MW_EXIT_RASTER, "%s and %s: fewer than 100 valid pixels in common",
                  s->path[0], s->path[1]);
@@ -453,7 +731,17 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
     if (irmad(cfg, &b, sv))
         goto done;
     memcpy(est, b.keep, n);
-    thresholds(cfg, &b, est, sv);
+    if (k == 1) { /* the survey grid is the scene's */
+        mw_box_sqrt_mean(b.z, sv->width, sv->height, cfg->smooth_radius, b.f2, b.f1);
+        thresholds(cfg, &b, b.f1, est, n, sv);
+    } else { /* decimated: the full-resolution chips */
+        if (read_chips(cfg, s, rd, sv, clip, &ck))
+            goto done;
+        have_chips = 1;
+        thresholds(cfg, &b, ck.mag, ck.est, (size_t)ck.n * ck.cw * ck.ch, sv);
+    }
+    if (object_params(cfg, s, b.f1, have_chips ? &ck : NULL, sv))
+        goto done;
     normalize(s, &b, sv);
     directions(s, &b, sv);
     s->survey = sv;
@@ -461,8 +749,14 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
            "%lld invariant px", sv->width, sv->height, k, sv->iterations,
            sv->converged ? "" : " (not converged)", sv->threshold, sv->method,
            (long long)sv->invariant);
+    if (sv->objects_on)
+        mw_log("survey: change objects of %d px or more, seed %.3f (%.2f x threshold, from "
+               "%lld objects below the MMU)", sv->objects.min_px, sv->objects.seed,
+               sv->objects.seed / sv->threshold, (long long)sv->seed_objects);
     rc = 0;
 done:
+    if (have_chips)
+        chips_free(&ck);
     mw_reader_free(rd);
     free(scratch);
     free(est);

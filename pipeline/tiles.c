@@ -36,6 +36,8 @@ void mw_comp_merge(mw_comp *a, const mw_comp *b)
         a->min_dndvi = b->min_dndvi;
     a->sum_change_p += b->sum_change_p;
     a->sum_margin += b->sum_margin;
+    a->sum_ndvi2 += b->sum_ndvi2;
+    a->sum_ndvi2_sq += b->sum_ndvi2_sq;
 }
 
 void mw_set_class_colors(GDALRasterBandH band)
@@ -82,6 +84,7 @@ typedef struct {
     float *chunk;      /* MW_CHUNK pixels of every role, index and date */
     uint8_t *cls, *mask, *tmp, *tmp2, *core;
     uint32_t *labels, *parent;
+    uint32_t *olab, *opar; /* change objects: labels of the whole window */
 } tile_buf;
 
 static void buf_free(tile_buf *b)
@@ -97,6 +100,7 @@ static void buf_free(tile_buf *b)
     free(b->z); free(b->mag); free(b->boxtmp);
     free(b->cls); free(b->mask); free(b->tmp); free(b->tmp2); free(b->core);
     free(b->labels); free(b->parent);
+    free(b->olab); free(b->opar);
     memset(b, 0, sizeof *b);
 }
 
@@ -124,6 +128,9 @@ static int buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
     }
     if (s->survey) {
         ALLOC(b->z, n); ALLOC(b->mag, n); ALLOC(b->boxtmp, 2 * n);
+    }
+    if (mw_survey_objects_halo(s->survey) > 0) {
+        ALLOC(b->olab, n); ALLOC(b->opar, n / 2 + 2);
     }
     ALLOC(b->cls, n); ALLOC(b->mask, n); ALLOC(b->tmp, n); ALLOC(b->tmp2, n);
     ALLOC(b->core, core);
@@ -229,10 +236,23 @@ static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b
         mw_classify(b->dndvi, b->dbsi, b->bsi[1], n, &cfg->thr, b->cls);
 }
 
-/* Halo of a tile: the opening's, plus the smoothing's with engine irmad. */
+/* Halo of a tile: the opening's, plus the smoothing's and the change
+ * objects' with engine irmad. */
 static int tile_halo(const mw_config *cfg, const mw_scene *s)
 {
-    return 2 * cfg->open_radius + (s->survey ? cfg->smooth_radius : 0);
+    return 2 * cfg->open_radius + (s->survey ? cfg->smooth_radius : 0) +
+           mw_survey_objects_halo(s->survey);
+}
+
+/* The change objects of the window (mad.h): the minimum mapping unit, the
+ * peak test, the edges of kept objects; after the opening. */
+static void change_objects(const mw_scene *s, tile_buf *b, int w, int h)
+{
+    const mw_survey *sv = s->survey;
+    if (mw_survey_objects_halo(sv) <= 0)
+        return;
+    mw_change_objects(b->cls, b->mag, b->z, b->dndvi, b->dbsi, w, h, &sv->objects, &sv->dir,
+                      b->mask, b->tmp, b->tmp2, b->olab, b->opar);
 }
 
 /* Opening of each change class on its own; removed pixels become no change. */
@@ -312,6 +332,9 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
                 c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
                 c->sum_change_p += llrint(
                     mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);
+                double v = b->ndvi[1][wrow + x]; /* finite: the pixel has a class */
+                c->sum_ndvi2 += llrint(v * MW_STAT_Q);
+                c->sum_ndvi2_sq += llrint(v * v * MW_STAT_Q);
             }
         }
     }
@@ -768,6 +791,7 @@ static int process_tile(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile 
     else
         classify_window(cfg, s, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
+    change_objects(s, b, ww, wh);
     if (label_core(s, b, t, hx, hy, ww, s->width))
         return -1;
 

@@ -39,6 +39,8 @@ typedef struct {
     float min_dndvi;
     int64_t sum_change_p; /* sum of round(P(change) * MW_STAT_Q) (engine irmad) */
     int64_t sum_margin;   /* sum of round(min(magnitude / threshold, 10) * MW_STAT_Q) */
+    int64_t sum_ndvi2, sum_ndvi2_sq; /* sums of round(NDVI(t2) * Q), round(NDVI(t2)^2 * Q)
+                                      * (engine irmad: the patch's surface now) */
 } mw_comp;
 
 /* Merge b into a. */

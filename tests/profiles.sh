@@ -71,6 +71,35 @@ for d in ('t1', 't2'):
     if d == 't2':
         scl[50:70, 50:70] = 9
     write('%s/l2a/%s/SCL.tif' % (T, d), [scl], src, res=2, dtype=gdal.GDT_Byte)
+    # Sentinel-2 L2A as EO Browser exports it: reflectance x 65535 in band 1 and
+    # the dataMask in band 2 of each file (0, and the value 0, in columns 0-19:
+    # outside the area), no B03, and SCL as the RGB picture of the scene
+    # classification (r/255 x 65535): vegetation (0,160,0) but for 40 x 40
+    # blocks at cols 100-139 of cloud (255,255,255) rows 100-139 in t2, cloud
+    # shadow (100,50,0) rows 200-239 in t2, water (0,0,255) rows 400-439 in
+    # t2, snow (255,150,255) rows 500-539 in t1, and not-vegetated
+    # (255,230,90, kept) rows 300-339; no data (black) in columns 0-19.
+    alpha = np.ones((N, N), np.uint16)
+    alpha[:, :20] = 0
+    for name, x in zip(('B02', 'B04', 'B08', 'B11', 'B12'), (b[0], b[2], b[3], b[4], b[5])):
+        v = np.clip(np.round(x * 65535), 1, 65534).astype(np.uint16) * alpha
+        write('%s/eob/%s/%s.tif' % (T, d, name), [v, alpha], src)
+    rgb = np.zeros((3, N, N), np.uint16)
+    blk = slice(100, 140)
+    blocks = [((0, 160, 0), slice(0, N), slice(0, N)), ((255, 230, 90), slice(300, 340), blk)]
+    blocks += ([((255, 255, 255), slice(100, 140), blk), ((100, 50, 0), slice(200, 240), blk),
+                ((0, 0, 255), slice(400, 440), blk)] if d == 't2' else
+               [((255, 150, 255), slice(500, 540), blk)])
+    for col, rows, cols in blocks:
+        for k in range(3):
+            rgb[k][rows, cols] = round(col[k] / 255 * 65535)
+    rgb[:, :, :20] = 0
+    write('%s/eob/%s/SCL.tif' % (T, d), list(rgb), src)
+    if d == 't2':  # the same picture in 8 bits, and a picture that is no SCL
+        write('%s/eob/SCL8.tif' % T, list((rgb // 257).astype(np.uint8)), src,
+              dtype=gdal.GDT_Byte)
+        write('%s/eob/TCI.tif' % T, [np.clip(x * 255 * 3, 0, 255).astype(np.uint8)
+                                     for x in (b[2], b[1], b[0])], src, dtype=gdal.GDT_Byte)
 PYEOF
 
 # scan_with PROFILE T1 T2 OUT [extra [bands] lines]
@@ -92,6 +121,7 @@ for f in configs/sensors/*.ini; do
     landsat89-c2l2) set -- "$TMP/l89/t1_{band}.TIF" "$TMP/l89/t2_{band}.TIF" ;;
     sentinel2-l1c) set -- "$TMP/l1c/t1/{band}.tif" "$TMP/l1c/t2/{band}.tif" ;;
     sentinel2-l2a) set -- "$TMP/l2a/t1/{band}.tif" "$TMP/l2a/t2/{band}.tif" ;;
+    sentinel2-l2a-eobrowser) set -- "$TMP/eob/t1/{band}.tif" "$TMP/eob/t2/{band}.tif" ;;
     gaofen-wfv|gaofen2-pms) set -- "$TMP/gf/t1.tif" "$TMP/gf/t2.tif" ;;
     *) t_fail "profile $p has a fixture in tests/profiles.sh"; continue ;;
   esac
@@ -119,6 +149,33 @@ t_eq "landsat89-c2l2: and nothing else" 1600 "$(count_255 "$TMP/landsat89-c2l2/c
 t_eq "sentinel2-l2a: SCL 9 (20 m) in t2 masks its 40 x 40 block at 10 m" 1600 \
   "$(count_255 "$TMP/sentinel2-l2a/change.tif" 100 140 100 140)"
 t_eq "sentinel2-l2a: and nothing else" 1600 "$(count_255 "$TMP/sentinel2-l2a/change.tif" 0 600 0 600)"
+# EO Browser export: the SCL picture decoded by colour; cloud, cloud shadow,
+# water (t2), snow (t1) and the 20 columns outside the area are masked, the
+# not-vegetated block is not
+E=$TMP/sentinel2-l2a-eobrowser/change.tif
+for blk in "cloud 100 140" "cloud shadow 200 240" "water 400 440" "snow 500 540"; do
+  set -- $blk
+  [ $# -eq 4 ] && set -- "$1 $2" $3 $4
+  t_eq "sentinel2-l2a-eobrowser: SCL $1 block masked" 1600 "$(count_255 "$E" $2 $3 100 140)"
+done
+t_eq "sentinel2-l2a-eobrowser: the not-vegetated block is not" 0 "$(count_255 "$E" 300 340 100 140)"
+t_eq "sentinel2-l2a-eobrowser: no data (dataMask 0, SCL black) masked" 12000 "$(count_255 "$E" 0 600 0 20)"
+t_eq "sentinel2-l2a-eobrowser: and nothing else" 18400 "$(count_255 "$E" 0 600 0 600)"
+if scan_with sentinel2-l2a-eobrowser "$TMP/eob/t1/{band}.tif" "$TMP/eob/t2/{band}.tif" eob8 \
+     "qa = 0" "qa_t1 = $TMP/eob/t1/SCL.tif" "qa_t2 = $TMP/eob/SCL8.tif"; then
+  t_ok "sentinel2-l2a-eobrowser: an 8-bit SCL picture masks the same pixels" \
+    cmp "$E" "$TMP/eob8/change.tif"
+else
+  t_fail "sentinel2-l2a-eobrowser: 8-bit SCL picture scan exits 0" "$(tail -2 "$TMP/eob8.err")"
+fi
+scan_with sentinel2-l2a-eobrowser "$TMP/eob/t1/{band}.tif" "$TMP/eob/t2/{band}.tif" eobtci \
+  "qa = 0" "qa_t1 = $TMP/eob/t1/SCL.tif" "qa_t2 = $TMP/eob/TCI.tif"
+t_eq "qa_type = scl_rgb on a true-colour picture exits 4" 4 "$?"
+t_has "and says it is no SCL picture" "have a colour of no SCL class" "$(cat "$TMP/eobtci.err")"
+scan_with sentinel2-l2a-eobrowser "$TMP/eob/t1/{band}.tif" "$TMP/eob/t2/{band}.tif" eob1 \
+  "qa = 0" "qa_t1 = $TMP/eob/t1/SCL.tif" "qa_t2 = $TMP/l2a/t2/SCL.tif"
+t_eq "qa_type = scl_rgb on a one-band SCL exits 4" 4 "$?"
+t_has "and says it needs three colour bands" "needs the red, green and blue" "$(cat "$TMP/eob1.err")"
 t_eq "sentinel2-l1c (no QA, cloud test off): the white block is not masked" 0 \
   "$(count_255 "$TMP/sentinel2-l1c/change.tif" 0 600 0 600)"
 for run in "1 1024" "2 256"; do
@@ -141,7 +198,18 @@ scan_with gaofen-wfv "$TMP/gf/t1.tif" "$TMP/gf/t2.tif" badqa "qa = 5" "qa_type =
 t_eq "qa beyond the raster's bands exits 4" 4 "$?"
 t_has "and says so" "has 4 bands, but [bands] qa = 5" "$(cat "$TMP/badqa.err")"
 scan_with gaofen-wfv "$TMP/gf/t1.tif" "$TMP/gf/t2.tif" badtype "qa = 4" "qa_type = fmask"
-t_eq "qa_type other than landsat or scl exits 3" 3 "$?"
+t_eq "qa_type other than landsat, scl or scl_rgb exits 3" 3 "$?"
+scan_with gaofen-wfv "$TMP/gf/t1.tif" "$TMP/gf/t2.tif" noblue "blue = 0"
+t_eq "blue = 0 with the cloud test on exits 3" 3 "$?"
+t_has "and says the test needs blue" "cloud_test = on needs the blue band" "$(cat "$TMP/noblue.err")"
+scan_with gaofen-wfv "$TMP/gf/t1.tif" "$TMP/gf/t2.tif" noblue2 "blue = 0" "cloud_test = off"
+t_eq "blue = 0 without the cloud test scans (the bare-soil index without blue)" 0 "$?"
+# the sample (restoration plots too) without its blue band: no role read is
+# left unallocated (restoration's buffers crashed, exit 139, before)
+sed -e "s#= \.\./#= $(pwd)/#" -e "s#^blue   = 1#blue   = 0#" configs/sample.ini >"$TMP/noblue.ini"
+$MW scan "$TMP/noblue.ini" -o "$TMP/s_noblue" -q 2>/dev/null
+t_eq "sample with blue = 0: scan exits 0" 0 "$?"
+t_ok "sample with blue = 0: restoration.csv written" test -s "$TMP/s_noblue/restoration.csv"
 
 # -- spectral cloud test ------------------------------------------------------
 t_eq "gaofen-wfv (cloud_test on): the white cloud block is masked" 1600 \

@@ -1,10 +1,10 @@
 /* test_ingest.c - unit tests of pipeline/ingest.c: the per-pixel masks
  * (the spectral cloud test: white cloud masked, bright bare ground and
  * excavation kept; the QA decoders: Landsat QA_PIXEL bits, Sentinel-2 SCL
- * classes), and what mw_scene_open takes as inputs: every file behind a
- * chain of VRTs and the QA raster in mw_scene.inputs, a FIFO behind a VRT
- * or as the QA raster refused before GDAL opens it, a scene beyond
- * [tiles] max_pixels refused. */
+ * classes, the SCL picture of EO Browser exports), and what mw_scene_open
+ * takes as inputs: every file behind a chain of VRTs and the QA raster in
+ * mw_scene.inputs, a FIFO behind a VRT or as the QA raster refused before
+ * GDAL opens it, a scene beyond [tiles] max_pixels refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -57,9 +57,13 @@ static void test_qa_landsat(void **state)
 static void test_qa_scl(void **state)
 {
     (void)state;
-    static const int masked[] = {1, 1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0};
-    for (unsigned c = 0; c < 12; c++)
+    /* no data, saturated, cloud shadow, water, cloud medium / high, cirrus, snow */
+    static const int masked[] = {1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1};
+    for (int c = 0; c < 12; c++) {
         assert_int_equal(mw_qa_masked(MW_QA_SCL, c), masked[c]);
+        assert_int_equal(mw_qa_masked(MW_QA_SCL_RGB, c), masked[c]);
+    }
+    assert_true(mw_qa_masked(MW_QA_SCL_RGB, -1)); /* a colour of no class */
     assert_false(mw_qa_masked(MW_QA_NONE, 9));
 }
 
@@ -176,6 +180,23 @@ static void test_inputs(void **state)
     tmpdir_remove(NULL);
 }
 
+/* Sentinel Hub's scene-classification picture: the colours of its script,
+ * a 16-bit export rounded back to 8 bits (41121 / 257 = 160), within 3. */
+static void test_scl_rgb(void **state)
+{
+    (void)state;
+    static const unsigned C[12][3] = {
+        {0, 0, 0},       {255, 0, 0},     {47, 47, 47},    {100, 50, 0},
+        {0, 160, 0},     {255, 230, 90},  {0, 0, 255},     {128, 128, 128},
+        {192, 192, 192}, {255, 255, 255}, {100, 200, 255}, {255, 150, 255}};
+    for (int k = 0; k < 12; k++)
+        assert_int_equal(mw_scl_rgb_class(C[k][0], C[k][1], C[k][2]), k);
+    assert_int_equal(mw_scl_rgb_class(0, (41121 + 128) / 257, 0), 4);
+    assert_int_equal(mw_scl_rgb_class(253, 228, 93), 5);   /* within 3 */
+    assert_int_equal(mw_scl_rgb_class(251, 230, 90), -1);  /* 4 away */
+    assert_int_equal(mw_scl_rgb_class(120, 90, 60), -1);   /* true colour, soil */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_qa_landsat),
         cmocka_unit_test(test_qa_scl),
         cmocka_unit_test(test_inputs),
+        cmocka_unit_test(test_scl_rgb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
