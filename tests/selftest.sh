@@ -54,7 +54,7 @@ if grep -q avx2 /proc/cpuinfo; then
 fi
 
 echo "== selftest: make CFLAGS=... keeps the project's flags"
-make -s --no-print-directory BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/pipeline/error.o" >"$TMP/make.log" 2>&1
+make -s --no-print-directory BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/pipeline/core/error.o" >"$TMP/make.log" 2>&1
 t_eq "make CFLAGS=-O0 compiles (includes, OpenMP, -Werror kept)" "0" "$?"
 cmd=$(make --no-print-directory -n -B BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/kernels/morph.o" | grep -- ' -c ')
 t_has "the compile line has the project's flags" "-Werror -fopenmp -ffp-contract=off" "$cmd"
