@@ -11,6 +11,27 @@
 #include "kernels.h"
 #include "mw.h"
 
+void mw_comp_merge(mw_comp *a, const mw_comp *b)
+{
+    if (b->first < a->first)
+        a->first = b->first;
+    a->count += b->count;
+    a->sum_col += b->sum_col;
+    a->sum_row += b->sum_row;
+    if (b->min_col < a->min_col) a->min_col = b->min_col;
+    if (b->min_row < a->min_row) a->min_row = b->min_row;
+    if (b->max_col > a->max_col) a->max_col = b->max_col;
+    if (b->max_row > a->max_row) a->max_row = b->max_row;
+    a->sum_dndvi += b->sum_dndvi;
+    a->sum_dbsi += b->sum_dbsi;
+    if (b->min_dndvi < a->min_dndvi)
+        a->min_dndvi = b->min_dndvi;
+    a->sum_change_p += b->sum_change_p;
+    a->sum_margin += b->sum_margin;
+    a->sum_ndvi2 += b->sum_ndvi2;
+    a->sum_ndvi2_sq += b->sum_ndvi2_sq;
+}
+
 /* Union the labels of two facing edges of neighbouring tiles. */
 static void join_edges(uint32_t *parent, const uint32_t *a, uint32_t base_a,
                        const uint32_t *b, uint32_t base_b, int n)

@@ -82,6 +82,9 @@ typedef struct {
 
 #define MW_M2_PER_MU (10000.0 / 15.0)
 
+/* Merge b into a (the statistics of a patch of both). */
+void mw_comp_merge(mw_comp *a, const mw_comp *b);
+
 /* Merge the tiles' components into whole-scene components (union-find over
  * the tiles' edge labels), sorted by first pixel; *out is owned by the
  * caller.  Returns the count, or -1 with mw_error. */

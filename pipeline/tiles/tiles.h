@@ -43,9 +43,6 @@ typedef struct {
                                       * (engine irmad: the patch's surface now) */
 } mw_comp;
 
-/* Merge b into a. */
-void mw_comp_merge(mw_comp *a, const mw_comp *b);
-
 enum { MW_EDGE_TOP, MW_EDGE_BOTTOM, MW_EDGE_LEFT, MW_EDGE_RIGHT };
 
 typedef struct {
