@@ -175,7 +175,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 #                        BENCH_SIZE=2048 for a quick run; see bench/run.sh.
 BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench read_floor stream kernel_bench)
 
-$(BUILD)/bench/kernel_bench: $(KERNEL_OBJ)
+$(BUILD)/bench/kernel_bench: $(KERNEL_OBJ) $(BUILD)/obj/pipeline/core/simd.o
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@mkdir -p $(dir $@)

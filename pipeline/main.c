@@ -39,6 +39,7 @@
 #include "reports.h"
 #include "resume.h"
 #include "rules.h"
+#include "simd.h"
 #include "survey.h"
 #include "tiles.h"
 
@@ -804,7 +805,7 @@ static int run_command(int argc, char **argv)
     }
     GDALAllRegister();
     mw_install_gdal_error_handler();
-    mw_simd_init(); /* once, before any thread: AVX2 unless MW_SIMD=scalar */
+    mw_simd_choose(); /* once, before any thread: AVX2 unless MW_SIMD=scalar */
     /* a full disk or a file-size limit must fail a write, not kill us */
     signal(SIGXFSZ, SIG_IGN);
     /* A 64 MB block cache reads faster than GDAL's 5 %-of-RAM default and
