@@ -11,6 +11,10 @@
 
 #include "mw.h"
 
+/* qa_type = scl_rgb: bands band..band+2 of ds must be an SCL rendering (its
+ * colours those of mw_scl_rgb_class), 8-bit (div 1) or 16-bit (div 257,
+ * r/255 scaled to 0-65535).  Checked on a decimated read of at most 256 x 256
+ * px: more than 1 % of them of no class's colour is an error. */
 static int check_scl_rgb(GDALDatasetH ds, const char *file, int band, unsigned *div)
 {
     GDALRasterBandH b = GDALGetRasterBand(ds, band);

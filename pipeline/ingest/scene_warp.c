@@ -1,6 +1,6 @@
 /* scene_warp.c - t2 onto t1's grid: the overlap of both grids, the warped
- * VRTs of a date and of its QA band, and the co-registration shift
- * (mw_scene_shift). */
+ * VRTs of a date and of its QA band, and a date read at the co-registration
+ * shift (mw_scene_shifted, mw_scene_view). */
 #include "ingest_internal.h"
 
 #include <gdal_utils.h>
@@ -97,23 +97,42 @@ static int warp_vrt(GDALDatasetH t1, GDALDatasetH src, const int win[4], double 
     return 0;
 }
 
+/* The value a warped VRT of date d gives outside the date's footprint: the
+ * date's no data value, or 0 when it has none. */
+static double warp_nodata(const mw_scene *s, int d)
+{
+    return s->has_nodata[d] ? s->nodata[d] : 0;
+}
+
+/* The warped VRT of date d (dataset src) onto the window win of t1's grid
+ * (dataset t1), shifted by (dx, dy) pixels, with the given resampling: its
+ * name in *path (malloc'd).  0, or -1 with mw_error. */
+static int warp_date_vrt(const mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src,
+                         const int win[4], double dx, double dy, const char *resampling,
+                         char **path)
+{
+    char nd[40];
+    snprintf(nd, sizeof nd, "%.17g", warp_nodata(s, d));
+    if (warp_vrt(t1, src, win, dx, dy, resampling, nd, nd, d, "warp", path)) {
+        mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[d],
+                 s->path[0], mw_gdal_message());
+        return -1;
+    }
+    return 0;
+}
+
 /* Warp date d (dataset src) onto the window win of t1's grid (dataset t1),
  * shifted by (dx, dy) pixels, through a warped VRT with the given
  * resampling; the VRT becomes s->src[d] and covers the scene exactly. */
 int mw_warp_date(mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src, const int win[4],
-                     double dx, double dy, const char *resampling)
+                 double dx, double dy, const char *resampling)
 {
-    char nd[40];
+    char *path = NULL;
+    if (warp_date_vrt(s, d, t1, src, win, dx, dy, resampling, &path))
+        return -1;
     if (!s->has_nodata[d]) { /* outside the date's footprint must read as no data */
         s->has_nodata[d] = 1;
         s->nodata[d] = 0;
-    }
-    snprintf(nd, sizeof nd, "%.17g", s->nodata[d]);
-    char *path = NULL;
-    if (warp_vrt(t1, src, win, dx, dy, resampling, nd, nd, d, "warp", &path)) {
-        mw_error(MW_EXIT_RASTER, "%s: cannot warp onto the grid of %s (%s)", s->path[d],
-                 s->path[0], mw_gdal_message());
-        return -1;
     }
     /* an earlier warp goes; a stacked date (base) stays: the new VRT reads it */
     if (s->src[d] && strcmp(s->src[d], s->base[d]) && strncmp(s->src[d], "/vsimem/", 8) == 0)
@@ -124,18 +143,16 @@ int mw_warp_date(mw_scene *s, int d, GDALDatasetH t1, GDALDatasetH src, const in
     return 0;
 }
 
-/* The QA of date d onto the scene grid (window win of t1's grid, shifted by
- * the date's shift), nearest neighbour; outside the QA raster reads as fill
- * (Landsat bit 0) or no data (SCL 0).  Replaces s->qa_src[d]. */
-int mw_warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
+/* The QA of date d onto the window win of t1's grid shifted by (dx, dy),
+ * nearest neighbour; outside the QA raster reads as fill (Landsat bit 0) or
+ * no data (SCL 0).  Its name in *path (malloc'd).  0, or -1 with mw_error. */
+static int warp_qa_vrt(const mw_scene *s, int d, GDALDatasetH t1, const int win[4], double dx,
+                       double dy, char **path)
 {
     GDALDatasetH q = GDALOpenEx(s->qa_base[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
                                 NULL);
-    char *path = NULL;
     const char *fill = s->qa_type == MW_QA_LANDSAT ? "1" : "0";
-    int rc = q ? warp_vrt(t1, q, win, s->shift[d][0], s->shift[d][1], "near", "None", fill,
-                          d, "qa", &path)
-               : -1;
+    int rc = q ? warp_vrt(t1, q, win, dx, dy, "near", "None", fill, d, "qa", path) : -1;
     if (q)
         GDALClose(q);
     if (rc) {
@@ -143,6 +160,16 @@ int mw_warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
                  s->path[d], s->path[0], mw_gdal_message());
         return -1;
     }
+    return 0;
+}
+
+/* The QA of date d onto the scene grid (window win of t1's grid, shifted by
+ * the date's shift).  Replaces s->qa_src[d]. */
+int mw_warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
+{
+    char *path = NULL;
+    if (warp_qa_vrt(s, d, t1, win, s->shift[d][0], s->shift[d][1], &path))
+        return -1;
     if (s->qa_src[d])
         VSIUnlink(s->qa_src[d]);
     free(s->qa_src[d]);
@@ -150,12 +177,9 @@ int mw_warp_qa(mw_scene *s, int d, GDALDatasetH t1, const int win[4])
     return 0;
 }
 
-/* qa_type = scl_rgb: bands band..band+2 of ds must be an SCL rendering (its
- * colours those of mw_scl_rgb_class), 8-bit (div 1) or 16-bit (div 257,
- * r/255 scaled to 0-65535).  Checked on a decimated read of at most 256 x 256
- * px: more than 1 % of them of no class's colour is an error. */
-int mw_scene_shift(mw_scene *s, int d, double dx, double dy)
+int mw_scene_shifted(const mw_scene *s, int d, double dx, double dy, mw_shifted *out)
 {
+    memset(out, 0, sizeof *out);
     GDALDatasetH t1 = GDALOpenEx(s->base[0], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
                                  NULL);
     GDALDatasetH src = GDALOpenEx(s->base[d], GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
@@ -167,18 +191,55 @@ int mw_scene_shift(mw_scene *s, int d, double dx, double dy)
         goto done;
     }
     int win[4] = {s->grid_off[0], s->grid_off[1], s->width, s->height};
-    if (mw_warp_date(s, d, t1, src, win, dx, dy, "lanczos"))
+    if (warp_date_vrt(s, d, t1, src, win, dx, dy, "lanczos", &out->src))
         goto done;
-    s->shift[d][0] = dx;
-    s->shift[d][1] = dy;
-    s->direct[d] = 0; /* read through the warped VRT from now on */
-    if (s->qa_type && mw_warp_qa(s, d, t1, win))
+    out->nodata = warp_nodata(s, d); /* outside the footprint: no data */
+    if (s->qa_type && warp_qa_vrt(s, d, t1, win, dx, dy, &out->qa_src))
         goto done;
+    out->on = 1;
+    out->d = d;
+    out->dx = dx;
+    out->dy = dy;
     rc = 0;
 done:
     if (t1)
         GDALClose(t1);
     if (src)
         GDALClose(src);
+    if (rc)
+        mw_shifted_free(out);
     return rc;
+}
+
+void mw_shifted_free(mw_shifted *sh)
+{
+    if (!sh)
+        return;
+    if (sh->src) {
+        VSIUnlink(sh->src);
+        free(sh->src);
+    }
+    if (sh->qa_src) {
+        VSIUnlink(sh->qa_src);
+        free(sh->qa_src);
+    }
+    memset(sh, 0, sizeof *sh);
+}
+
+mw_scene mw_scene_view(const mw_scene *s, const mw_shifted *sh)
+{
+    mw_scene v = *s;
+    if (sh && sh->on) {
+        const int d = sh->d;
+        v.src[d] = sh->src;
+        if (s->qa_type)
+            v.qa_src[d] = sh->qa_src;
+        v.shift[d][0] = sh->dx;
+        v.shift[d][1] = sh->dy;
+        v.off[d][0] = v.off[d][1] = 0;
+        v.has_nodata[d] = 1;
+        v.nodata[d] = sh->nodata;
+        v.direct[d] = 0; /* read through the warped VRT */
+    }
+    return v;
 }

@@ -35,7 +35,8 @@ void mw_tile_buf_free(tile_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
+int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, const mw_survey *sv, size_t n,
+                      size_t core)
 {
     memset(b, 0, sizeof *b);
     int ok = 1;
@@ -50,17 +51,17 @@ int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core)
         ALLOC(b->bsi[d], n);
     }
     ALLOC(b->dndvi, n); ALLOC(b->dbsi, n); ALLOC(b->scratch, n);
-    if (mw_reader_dn_ok(s) && !s->survey) { /* reflectance a chunk at a time */
+    if (mw_reader_dn_ok(s) && !sv) { /* reflectance a chunk at a time */
         size_t np = (size_t)mw_scene_nbands(s);
         ALLOC(b->dn[0], np * n);
         ALLOC(b->dn[1], np * n);
         /* zeros: an absent role reads as 0, as in the float path */
         ok = ok && (b->chunk = calloc(MW_CHUNK_FLOATS, sizeof(float))) != NULL;
     }
-    if (s->survey) {
+    if (sv) {
         ALLOC(b->z, n); ALLOC(b->mag, n); ALLOC(b->boxtmp, 2 * n);
     }
-    if (mw_survey_objects_halo(s->survey) > 0) {
+    if (mw_survey_objects_halo(sv) > 0) {
         ALLOC(b->olab, n); ALLOC(b->opar, n / 2 + 2);
     }
     ALLOC(b->cls, n); ALLOC(b->mask, n); ALLOC(b->tmp, n); ALLOC(b->tmp2, n);
@@ -139,11 +140,10 @@ static void classify_dn(const mw_config *cfg, const mw_scene *s, tile_buf *b, in
 }
 
 /* Indices and classes over the whole haloed window. */
-static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b,
-                            int w, int h)
+static void classify_window(const mw_config *cfg, const mw_scene *s, const mw_survey *sv,
+                            tile_buf *b, int w, int h)
 {
     size_t n = (size_t)w * (size_t)h;
-    const mw_survey *sv = s->survey;
     if (sv) { /* the change statistic on the bands as read, then t2 normalized */
         const float *x[MW_MAD_MAX], *y[MW_MAD_MAX];
         for (int j = 0; j < sv->mad.p; j++) {
@@ -169,17 +169,15 @@ static void classify_window(const mw_config *cfg, const mw_scene *s, tile_buf *b
 
 /* Halo of a tile: the opening's, plus the smoothing's and the change
  * objects' with engine irmad. */
-int mw_tile_halo(const mw_config *cfg, const mw_scene *s)
+int mw_tile_halo(const mw_config *cfg, const mw_survey *sv)
 {
-    return 2 * cfg->open_radius + (s->survey ? cfg->smooth_radius : 0) +
-           mw_survey_objects_halo(s->survey);
+    return 2 * cfg->open_radius + (sv ? cfg->smooth_radius : 0) + mw_survey_objects_halo(sv);
 }
 
 /* The change objects of the window (mad.h): the minimum mapping unit, the
  * peak test, the edges of kept objects; after the opening. */
-static void change_objects(const mw_scene *s, tile_buf *b, int w, int h)
+static void change_objects(const mw_survey *sv, tile_buf *b, int w, int h)
 {
-    const mw_survey *sv = s->survey;
     if (mw_survey_objects_halo(sv) <= 0)
         return;
     mw_change_objects(b->cls, b->mag, b->z, b->dndvi, b->dbsi, w, h, &sv->objects, &sv->dir,
@@ -211,7 +209,7 @@ static void clean_classes(tile_buf *b, int w, int h, int radius)
 }
 
 /* Label the disturbance pixels of the core and collect their statistics. */
-static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy,
+static int label_core(const mw_survey *sv, tile_buf *b, mw_tile *t, int hx, int hy,
                       int ww, int scene_w)
 {
     int w = t->w, h = t->h;
@@ -258,11 +256,11 @@ static int label_core(const mw_scene *s, tile_buf *b, mw_tile *t, int hx, int hy
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
-            if (s->survey) {
-                double m = (double)b->mag[wrow + x] / s->survey->threshold;
+            if (sv) {
+                double m = (double)b->mag[wrow + x] / sv->threshold;
                 c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
                 c->sum_change_p += llrint(
-                    mw_survey_change_prob(s->survey, b->z[wrow + x]) * MW_STAT_Q);
+                    mw_survey_change_prob(sv, b->z[wrow + x]) * MW_STAT_Q);
                 double v = b->ndvi[1][wrow + x]; /* finite: the pixel has a class */
                 c->sum_ndvi2 += llrint(v * MW_STAT_Q);
                 c->sum_ndvi2_sq += llrint(v * v * MW_STAT_Q);
@@ -307,7 +305,7 @@ int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
             cy->next = -1;
         return mw_class_write(p->out, t, b->core);
     }
-    int halo = mw_tile_halo(cfg, s);
+    int halo = mw_tile_halo(cfg, p->sv);
     int hx = t->x0 - halo > 0 ? t->x0 - halo : 0;
     int hy = t->y0 - halo > 0 ? t->y0 - halo : 0;
     int hx1 = t->x0 + t->w + halo < s->width ? t->x0 + t->w + halo : s->width;
@@ -357,10 +355,10 @@ int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
     if (raw)
         classify_dn(cfg, s, b, ww, wh);
     else
-        classify_window(cfg, s, b, ww, wh);
+        classify_window(cfg, s, p->sv, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
-    change_objects(s, b, ww, wh);
-    if (label_core(s, b, t, hx, hy, ww, s->width))
+    change_objects(p->sv, b, ww, wh);
+    if (label_core(p->sv, b, t, hx, hy, ww, s->width))
         return -1;
 
     int ox = t->x0 - hx, oy = t->y0 - hy;

@@ -109,7 +109,8 @@ static void run_thread(pass_run *pr, int *errors, int *done, int *resumed,
     const size_t carry_per = (size_t)2 * halo * (size_t)(size + 2 * halo);
     carry_rows *cy = calloc((size_t)cols_max, sizeof *cy);
     float *carry_mem = calloc((size_t)cols_max * 2 * MW_NROLES * carry_per + 1, sizeof(float));
-    int ready = cy && carry_mem && mw_tile_buf_alloc(&b, pr->pass->s, pr->win, pr->core) == 0 &&
+    int ready = cy && carry_mem && mw_tile_buf_alloc(&b, pr->pass->s, pr->pass->sv, pr->win,
+                                                    pr->core) == 0 &&
                 (rd = mw_reader_new(pr->pass->s)) != NULL;
     if (rd) /* a stripe's width, a tile row at a time (the rows above carried) */
         mw_reader_span(rd, cols_max * size + 2 * halo, size);
@@ -182,10 +183,13 @@ static int finish_pass(tile_pass *pass, GDALDatasetH cds, const char *class_path
     return 0;
 }
 
-int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
-                 const char *class_path, int threads, mw_tileset *ts,
-                 GDALProgressFunc progress, void *progress_arg)
+int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *coreg,
+                 const mw_survey *survey, const char *resume, const char *class_path,
+                 int threads, mw_tileset *ts, GDALProgressFunc progress, void *progress_arg)
 {
+    const mw_scene view = mw_coreg_view(scene, coreg); /* t2 as co-registered */
+    const mw_scene *s = &view;
+    const mw_survey *sv = survey && survey->enabled ? survey : NULL;
     const int size = cfg->tile_size;
     if (make_grid(ts, s, size))
         return -1;
@@ -197,7 +201,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
 
     /* Under MPI each rank takes a contiguous run of the stripes (dist.h). */
     const int rank = mw_dist_rank(), ranks = mw_dist_size();
-    tile_pass pass = {.cfg = cfg, .s = s, .ts = ts};
+    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts};
     pass_run pr = {.pass = &pass, .progress = progress, .progress_arg = progress_arg};
     pr.nstripes = mw_stripe_count(ts, s, threads * ranks);
     pr.st0 = (int)((int64_t)rank * pr.nstripes / ranks);
@@ -216,7 +220,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *s, const char *resume,
         }
     }
 
-    pr.halo = mw_tile_halo(cfg, s);
+    pr.halo = mw_tile_halo(cfg, sv);
     pr.win = (size_t)(size + 2 * pr.halo) * (size_t)(size + 2 * pr.halo);
     pr.core = (size_t)size * (size_t)size;
     int errors = 0, done = 0, resumed = 0;

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "journal.h"
+#include "survey.h"
 #include "tiles.h"
 
 /* Buffers of one thread, sized for the largest tile with its halo. */
@@ -35,7 +36,8 @@ typedef struct {
 /* Allocate b for windows of n px and cores of core px (the survey's buffers
  * when a survey is on).  0, or -1 with mw_error (b freed).  _free: NULL-safe
  * members, b zeroed. */
-int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, size_t n, size_t core);
+int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, const mw_survey *sv, size_t n,
+                      size_t core);
 void mw_tile_buf_free(tile_buf *b);
 
 /* The rows a tile's window shares with the window of the tile below it in
@@ -51,7 +53,8 @@ typedef struct {
 /* What every thread of the pass shares. */
 typedef struct {
     const mw_config *cfg;
-    const mw_scene *s;
+    const mw_scene *s;    /* the scene as co-registered (mw_coreg_view) */
+    const mw_survey *sv;  /* NULL: engine threshold */
     mw_tileset *ts;
     GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
     mw_journal *journal;  /* NULL: no resuming */
@@ -73,7 +76,7 @@ void mw_tiles_size_cache(const mw_scene *s, const mw_tileset *ts, int threads, i
 /* ---- tile_compute.c ---- */
 
 /* Halo of a tile in px. */
-int mw_tile_halo(const mw_config *cfg, const mw_scene *s);
+int mw_tile_halo(const mw_config *cfg, const mw_survey *sv);
 /* Load (from the journal) or compute tile t, counting its classes into
  * counts, and hand it on (mw_tile_finish).  cy: the rows carried down the
  * column (NULL: none), row: t's tile row.  0, or -1 with mw_error. */
