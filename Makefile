@@ -85,7 +85,9 @@ $(MAIN_BIN): $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
-$(BUILD)/gen_sample: $(BUILD)/obj/samples/gen_sample.o
+# the sample generator: gen_sample.c (main) and its rooms (samples/sample.h)
+SAMPLE_GEN_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard samples/*.c))
+$(BUILD)/gen_sample: $(SAMPLE_GEN_OBJ)
 	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(PIPELINE_OBJ) $(KERNEL_OBJ)
