@@ -28,8 +28,8 @@ MAX_FUNCTION_LINES = 120
 # path -> what is over a limit today ("" = nothing yet: exempt because it
 # was being changed elsewhere during phase 1)
 EXEMPT = {
-    "pipeline/main.c": "about 830 lines; cmd_scan 95, cli_parse 90",
-    "pipeline/reports/reports.c": "about 880 lines; write_manifest 163 lines",
+    "pipeline/main.c": "838 lines; cmd_scan 100, cli_parse 90",
+    "pipeline/reports/reports.c": "878 lines; write_manifest 163 lines",
     "pipeline/reports/report_tables.c": "",
     "pipeline/core/config.c": "mw_config_parse 125 lines",
     "pipeline/core/config.h": "",
