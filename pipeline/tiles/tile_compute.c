@@ -289,7 +289,7 @@ static uint16_t *carry_dn(const carry_rows *cy, int d, int k, size_t per)
 }
 
 int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
-                        uint64_t counts[256], int *resumed, carry_rows *cy, int row)
+                    uint64_t counts[256], int *resumed, carry_rows *cy, int row)
 {
     const mw_config *cfg = p->cfg;
     const mw_scene *s = p->s;

@@ -14,7 +14,7 @@
 /* Header (x0, y0, w, h, ncomp), class counts, components, edge labels, class
  * codes; malloc'ed, its size in *n. */
 char *mw_tile_pack(const mw_tile *t, const uint8_t *core, const uint64_t cnt[256],
-                       size_t *n)
+                   size_t *n)
 {
     int32_t head[5] = {t->x0, t->y0, t->w, t->h, (int32_t)t->ncomp};
     size_t part[9] = {sizeof head, 256 * sizeof(uint64_t), t->ncomp * sizeof *t->comp,
@@ -110,7 +110,7 @@ static int tile_consistent(const mw_tile *t, const mw_comp *comp, uint32_t ncomp
  * is not a whole, consistent tile of that window (tile_consistent; nothing
  * is kept then). */
 int mw_tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
-                       uint64_t cnt[256], int scene_w)
+                   uint64_t cnt[256], int scene_w)
 {
     int32_t head[5];
     if (mw_tile_head(buf, n, head) || head[0] != t->x0 || head[1] != t->y0 || head[2] != t->w ||
@@ -155,7 +155,7 @@ int mw_tile_unpack(const char *buf, size_t n, mw_tile *t, uint8_t *core,
     return 0;
 }
 
-/* Forget what tile_unpack (or label_core) kept in t. */
+/* Forget what mw_tile_unpack (or label_core) kept in t. */
 static void tile_clear(mw_tile *t)
 {
     free(t->comp);
@@ -227,7 +227,7 @@ static int tile_labels_match(const mw_tile *t, const uint8_t *core, uint8_t *mas
 
 /* Save a finished tile in this thread's resume journal (journal.h). */
 int mw_tile_save(mw_journal *j, const mw_tileset *ts, const mw_tile *t,
-                     const uint8_t *core, const uint64_t cnt[256])
+                 const uint8_t *core, const uint64_t cnt[256])
 {
     size_t n = 0;
     char *buf = mw_tile_pack(t, core, cnt, &n);
@@ -240,10 +240,10 @@ int mw_tile_save(mw_journal *j, const mw_tileset *ts, const mw_tile *t,
 
 /* 1 if the tile was loaded, 0 if the journal has no whole record of it, or
  * none that checks (CRC: journal.h; a record of another window, or one
- * whose counts, labels or codes do not hold together: tile_unpack,
+ * whose counts, labels or codes do not hold together: mw_tile_unpack,
  * tile_labels_match): it is computed again; -1 on a read error. */
 int mw_tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *core,
-                     uint64_t cnt[256], tile_buf *b, int scene_w)
+                 uint64_t cnt[256], tile_buf *b, int scene_w)
 {
     char *buf = NULL;
     size_t n = 0;
@@ -266,7 +266,7 @@ int mw_tile_load(mw_journal *j, const mw_tileset *ts, mw_tile *t, uint8_t *core,
 /* A computed tile leaves the thread: rank 0 writes its classes (and saves
  * it for resuming); another rank sends it to rank 0. */
 int mw_tile_finish(const tile_pass *p, const mw_tile *t, const uint8_t *core,
-                       const uint64_t cnt[256])
+                   const uint64_t cnt[256])
 {
     if (p->out)
         return mw_class_write(p->out, t, core) ||

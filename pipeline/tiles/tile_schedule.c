@@ -13,7 +13,7 @@
  * block cache when the tiles beside and below need it as their halo, so
  * each block is decoded about once, in parallel across stripes, and the
  * cache needs only two block rows of each stripe (the rows a window shares
- * with the one above are carried: process_tile; size_cache): bounded by the
+ * with the one above are carried: mw_tile_process; mw_tiles_size_cache): bounded by the
  * stripe width, not by the scene.  Results do not depend on the order
  * (integer statistics, labels numbered by first pixel). */
 #define MW_STRIPE_PX 6144
