@@ -25,8 +25,13 @@ PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 # project needs to build at all is in MW_CFLAGS, MW_LDFLAGS and MW_LDLIBS,
 # which a command line does not replace.
 CFLAGS    ?= -O2 -g
+# pipeline/ is in rooms, one per stage in the order of a scan (docs/
+# architecture.md); every room is on the include path, so a source names a
+# header by its file name alone ("tiles.h"), wherever it lives.
+ROOMS     := core ingest survey tiles patches rules reports ops
+MW_INC    := -Ikernels -Ipipeline $(addprefix -Ipipeline/,$(ROOMS))
 MW_CFLAGS := -std=c11 -Wall -Wextra -Werror -fopenmp -ffp-contract=off \
-             -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS)
+             -D_GNU_SOURCE $(MW_INC) $(GDAL_CFLAGS) $(PKG_CFLAGS)
 MW_LDLIBS := $(GDAL_LIBS) $(PKG_LIBS) -llapacke -llapack -lm
 MW_LDFLAGS := -fopenmp
 ifeq ($(MPI),1)
@@ -43,18 +48,19 @@ endif
 # after the user's CFLAGS: the kernels' flags (see below) win
 MW_OPT    :=
 
-# The build id (pipeline/build.c, mw.h): the git commit, and a hash of the
+# The build id (pipeline/core/build.c, mw.h): the git commit, and a hash of the
 # sources, this Makefile, the compiler and its flags, so that it changes
 # whenever the code or the way it is built changes (a resume journal of
 # another build is then never loaded).  $(BUILD)/build-id holds it; only
 # build.o is compiled again when it changes.
-BUILD_ID_SRC := $(sort $(wildcard kernels/*.c kernels/*.h pipeline/*.c pipeline/*.h)) Makefile
+BUILD_ID_SRC := $(sort $(wildcard kernels/*.c kernels/*.h pipeline/*.c pipeline/*.h \
+                  pipeline/*/*.c pipeline/*/*.h)) Makefile
 MW_BUILD_ID  := $(shell git describe --always --dirty 2>/dev/null || echo nogit)-$(shell \
                   { cat $(BUILD_ID_SRC); echo '$(CC) $(CFLAGS) $(LDFLAGS)'; \
                     $(CC) --version 2>/dev/null | head -1; } | sha256sum | cut -c1-16)
 
 KERNEL_SRC   := $(wildcard kernels/*.c)
-PIPELINE_SRC := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c))
+PIPELINE_SRC := $(filter-out pipeline/main.c,$(wildcard pipeline/*.c pipeline/*/*.c))
 KERNEL_OBJ   := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 PIPELINE_OBJ := $(PIPELINE_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ     := $(BUILD)/obj/pipeline/main.o
@@ -79,7 +85,9 @@ $(MAIN_BIN): $(MAIN_OBJ) $(PIPELINE_OBJ) $(KERNEL_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
-$(BUILD)/gen_sample: $(BUILD)/obj/samples/gen_sample.o
+# the sample generator: gen_sample.c (main) and its rooms (samples/sample.h)
+SAMPLE_GEN_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard samples/*.c))
+$(BUILD)/gen_sample: $(SAMPLE_GEN_OBJ)
 	$(CC) $(MW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MW_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(PIPELINE_OBJ) $(KERNEL_OBJ)
@@ -93,8 +101,8 @@ $(BUILD)/tests/cog_check: $(BUILD)/obj/tests/tools/cog_check.o
 $(BUILD)/build-id: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(MW_BUILD_ID)' | cmp -s - $@ 2>/dev/null || echo '$(MW_BUILD_ID)' >$@
-$(BUILD)/obj/pipeline/build.o: $(BUILD)/build-id
-$(BUILD)/obj/pipeline/build.o: CFLAGS += -DMW_BUILD_ID='"$(MW_BUILD_ID)"'
+$(BUILD)/obj/pipeline/core/build.o: $(BUILD)/build-id
+$(BUILD)/obj/pipeline/core/build.o: CFLAGS += -DMW_BUILD_ID='"$(MW_BUILD_ID)"'
 FORCE:
 
 $(BUILD)/obj/%.o: %.c
@@ -140,14 +148,14 @@ FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -std=c11 -Wall -Wextra -Werror -Wno-unknown-pragmas \
                 -DMW_BUILD_ID='"fuzz-$(MW_BUILD_ID)"' \
-                -D_GNU_SOURCE -Ikernels -Ipipeline $(GDAL_CFLAGS) $(PKG_CFLAGS) \
+                -D_GNU_SOURCE $(MW_INC) $(GDAL_CFLAGS) $(PKG_CFLAGS) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZERS      := config corners merge
-FUZZ_SRC_config  := tests/fuzz/fuzz_config.c pipeline/config.c pipeline/error.c
-FUZZ_SRC_corners := tests/fuzz/fuzz_corners.c pipeline/corners.c pipeline/error.c
+FUZZ_SRC_config  := tests/fuzz/fuzz_config.c pipeline/core/config.c pipeline/core/error.c
+FUZZ_SRC_corners := tests/fuzz/fuzz_corners.c pipeline/rules/corners.c pipeline/core/error.c
 FUZZ_SRC_merge   := tests/fuzz/fuzz_merge.c $(PIPELINE_SRC) $(KERNEL_SRC)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c pipeline/*.c pipeline/*.h kernels/*.c kernels/*.h
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD_ID_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp -o $@ $(FUZZ_SRC_$*) $(MW_LDLIBS) $(LDLIBS)
 
@@ -169,7 +177,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 #                        BENCH_SIZE=2048 for a quick run; see bench/run.sh.
 BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench read_floor stream kernel_bench)
 
-$(BUILD)/bench/kernel_bench: $(KERNEL_OBJ)
+$(BUILD)/bench/kernel_bench: $(KERNEL_OBJ) $(BUILD)/obj/pipeline/core/simd.o
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@mkdir -p $(dir $@)

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "kernels.h"
+#include "simd.h"
 
 #define REPS 10
 #define CHUNK 65536
@@ -129,7 +130,7 @@ static void run_kernel(int k, spans *s, uint16_t *dn[2][NB], size_t i, size_t m)
 
 int main(int argc, char **argv)
 {
-    const char *simd = mw_simd_init(); /* as minewatch does: AVX2 unless MW_SIMD=scalar */
+    const char *simd = mw_simd_choose(); /* as minewatch does: AVX2 unless MW_SIMD=scalar */
     double mpx = argc > 1 ? atof(argv[1]) : 16;
     if (mpx < 1 || mpx > 4096) {
         fprintf(stderr, "usage: kernel_bench [MPX in 1..4096]\n");

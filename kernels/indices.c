@@ -10,9 +10,10 @@
 
 /* SIMD: the streaming kernels below are written once as inline bodies and
  * compiled twice, for the baseline and for AVX2 (the compiler vectorizes
- * both; no FMA, so both give the same bits).  mw_simd_init() picks the
- * variant once at start-up: AVX2 where the CPU has it, unless MW_SIMD=scalar;
- * the scalar reference is the default until then. */
+ * both; no FMA, so both give the same bits).  mw_simd_select() picks the
+ * variant, once at start-up (the program reads MW_SIMD: pipeline/core/
+ * simd.h; the kernels read no environment); the scalar reference is the
+ * default until then. */
 #define MW_AVX2 __attribute__((target("avx2")))
 
 static inline void scale_u16_body(const uint16_t *restrict dn, size_t n, float scale,
@@ -251,12 +252,6 @@ const char *mw_simd_select(int avx2)
     change_u16_impl = use ? change_u16_avx2 : change_u16_scalar;
     g_simd = use ? "avx2" : "scalar";
     return g_simd;
-}
-
-const char *mw_simd_init(void)
-{
-    const char *env = getenv("MW_SIMD");
-    return mw_simd_select(!(env && !strcmp(env, "scalar")));
 }
 
 const char *mw_simd_name(void)

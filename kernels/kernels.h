@@ -33,11 +33,11 @@ enum {
 #define MW_INDEX_EPS 1e-6f
 
 /* SIMD variant of the streaming kernels (scale, indices, differences):
- * mw_simd_init() picks AVX2 where the CPU has it unless the environment sets
- * MW_SIMD=scalar, once at start-up, before any thread runs;
- * mw_simd_select(0/1) forces it (tests).  Both variants give identical
- * results.  Returns and mw_simd_name() give "avx2" or "scalar". */
-const char *mw_simd_init(void);
+ * mw_simd_select(1) picks AVX2 where the CPU has it, (0) the scalar
+ * reference; called once at start-up, before any thread runs, by the
+ * program, which reads MW_SIMD (pipeline/core/simd.h: the kernels read no
+ * environment), and by tests.  Both variants give identical results.
+ * Returns and mw_simd_name() give "avx2" or "scalar". */
 const char *mw_simd_select(int avx2);
 const char *mw_simd_name(void);
 

@@ -39,6 +39,7 @@
 #include "reports.h"
 #include "resume.h"
 #include "rules.h"
+#include "simd.h"
 #include "survey.h"
 #include "tiles.h"
 
@@ -501,11 +502,13 @@ static int scan_worker(const scan_args *a)
         cfg.threads = a->threads;
     if (a->tile_size > 0)
         cfg.tile_size = a->tile_size;
-    if (mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg, &survey))
+    if (mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg))
         rc = fail("ingest", NULL);
-    else if (mw_tiles_run(&cfg, &scene, NULL, NULL, cfg.threads, &tiles, NULL, NULL))
+    else if (mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, cfg.threads, &tiles, NULL,
+                          NULL))
         rc = (int)mw_error_code();
     mw_tileset_free(&tiles);
+    mw_coreg_free(&coreg);
     mw_scene_free(&scene);
     return rc;
 }
@@ -553,7 +556,7 @@ static int cmd_scan(int argc, char **argv)
     /* hashed at nice 19 from now on, in what the stages leave idle */
     digests = start_digests(&scene, g_resume);
     STAGE("coreg", mw_coreg_run(&cfg, &scene, &coreg));
-    STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
+    STAGE("survey", mw_survey_run(&cfg, &scene, &coreg, &survey));
     STAGE("share", mw_dist_share(&coreg, &survey)); /* MPI: to the other ranks */
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
@@ -561,14 +564,21 @@ static int cmd_scan(int argc, char **argv)
     const int journaled = mw_dist_size() <= 1;
     STAGE("resume", mw_resume_prepare(g_resume, &od, digests, journaled));
     STAGE("space", mw_resume_check_space(&od, &scene, cfg.tile_size, journaled));
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, journaled ? od.resume_dir : NULL,
-                                class_path, cfg.threads, &tiles, progress, NULL));
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey,
+                                journaled ? od.resume_dir : NULL, class_path, cfg.threads,
+                                &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
     /* change.tif, while the stages below run */
     g_cog = mw_cog_start(class_path, &od, tiles.threads_used);
-    STAGE("patches", mw_patches_build(&cfg, &scene, &tiles, class_path, &patches));
+    STAGE("patches", mw_patches_build(&cfg, &scene, &survey, &tiles, class_path, &patches));
+    /* restoration and the reports read the scene as co-registered, and the
+     * reports the coreg and survey results, through a view (phase 2 of
+     * issue 14: they take the results as parameters) */
+    mw_scene seen = mw_coreg_view(&scene, &coreg);
+    seen.coreg = coreg.enabled ? &coreg : NULL;
+    seen.survey = survey.enabled ? &survey : NULL;
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
-    STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
+    STAGE("restoration", mw_restoration_run(&cfg, &seen, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
@@ -583,7 +593,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("input_check", check_inputs(digests));
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
-    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
+    mw_run run = {&cfg, &seen, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_resume_done(&od);
@@ -804,7 +814,7 @@ static int run_command(int argc, char **argv)
     }
     GDALAllRegister();
     mw_install_gdal_error_handler();
-    mw_simd_init(); /* once, before any thread: AVX2 unless MW_SIMD=scalar */
+    mw_simd_choose(); /* once, before any thread: AVX2 unless MW_SIMD=scalar */
     /* a full disk or a file-size limit must fail a write, not kill us */
     signal(SIGXFSZ, SIG_IGN);
     /* A 64 MB block cache reads faster than GDAL's 5 %-of-RAM default and

@@ -126,13 +126,13 @@ for delay in $delays; do
 done
 # a run killed during the tile pass leaves its finished tiles, and the next
 # run takes them instead of computing them again.  The whole records in the
-# resume journals are counted by the framing of pipeline/journal.h (a record
+# resume journals are counted by the framing of pipeline/tiles/journal.h (a record
 # the kill cut short is not whole, and is not resumed):
 journal_records() {
   $PY tests/resume_journal.py count "$1"
 }
 # The tiles are trusted once the run's key is written, when its inputs are
-# hashed (pipeline/resume.h): the kill waits for both.
+# hashed (pipeline/reports/resume.h): the kill waits for both.
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
 pid=$!
 k=0

@@ -42,8 +42,8 @@ echo "== README: the command list and the exit codes as the binary has them"
 t_eq "README lists the commands as minewatch --help does" \
   "$($MW --help | sed -n 's/^\(usage: \|       \)minewatch /build\/minewatch /p')" \
   "$(sed -n '/^## Running a scan/,/^```$/{/^build\/minewatch /p}' README.md | sed '/^```$/q')"
-t_eq "README's exit-code table has the codes of pipeline/mw.h" \
-  "$(sed -n 's/^ *MW_[A-Z_]* = \([0-9]*\),\{0,1\} *\(\/\*.*\)\{0,1\}$/\1/p' pipeline/mw.h | tr '\n' ' ')" \
+t_eq "README's exit-code table has the codes of pipeline/core/mw.h" \
+  "$(sed -n 's/^ *MW_[A-Z_]* = \([0-9]*\),\{0,1\} *\(\/\*.*\)\{0,1\}$/\1/p' pipeline/core/mw.h | tr '\n' ' ')" \
   "$(sed -n '/^### Exit codes/,/^Every failure/s/^| \([0-9]*\) |.*/\1/p' README.md | tr '\n' ' ')"
 
 t_summary

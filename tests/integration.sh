@@ -165,7 +165,7 @@ t_ok "MW_SIMD=scalar: change.tif identical" cmp "$TMP/run/change.tif" "$TMP/scal
 t_eq "the manifest names the SIMD variant used" "scalar" \
   "$($PY -c "import json; print(json.load(open('$TMP/scalar/manifest.json'))['simd'])")"
 
-# -- the libtiff path against GDAL, its reference (pipeline/tiffdirect.h) ----
+# -- the libtiff path against GDAL, its reference (pipeline/ingest/tiffdirect.h) ----
 t_eq "the sample's dates are read through libtiff" "libtiff libtiff" \
   "$($PY -c "import json; r = json.load(open('$TMP/run/manifest.json'))['reader']; print(r['t1'], r['t2'])")"
 MW_LIBTIFF=off $MW scan configs/sample.ini -o "$TMP/gdal" -q 2>/dev/null

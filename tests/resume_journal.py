@@ -1,5 +1,5 @@
-"""Read and damage the resume journals of a scan (pipeline/journal.h,
-pipeline/tiles.c tile_pack), for tests/bad_input.sh.
+"""Read and damage the resume journals of a scan (pipeline/tiles/journal.h,
+pipeline/tiles/tile_journal.c mw_tile_pack), for tests/bad_input.sh.
 
   resume_journal.py count DIR           whole records in DIR/tiles-*.journal
   resume_journal.py damage DIR MODE     damage one record; prints the number
@@ -11,7 +11,7 @@ u32 0; crc = CRC-32 (zlib.crc32) of key and length (little-endian u64) then
 the payload.  ("MWJ1", the format before the CRC, is framed the same with 0
 for the CRC: read too, so that the tests can be run against older builds.)
 A payload (a packed tile): i32 x0, y0, w, h, ncomp; u64 counts[256];
-ncomp components of 88 bytes (pipeline/tiles.h mw_comp); u32 edge labels
+ncomp components of 88 bytes (pipeline/tiles/tiles.h mw_comp); u32 edge labels
 top[w], bottom[w], left[h], right[h]; the w x h class codes.
 
 MODE:

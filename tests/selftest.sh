@@ -54,7 +54,7 @@ if grep -q avx2 /proc/cpuinfo; then
 fi
 
 echo "== selftest: make CFLAGS=... keeps the project's flags"
-make -s --no-print-directory BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/pipeline/error.o" >"$TMP/make.log" 2>&1
+make -s --no-print-directory BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/pipeline/core/error.o" >"$TMP/make.log" 2>&1
 t_eq "make CFLAGS=-O0 compiles (includes, OpenMP, -Werror kept)" "0" "$?"
 cmd=$(make --no-print-directory -n -B BUILD="$TMP/b" CFLAGS=-O0 "$TMP/b/obj/kernels/morph.o" | grep -- ' -c ')
 t_has "the compile line has the project's flags" "-Werror -fopenmp -ffp-contract=off" "$cmd"
@@ -64,5 +64,31 @@ link=$(make --no-print-directory -n -B BUILD="$TMP/b" LDFLAGS=-Wl,-O1 LDLIBS=-lz
 t_has "make LDFLAGS=... LDLIBS=...: the link keeps -fopenmp" "-fopenmp " "$link"
 t_has "and takes the user's LDFLAGS" " -Wl,-O1 " "$link"
 t_has "and the project's libraries" "-lgdal" "$link"
+
+echo "== selftest: the house rules of issue 14 (scripts/check_size.py, check_deps.py)"
+out=$(python3 scripts/check_size.py 2>&1)
+t_eq "check_size.py: the tree holds (files <= 800 lines, functions <= 120)" "0" "$?"
+t_has "and says how many files it held to that" "files within 800 lines" "$out"
+# the checks must fail on a breach: a copy of the tree with one
+mkdir -p "$TMP/house"
+cp -r pipeline kernels samples "$TMP/house/"
+rm -rf "$TMP/house/samples/generated"
+{ printf 'int too_long(void)\n{\n    int x = 0;\n'
+  i=0; while [ $i -lt 120 ]; do printf '    x++;\n'; i=$((i + 1)); done
+  printf '    return x;\n}\n'; } >>"$TMP/house/pipeline/tiles/tile_schedule.c"
+out=$(python3 scripts/check_size.py "$TMP/house" 2>&1)
+t_eq "check_size.py: a function of 124 lines fails it" "1" "$?"
+t_has "naming the function and its length" "function too_long is 124 lines (limit 120)" "$out"
+i=0; while [ $i -lt 801 ]; do echo "/* */"; i=$((i + 1)); done >>"$TMP/house/pipeline/tiles/tile_journal.c"
+t_has "check_size.py: a file over 800 lines fails it" "pipeline/tiles/tile_journal.c: 1120 lines (limit 800)" \
+  "$(python3 scripts/check_size.py "$TMP/house" 2>&1)"
+out=$(python3 scripts/check_deps.py 2>&1)
+t_eq "check_deps.py: every room includes only its own and the rooms below" "0" "$?"
+printf '#include "tiles.h"\n' >>"$TMP/house/pipeline/ingest/decode.c"
+out=$(python3 scripts/check_deps.py "$TMP/house" 2>&1)
+t_eq "check_deps.py: ingest/ including tiles.h fails it" "1" "$?"
+t_has "naming the file and the rooms" "pipeline/ingest/decode.c: includes tiles.h of tiles/, a room above ingest/" "$out"
+t_eq "kernels/ read no environment (MW_SIMD is read by pipeline/core/simd.c)" "" \
+  "$(grep -l 'getenv' kernels/*.c kernels/*.h)"
 
 t_summary

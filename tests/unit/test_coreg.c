@@ -1,4 +1,4 @@
-/* test_coreg.c - co-registration by phase correlation (pipeline/coreg.h,
+/* test_coreg.c - co-registration by phase correlation (pipeline/survey/coreg.h,
  * kernels/phasecor.h): the peak fit on synthetic Gaussians, and shifts of
  * REAL images recovered within 0.1 px.
  *

@@ -1,4 +1,4 @@
-/* test_dates.c - unit tests of the date helper (pipeline/dates.h), the
+/* test_dates.c - unit tests of the date helper (pipeline/core/dates.h), the
  * UTF-8 cut (layers.h) and the pixel areas of a geographic grid
  * (measure.h): every form agencies write gives the same day number, text
  * that is no date or no day is refused, an OGR Date field is read as a

@@ -1,4 +1,4 @@
-/* test_digest.c - the background SHA-256 of the inputs (pipeline/digest.h):
+/* test_digest.c - the background SHA-256 of the inputs (pipeline/ingest/digest.h):
  * known digests (the empty file, "abc", a file of several chunks) whether
  * the background finished them or the asker finishes them; a path the
  * background was not given; a missing file; stopping with files unhashed;

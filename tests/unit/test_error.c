@@ -1,5 +1,5 @@
 /* test_error.c - the error buffer and GDAL's messages under threads
- * (pipeline/error.c): each thread reads the GDAL message of its own failed
+ * (pipeline/core/error.c): each thread reads the GDAL message of its own failed
  * call, the first error recorded wins whole whatever the threads do, and
  * warnings held back during a stage are dropped or printed in order. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_ingest.c - unit tests of pipeline/ingest.c: the per-pixel masks
+/* test_ingest.c - unit tests of pipeline/ingest/ (decode.c): the per-pixel masks
  * (the spectral cloud test: white cloud masked, bright bare ground and
  * excavation kept; the QA decoders: Landsat QA_PIXEL bits, Sentinel-2 SCL
  * classes, the SCL picture of EO Browser exports), and what mw_scene_open

@@ -1,4 +1,4 @@
-/* test_journal.c - unit tests of the resume journal (pipeline/journal.h):
+/* test_journal.c - unit tests of the resume journal (pipeline/tiles/journal.h):
  * records written by several writers come back byte for byte, a record cut
  * anywhere is dropped (and only it), appends after a torn end are readable,
  * keys out of range and foreign files are ignored; a whole record whose

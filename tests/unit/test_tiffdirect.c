@@ -1,4 +1,4 @@
-/* test_tiffdirect.c - the libtiff path (pipeline/tiffdirect.h) against GDAL,
+/* test_tiffdirect.c - the libtiff path (pipeline/ingest/tiffdirect.h) against GDAL,
  * its reference: on files GDAL writes in the layouts the path takes
  * (DEFLATE or LZW with predictor 2, which the path undoes itself with
  * mw_undiff_u16, little- and big-endian; none; a band subset in another

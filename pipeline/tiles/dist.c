@@ -295,10 +295,7 @@ int mw_dist_recv_tile(void **buf, size_t *n)
 
 #endif
 
-int mw_dist_apply(mw_scene *scene, mw_coreg *coreg, mw_survey *survey)
+int mw_dist_apply(const mw_scene *scene, mw_coreg *coreg)
 {
-    if (coreg->applied && mw_scene_shift(scene, 1, coreg->applied_dx, coreg->applied_dy))
-        return -1;
-    scene->survey = survey->enabled ? survey : NULL;
-    return 0;
+    return mw_coreg_apply(scene, coreg);
 }

@@ -58,8 +58,12 @@ typedef struct mw_scene {
     char *qa_src[2];       /* the QA on the scene grid, nearest, shifted with its
                             * date: a warped /vsimem/ VRT (owned) */
     int cloud_test;        /* spectral cloud test on every read (no QA) */
-    const struct mw_survey *survey; /* set by the survey stage; NULL = none */
-    const struct mw_coreg *coreg;   /* set by the coreg stage; NULL = none */
+    /* The results of the coreg and survey stages, for the reports (the
+     * manifest) only: no stage sets or reads them; main sets them on the
+     * view of the scene it hands to the reports (phase 2 of issue 14: the
+     * reports take the results as parameters, and these go). */
+    const struct mw_survey *survey; /* NULL = none */
+    const struct mw_coreg *coreg;   /* NULL = none */
 } mw_scene;
 
 /* QA masks: Landsat Collection-2 QA_PIXEL bits, Sentinel-2 L2A SCL classes,
@@ -108,12 +112,30 @@ void mw_scene_free(mw_scene *scene);
  * of a few km). */
 double mw_scene_pixel_area(const mw_scene *scene, double y);
 
-/* Co-registration: from now on date d is read at (x + dx, y + dy) of the
- * scene grid, resampled (Lanczos) through a warped VRT of the date's unwarped
- * source onto t1's grid shifted by (dx, dy) pixels (any CRS; no copy).
- * Pixels that the shift moves outside the date read as no data.  Open
- * readers keep the old source; make new ones.  0, or -1 with mw_error. */
-int mw_scene_shift(mw_scene *scene, int d, double dx, double dy);
+/* Date d read at a shift (co-registration): its source and its QA on the
+ * scene grid shifted by (dx, dy) pixels, owned (/vsimem/ VRTs). */
+typedef struct {
+    int on;                /* 0: no shift (the scene as opened) */
+    int d;                 /* the date */
+    double dx, dy;         /* pixels */
+    double nodata;         /* the value outside the date's footprint (no data) */
+    char *src;             /* warped VRT of the date (owned) */
+    char *qa_src;          /* warped VRT of its QA band; NULL without one (owned) */
+} mw_shifted;
+
+/* Date d read at (x + dx, y + dy) of the scene grid, resampled (Lanczos)
+ * through a warped VRT of the date's unwarped source onto t1's grid shifted
+ * by (dx, dy) pixels (any CRS; no copy).  Pixels that the shift moves
+ * outside the date read as no data.  The scene is not changed: read it
+ * through mw_scene_view.  0, or -1 with mw_error (*out empty). */
+int mw_scene_shifted(const mw_scene *scene, int d, double dx, double dy, mw_shifted *out);
+/* NULL-safe; leaves *sh empty. */
+void mw_shifted_free(mw_shifted *sh);
+/* The scene with date sh->d read through sh (sh NULL or off: the scene as
+ * it is): a copy of the struct that owns nothing and lives no longer than
+ * scene and sh; never give it to mw_scene_free.  Readers made from it read
+ * the shifted date. */
+mw_scene mw_scene_view(const mw_scene *scene, const mw_shifted *sh);
 
 typedef struct mw_reader mw_reader;
 

@@ -186,10 +186,9 @@ static int block_shifts(const mw_scene *s, int role, mw_coreg *c)
     return 0;
 }
 
-int mw_coreg_run(const mw_config *cfg, mw_scene *s, mw_coreg *c)
+int mw_coreg_run(const mw_config *cfg, const mw_scene *s, mw_coreg *c)
 {
     memset(c, 0, sizeof *c);
-    s->coreg = NULL;
     if (!strcmp(cfg->coregister, "off"))
         return 0;
     if (s->width < COREG_MIN_SIDE || s->height < COREG_MIN_SIDE) {
@@ -211,18 +210,29 @@ int mw_coreg_run(const mw_config *cfg, mw_scene *s, mw_coreg *c)
         ay = round(ay) + 0.0;
     }
     if (g->reliable && hypot(g->dx, g->dy) > MW_COREG_APPLY_PX && (ax != 0 || ay != 0)) {
-        if (mw_scene_shift(s, 1, ax, ay))
-            return -1;
         c->applied = 1;
         c->applied_dx = ax;
         c->applied_dy = ay;
-        if (global_shift(s, c->role, &c->residual))
+        if (mw_coreg_apply(s, c))
+            return -1;
+        const mw_scene v = mw_coreg_view(s, c);
+        if (global_shift(&v, c->role, &c->residual))
             return -1;
         mw_log("coreg: t2 resampled at (%+g, %+g) px; residual shift (%.3f, %.3f) px", ax,
                ay, c->residual.dx, c->residual.dy);
     }
-    s->coreg = c;
     return 0;
+}
+
+int mw_coreg_apply(const mw_scene *s, mw_coreg *c)
+{
+    mw_shifted_free(&c->t2);
+    return c->applied ? mw_scene_shifted(s, 1, c->applied_dx, c->applied_dy, &c->t2) : 0;
+}
+
+mw_scene mw_coreg_view(const mw_scene *s, const mw_coreg *c)
+{
+    return mw_scene_view(s, c ? &c->t2 : NULL);
 }
 
 void mw_coreg_free(mw_coreg *c)
@@ -232,4 +242,5 @@ void mw_coreg_free(mw_coreg *c)
     free(c->block);
     c->block = NULL;
     c->nblocks = 0;
+    mw_shifted_free(&c->t2);
 }

@@ -8,12 +8,13 @@
  * normalized cross-power spectrum under a Gaussian low-pass (sigma 1 px); a
  * 3-point Gaussian fit of the correlation peak gives the sub-pixel shift.
  * A reliable global shift longer than MW_COREG_APPLY_PX is corrected by
- * reading t2 at the shifted position (mw_scene_shift, Lanczos): with
+ * reading t2 at the shifted position (mw_scene_shifted, Lanczos): with
  * coregister = auto the shift rounded to whole pixels (a lossless move: no
  * interpolation changes t2's texture and noise, which would move the
  * automatic threshold; see docs/detection.md), with coregister = subpixel
- * the full shift.  The residual shift is measured again.  All of it goes into
- * the manifest (scene->coreg).
+ * the full shift.  The residual shift is measured again.  The stage returns
+ * all of it in an mw_coreg (the manifest reports it); the scene is not
+ * changed: the stages after it read the scene through mw_coreg_view.
  *
  * FFTW plans are made and destroyed under one mutex (the FFTW planner is not
  * thread-safe) and executed outside it on each thread's own buffers.
@@ -49,12 +50,22 @@ typedef struct mw_coreg {
     int applied;         /* t2 is read shifted by (applied_dx, applied_dy) */
     double applied_dx, applied_dy;
     mw_shift residual;   /* global window again after the correction (when applied) */
+    mw_shifted t2;       /* t2 read at the applied shift (when applied; owned) */
 } mw_coreg;
 
-/* Estimate, correct when needed, hang on scene->coreg.  A no-op (enabled = 0)
- * with coregister = off or a scene smaller than 64 px a side.  0, or -1 with
+/* Estimate, and correct when needed (out->t2).  A no-op (enabled = 0) with
+ * coregister = off or a scene smaller than 64 px a side.  0, or -1 with
  * mw_error. */
-int mw_coreg_run(const mw_config *cfg, mw_scene *scene, mw_coreg *out);
+int mw_coreg_run(const mw_config *cfg, const mw_scene *scene, mw_coreg *out);
+/* The correction of c->applied_dx, _dy (when c->applied) made again into
+ * c->t2 for this scene: an MPI rank other than 0 opens the scene itself and
+ * receives only the shift (dist.h).  0, or -1 with mw_error. */
+int mw_coreg_apply(const mw_scene *scene, mw_coreg *c);
+/* The scene as co-registered: t2 read at the applied shift (c NULL or no
+ * shift applied: the scene as opened).  A view (mw_scene_view): it owns
+ * nothing and lives no longer than scene and c. */
+mw_scene mw_coreg_view(const mw_scene *scene, const mw_coreg *c);
+/* NULL-safe. */
 void mw_coreg_free(mw_coreg *c);
 
 /* FFT plans and buffers for w x h windows, one per thread. */

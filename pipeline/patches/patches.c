@@ -10,6 +10,28 @@
 
 #include "kernels.h"
 #include "mw.h"
+#include "survey.h"
+
+void mw_comp_merge(mw_comp *a, const mw_comp *b)
+{
+    if (b->first < a->first)
+        a->first = b->first;
+    a->count += b->count;
+    a->sum_col += b->sum_col;
+    a->sum_row += b->sum_row;
+    if (b->min_col < a->min_col) a->min_col = b->min_col;
+    if (b->min_row < a->min_row) a->min_row = b->min_row;
+    if (b->max_col > a->max_col) a->max_col = b->max_col;
+    if (b->max_row > a->max_row) a->max_row = b->max_row;
+    a->sum_dndvi += b->sum_dndvi;
+    a->sum_dbsi += b->sum_dbsi;
+    if (b->min_dndvi < a->min_dndvi)
+        a->min_dndvi = b->min_dndvi;
+    a->sum_change_p += b->sum_change_p;
+    a->sum_margin += b->sum_margin;
+    a->sum_ndvi2 += b->sum_ndvi2;
+    a->sum_ndvi2_sq += b->sum_ndvi2_sq;
+}
 
 /* Union the labels of two facing edges of neighbouring tiles. */
 static void join_edges(uint32_t *parent, const uint32_t *a, uint32_t base_a,
@@ -193,9 +215,10 @@ done:
 #define MW_CONF_SIZE 3.0
 #define MW_CONF_SPREAD 0.1
 
-static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s)
+static void set_confidence(mw_patch *p, const mw_config *cfg, const mw_scene *s,
+                           const mw_survey *sv)
 {
-    if (!s->survey) {
+    if (!sv) {
         p->confidence = NAN;
         p->change_margin = NAN;
         p->confidence_level = "";
@@ -253,9 +276,10 @@ static void measure(mw_patch *p, const mw_scene *s, OGRCoordinateTransformationH
     }
 }
 
-int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *ts,
-                     const char *class_path, mw_patchset *ps)
+int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_survey *survey,
+                     const mw_tileset *ts, const char *class_path, mw_patchset *ps)
 {
+    const mw_survey *sv = survey && survey->enabled ? survey : NULL;
     memset(ps, 0, sizeof *ps);
     mw_comp *comps = NULL;
     long nc = mw_patches_merge(ts, &comps);
@@ -279,7 +303,7 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
     int failed = 0;
     size_t done = 0;
 #pragma omp parallel num_threads(ts->threads_used > 0 ? ts->threads_used : 1) default(none) \
-    shared(cfg, s, ts, class_path, ps, comps, keep, failed) reduction(+ : done)
+    shared(cfg, s, sv, ts, class_path, ps, comps, keep, failed) reduction(+ : done)
     {
         OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
         OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
@@ -329,7 +353,7 @@ int mw_patches_build(const mw_config *cfg, const mw_scene *s, const mw_tileset *
                     p->geom = NULL;
                 }
             }
-            set_confidence(p, cfg, s);
+            set_confidence(p, cfg, s, sv);
             done++;
             if (!p->geom) {
 #pragma omp atomic write

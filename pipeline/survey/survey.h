@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "coreg.h"
 #include "ingest.h"
 #include "mad.h"
 
@@ -65,9 +66,11 @@ typedef struct mw_survey {
     int64_t pixels, valid, clipped, invariant;
 } mw_survey;
 
-/* Run the survey (a no-op with engine = threshold) and hang it on the scene
- * (scene->survey).  0, or -1 with mw_error. */
-int mw_survey_run(const mw_config *cfg, mw_scene *scene, mw_survey *out);
+/* Run the survey of the scene as co-registered (coreg: mw_coreg_view; NULL:
+ * the scene as opened) into *out (enabled = 0 with engine = threshold: a
+ * no-op).  The scene is not changed.  0, or -1 with mw_error. */
+int mw_survey_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *coreg,
+                  mw_survey *out);
 
 /* The halo the change objects need around a tile (0 when off). */
 int mw_survey_objects_halo(const mw_survey *sv);

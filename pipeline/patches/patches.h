@@ -82,16 +82,20 @@ typedef struct {
 
 #define MW_M2_PER_MU (10000.0 / 15.0)
 
+/* Merge b into a (the statistics of a patch of both). */
+void mw_comp_merge(mw_comp *a, const mw_comp *b);
+
 /* Merge the tiles' components into whole-scene components (union-find over
  * the tiles' edge labels), sorted by first pixel; *out is owned by the
  * caller.  Returns the count, or -1 with mw_error. */
 long mw_patches_merge(const mw_tileset *ts, mw_comp **out);
 
 /* Merge, filter, measure and polygonize.  class_path is the class raster the
- * tile pass wrote.  0, or -1 with mw_error. */
+ * tile pass wrote; survey: the survey stage's result (NULL or not enabled:
+ * engine threshold, no confidence).  0, or -1 with mw_error. */
 int mw_patches_build(const mw_config *cfg, const mw_scene *scene,
-                     const mw_tileset *ts, const char *class_path,
-                     mw_patchset *out);
+                     const struct mw_survey *survey, const mw_tileset *ts,
+                     const char *class_path, mw_patchset *out);
 void mw_patchset_free(mw_patchset *ps);
 
 #endif

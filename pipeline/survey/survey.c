@@ -650,10 +650,12 @@ int mw_survey_objects_halo(const mw_survey *sv)
     return sv && sv->enabled && sv->objects_on ? mw_objects_halo(&sv->objects) : 0;
 }
 
-int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
+int mw_survey_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *coreg,
+                  mw_survey *sv)
 {
     memset(sv, 0, sizeof *sv);
-    s->survey = NULL;
+    const mw_scene view = mw_coreg_view(scene, coreg); /* t2 as co-registered */
+    const mw_scene *s = &view;
     if (strcmp(cfg->engine, "irmad"))
         return 0;
     sv->enabled = 1;
@@ -744,7 +746,6 @@ int mw_survey_run(const mw_config *cfg, mw_scene *s, mw_survey *sv)
         goto done;
     normalize(s, &b, sv);
     directions(s, &b, sv);
-    s->survey = sv;
     mw_log("survey: %dx%d px (every %d), IR-MAD %d iterations%s, threshold %.3f (%s), "
            "%lld invariant px", sv->width, sv->height, k, sv->iterations,
            sv->converged ? "" : " (not converged)", sv->threshold, sv->method,

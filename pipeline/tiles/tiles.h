@@ -7,7 +7,7 @@
  * its GDAL handles, so memory is threads x one tile, whatever the scene size.
  *
  * With [detect] engine = irmad a tile's classes come from the survey's MAD
- * transformation (pipeline/survey.h): t2 normalized, the change statistic
+ * transformation (survey.h): t2 normalized, the change statistic
  * smoothed over a (2 smooth_radius + 1)^2 box and thresholded, the direction
  * from the standardized dNDVI / dBSI; the halo grows by smooth_radius.
  *
@@ -24,6 +24,9 @@
 
 #include "config.h"
 #include "ingest.h"
+
+struct mw_coreg;  /* coreg.h */
+struct mw_survey; /* survey.h */
 
 /* Fixed-point scale of the index sums: integer sums are associative, so the
  * means do not depend on the tile size or the merge order. */
@@ -43,9 +46,6 @@ typedef struct {
                                       * (engine irmad: the patch's surface now) */
 } mw_comp;
 
-/* Merge b into a. */
-void mw_comp_merge(mw_comp *a, const mw_comp *b);
-
 enum { MW_EDGE_TOP, MW_EDGE_BOTTOM, MW_EDGE_LEFT, MW_EDGE_RIGHT };
 
 typedef struct {
@@ -64,13 +64,17 @@ typedef struct {
     int remote;          /* MPI, rank 0: tiles computed by the other ranks */
 } mw_tileset;
 
-/* Run the tile pass over the scene and write classes to class_path (a tiled
- * GeoTIFF, created here).  threads <= 0: all cores.  Returns 0, or -1 with
- * mw_error. */
-/* resume_dir (NULL = none): each finished tile is saved there, and tiles
+/* Run the tile pass over the scene as co-registered (coreg: the coreg
+ * stage's result, mw_coreg_view; NULL: the scene as opened) with the
+ * survey's transformation, threshold and change objects (survey: the survey
+ * stage's result; NULL or not enabled: engine threshold), and write classes
+ * to class_path (a tiled GeoTIFF, created here).  threads <= 0: all cores.
+ * resume_dir (NULL = none): each finished tile is saved there, and tiles
  * already saved by an interrupted run with the same inputs are loaded
- * instead of computed (the caller keys the folder to the run). */
-int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const char *resume_dir,
+ * instead of computed (the caller keys the folder to the run).  Returns 0,
+ * or -1 with mw_error. */
+int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const struct mw_coreg *coreg,
+                 const struct mw_survey *survey, const char *resume_dir,
                  const char *class_path, int threads, mw_tileset *out,
                  GDALProgressFunc progress, void *progress_arg);
 void mw_tileset_free(mw_tileset *ts);

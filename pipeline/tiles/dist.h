@@ -38,11 +38,11 @@ void mw_dist_abort(int code);
 
 /* Rank 0: send the applied shift and the survey to the other ranks.
  * Others: receive them (blocking until rank 0 has surveyed) into *coreg and
- * *survey; mw_dist_apply then applies them to a scene opened afterwards.
- * 0, or -1 with mw_error. */
+ * *survey; mw_dist_apply then makes the received shift for a scene opened
+ * afterwards (mw_coreg_apply: coreg->t2), and the tile pass takes coreg and
+ * survey as rank 0's does.  0, or -1 with mw_error. */
 int mw_dist_share(struct mw_coreg *coreg, struct mw_survey *survey);
-int mw_dist_apply(struct mw_scene *scene, struct mw_coreg *coreg,
-                  struct mw_survey *survey);
+int mw_dist_apply(const struct mw_scene *scene, struct mw_coreg *coreg);
 
 /* Rank 0's n bytes at buf to every rank; 0, or -1 with mw_error. */
 int mw_dist_bcast(void *buf, size_t n);
