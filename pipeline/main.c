@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "codes.h"
 #include "config.h"
 #include "coreg.h"
 #include "corners.h"
@@ -531,6 +532,7 @@ static int cmd_scan(int argc, char **argv)
     mw_digests *digests = NULL;
     mw_survey survey;
     mw_coreg coreg = {0};
+    mw_county_codes codes = {0};
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -556,6 +558,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("survey", mw_survey_run(&cfg, &scene, &survey));
     STAGE("share", mw_dist_share(&coreg, &survey)); /* MPI: to the other ranks */
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
+    STAGE("county_codes", mw_county_codes_load(&cfg, &layers, &codes));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     /* resuming is per process: under MPI every tile is computed again */
     const int journaled = mw_dist_size() <= 1;
@@ -570,6 +573,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &scene, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
+    mw_county_codes_apply(&codes, &layers, &patches, &resto);
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
@@ -583,7 +587,8 @@ static int cmd_scan(int argc, char **argv)
     STAGE("input_check", check_inputs(digests));
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
-    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
+    mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog,
+                  &codes};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_resume_done(&od);
@@ -599,6 +604,7 @@ done:
     mw_ledger_close(ledger);
     mw_audit_free(&audit);
     mw_restoration_free(&resto);
+    mw_county_codes_free(&codes);
     mw_layers_free(&layers);
     mw_scene_free(&scene);
     mw_coreg_free(&coreg);

@@ -219,7 +219,7 @@ static const mw_column COLS[] = {
     {"beyond_boundary_m", COL_R}, {"nearest_licence_m", COL_R},
     {"after_expiry_m2", COL_R}, {"exploration_m2", COL_R},
     {"redline_m2", COL_R}, {"redline_name", COL_S}, {"farmland_m2", COL_R},
-    {"urban_m2", COL_R}, {"county", COL_S},
+    {"urban_m2", COL_R}, {"county", COL_S}, {"county_code", COL_S},
     {"ledger_id", COL_S}, {"ledger_state", COL_S}, {"case_status", COL_S},
     {"centroid_x", COL_R}, {"centroid_y", COL_R}, {"lon", COL_R}, {"lat", COL_R},
     {"min_x", COL_R}, {"min_y", COL_R}, {"max_x", COL_R}, {"max_y", COL_R},
@@ -261,6 +261,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     N("%.1f", v->farmland_m2);
     N("%.1f", v->urban_m2);
     S("%s", v->county);
+    S("%s", v->county_code);
     S("%s", v->ledger_id);
     S("%s", v->ledger_state);
     S("%s", v->case_status);
@@ -349,6 +350,7 @@ static const struct { const char *en, *zh; } ZH[] = {
     {"exploration_m2", "探矿权内面积(平方米)"}, {"redline_m2", "生态红线内面积(平方米)"},
     {"redline_name", "红线名称"}, {"farmland_m2", "永久基本农田内面积(平方米)"},
     {"urban_m2", "城镇开发边界内面积(平方米)"}, {"county", "县(区)"},
+    {"county_code", "行政区划代码"},
     {"ledger_id", "台账编号"}, {"ledger_state", "台账状态"}, {"case_status", "案件状态"},
     {"centroid_x", "中心X"}, {"centroid_y", "中心Y"}, {"lon", "经度"}, {"lat", "纬度"},
     {"field_check", "需外业核查"}, {"t1_date", "前时相日期"}, {"t2_date", "后时相日期"},

@@ -60,6 +60,7 @@ typedef struct {
     const mw_audit *audit;
     struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
     struct mw_cog_job *cog;     /* change.tif being written in the background, or NULL */
+    const struct mw_county_codes_s *county_codes; /* codes.h; NULL = none */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of

