@@ -24,6 +24,7 @@
 #include "coreg.h"
 #include "dist.h"
 #include "survey.h"
+#include "xlsx.h"
 
 /* ---- the output folder ------------------------------------------------ */
 
@@ -363,9 +364,22 @@ static const struct { const char *en, *zh; } ZH[] = {
     {"redline_overlap_m2", "与生态红线重叠(平方米)"},
     {"farmland_overlap_m2", "与永久基本农田重叠(平方米)"},
     {"urban_overlap_m2", "与城镇开发边界重叠(平方米)"},
+    {"min_x", "最小X"}, {"min_y", "最小Y"}, {"max_x", "最大X"}, {"max_y", "最大Y"},
+    {"mean_dndvi", "NDVI变化均值"}, {"min_dndvi", "NDVI变化最小值"},
+    {"mean_dbsi", "裸土指数变化均值"}, {"confidence", "置信度"},
+    {"confidence_level", "置信等级"}, {"masked_fraction", "遮挡比例"},
+    {"change_margin", "变化强度倍数"}, {"baseline", "基准日期"}, {"deadline", "完成期限"},
+    {"valid_pixels", "有效像元数"}, {"veg_change", "植被覆盖率变化"},
+    {"bare_fraction_t2", "后时相裸地比例"}, {"disturbed_m2", "扰动面积(平方米)"},
+    {"completed", "已完成"}, {"in_progress", "进行中"}, {"not_started", "未开始"},
+    {"regressed", "退化"}, {"new_disturbance", "新增扰动"}, {"no_data", "无数据"},
+    {"valid_from", "有效期起"}, {"valid_to", "有效期止"}, {"valid_at_t2", "后时相有效"},
+    {"exempt", "豁免审查"}, {"disturbed_inside_m2", "矿区内扰动面积(平方米)"},
+    {"disturbed_outside_m2", "矿区外扰动面积(平方米)"},
+    {"consolidation_candidate", "整合候选"},
 };
 
-static const char *header(const char *en, int zh)
+const char *mw_column_title(const char *en, int zh)
 {
     for (size_t i = 0; zh && i < sizeof ZH / sizeof ZH[0]; i++)
         if (!strcmp(ZH[i].en, en))
@@ -389,7 +403,7 @@ static void csv_field(FILE *f, const char *s)
 }
 
 /* Row i's cells; text cut at MW_CELL is cut on a UTF-8 character boundary. */
-static void format_cells(const mw_table *t, size_t i, char (*cells)[MW_CELL])
+void mw_table_row(const mw_table *t, size_t i, char (*cells)[MW_CELL])
 {
     t->format(t, i, cells);
     for (size_t c = 0; c < t->ncols; c++)
@@ -414,11 +428,11 @@ static int write_csv(const mw_table *t, const mw_config *cfg, const char *path)
     for (size_t c = 0; c < t->ncols; c++) {
         if (c)
             fputc(',', f);
-        csv_field(f, header(t->cols[c].name, zh));
+        csv_field(f, mw_column_title(t->cols[c].name, zh));
     }
     fputc('\n', f);
     for (size_t i = 0; i < t->nrows; i++) {
-        format_cells(t, i, cells);
+        mw_table_row(t, i, cells);
         for (size_t c = 0; c < t->ncols; c++) {
             if (c)
                 fputc(',', f);
@@ -463,7 +477,7 @@ static int write_layer(GDALDatasetH ds, const mw_table *t, OGRSpatialReferenceH 
     if (rc == 0 && !cells)
         rc = -1;
     for (size_t i = 0; i < t->nrows && rc == 0; i++) {
-        format_cells(t, i, cells);
+        mw_table_row(t, i, cells);
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (size_t c = 0; c < t->ncols; c++) {
             if (t->cols[c].type != COL_S && !cells[c][0])
@@ -850,6 +864,11 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         names[nn++] = "patches.gpkg";
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
+    }
+    if (rc == 0) {
+        names[nn++] = "suspects.xlsx";
+        mw_outdir_work_path(od, "suspects.xlsx", path, sizeof path);
+        rc = mw_xlsx_write(&tables[0], run->cfg, od->work_dir, path);
     }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;

@@ -94,6 +94,12 @@ static inline void mw_cell_num(char *cell, const char *fmt, double v)
         snprintf(cell, MW_CELL, fmt, v);
 }
 
+/* Row i of t formatted (text cut at MW_CELL is cut on a UTF-8 boundary). */
+void mw_table_row(const mw_table *t, size_t i, char (*cells)[MW_CELL]);
+/* A column's title: its English name, or its Chinese one when zh is set
+ * (names without one stay English). */
+const char *mw_column_title(const char *en, int zh);
+
 /* The tables of restoration.csv, restoration_by_county.csv, licences.csv
  * (report_tables.c). */
 mw_table mw_restoration_table(const mw_restoration *r, const mw_config *cfg);

@@ -84,4 +84,20 @@ t_eq "code_field naming no field: exit 5, the field named" \
   "5 minewatch: error: $TMP/bad.gpkg: layer 'counties' has no field 'dm' ([counties] code_field) (stage: county_codes)" \
   "$? $(cat "$TMP/err")"
 
+echo "== tables: suspects.xlsx"
+t_py tests/check_xlsx.py "$TMP/run" en
+# the sample's layers with a 22-digit all-digit licence number and a holder
+# written to break out of HTML (both come from shapefiles in real life)
+LONG_ID=1404002012041130124850
+HOLDER='<script>alert("x")</script>晋丰&矿业'
+cp $S/layers.gpkg "$TMP/layers.gpkg"
+ogrinfo -q "$TMP/layers.gpkg" -sql "UPDATE licences SET licence_id = '$LONG_ID', holder = '$HOLDER' WHERE licence_id = 'C1404002012041130124850'" >/dev/null
+$PY tests/mkcfg.py "$TMP/zh.ini" report.language=zh licences.path="$TMP/layers.gpkg"
+$MW scan "$TMP/zh.ini" -o "$TMP/zh" -q 2>"$TMP/err"
+t_eq "language = zh, the long id and the <script> holder: exit 0" "0 " "$? $(cat "$TMP/err")"
+t_eq "suspects.csv has the 22-digit id as written" "$LONG_ID" "$(cell "$TMP/zh/suspects.csv" 图斑编号 P000001 许可证号)"
+t_py tests/check_xlsx.py "$TMP/zh" zh "$LONG_ID"
+t_eq "GDAL's XLSX driver reads 4 sheets, 全省 first" "1: 全省 2: 长治市上党区 3: 平顺县 4: 壶关县" \
+  "$(ogrinfo -ro "$TMP/zh/suspects.xlsx" 2>/dev/null | sed -n 's/ (None)//; /^[0-9]*: /p' | tr '\n' ' ' | sed 's/ $//')"
+
 t_summary
