@@ -23,6 +23,7 @@
 #include "mw.h"
 #include "coreg.h"
 #include "dist.h"
+#include "styles.h"
 #include "survey.h"
 #include "xlsx.h"
 
@@ -519,6 +520,11 @@ static int write_gpkg(const char *wkt, const mw_table *tables, size_t n, const c
     int rc = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_layer(ds, &tables[i], srs, path);
+    const char *layer_names[16];
+    for (size_t i = 0; i < n && i < 16; i++)
+        layer_names[i] = tables[i].name;
+    if (rc == 0) /* QGIS's default styles */
+        rc = mw_styles_gpkg(ds, layer_names, n < 16 ? n : 16, path);
     if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot commit (%s)", path, mw_gdal_message());
         rc = -1;
@@ -872,6 +878,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;
+    if (rc == 0)
+        rc = mw_styles_change(od->work_dir, names, &nn);
     if (rc == 0) {
         names[nn++] = "manifest.json";
         mw_outdir_work_path(od, "manifest.json", path, sizeof path);

@@ -100,4 +100,14 @@ t_py tests/check_xlsx.py "$TMP/zh" zh "$LONG_ID"
 t_eq "GDAL's XLSX driver reads 4 sheets, 全省 first" "1: 全省 2: 长治市上党区 3: 平顺县 4: 壶关县" \
   "$(ogrinfo -ro "$TMP/zh/suspects.xlsx" 2>/dev/null | sed -n 's/ (None)//; /^[0-9]*: /p' | tr '\n' ' ' | sed 's/ $//')"
 
+echo "== tables: QGIS styles (layer_styles, change.tif categories and change.qml)"
+t_py tests/check_styles.py "$TMP/run"
+t_eq "ogrinfo patches.gpkg layer_styles: 3 default styles" "licences patches restoration" \
+  "$(ogrinfo -ro -q "$TMP/run/patches.gpkg" layer_styles | sed -n 's/^ *f_table_name (String) = //p' | sort | tr '\n' ' ' | sed 's/ $//')"
+t_ok "GDAL's GeoPackage validator accepts patches.gpkg with layer_styles" \
+  $PY /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py "$TMP/run/patches.gpkg"
+$MW licences audit configs/sample.ini -o "$TMP/audit" -q
+t_eq "licences audit: licences.gpkg carries the licences style" "licences" \
+  "$(ogrinfo -ro -q "$TMP/audit/licences.gpkg" layer_styles | sed -n 's/^ *f_table_name (String) = //p')"
+
 t_summary
