@@ -23,6 +23,7 @@
 #include "mw.h"
 #include "coreg.h"
 #include "dist.h"
+#include "report_html.h"
 #include "styles.h"
 #include "survey.h"
 #include "xlsx.h"
@@ -231,7 +232,6 @@ static const mw_column COLS[] = {
     {"change_margin", COL_R},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
-#define FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
 
 typedef struct { char v[NCOLS][MW_CELL]; } row;
 
@@ -278,7 +278,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.4f", p->mean_dndvi);
     S("%.4f", p->min_dndvi);
     S("%.4f", p->mean_dbsi);
-    S("%d", p->area_mu >= FIELD_CHECK_MU);
+    S("%d", p->area_mu >= MW_FIELD_CHECK_MU);
     S("%s", cfg->t1_date);
     S("%s", cfg->t2_date);
     N("%.4f", p->confidence);
@@ -875,6 +875,11 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         names[nn++] = "suspects.xlsx";
         mw_outdir_work_path(od, "suspects.xlsx", path, sizeof path);
         rc = mw_xlsx_write(&tables[0], run->cfg, od->work_dir, path);
+    }
+    if (rc == 0) {
+        names[nn++] = "report.html";
+        mw_outdir_work_path(od, "report.html", path, sizeof path);
+        rc = mw_html_write(run, tables, nt, od->work_dir, path);
     }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;

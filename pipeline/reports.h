@@ -70,6 +70,7 @@ typedef struct {
  * spreadsheet would run as a formula (= + - @ tab CR first) get a leading
  * ' in the CSV only. */
 #define MW_CELL 320
+#define MW_FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
 typedef enum { COL_S, COL_I, COL_R } mw_col_type;
 typedef struct {
     const char *name;
