@@ -110,4 +110,76 @@ $MW licences audit configs/sample.ini -o "$TMP/audit" -q
 t_eq "licences audit: licences.gpkg carries the licences style" "licences" \
   "$(ogrinfo -ro -q "$TMP/audit/licences.gpkg" layer_styles | sed -n 's/^ *f_table_name (String) = //p')"
 
+echo "== tables: report.html in headless Chromium"
+CHROME=$(command -v chromium || true)
+# render FILE.html: $TMP/chrome/dom (the DOM after the scripts ran),
+# $TMP/chrome/shot.png (1400 x 2400), $TMP/chrome/console (every console
+# message: there must be none)
+render() {
+  rm -rf "$TMP/chrome"; mkdir -p "$TMP/chrome"
+  flags="--headless --no-sandbox --disable-gpu --user-data-dir=$TMP/chrome/profile --enable-logging=stderr --v=0"
+  timeout 120 "$CHROME" $flags --dump-dom "file://$1" >"$TMP/chrome/dom" 2>"$TMP/chrome/err1"
+  timeout 120 "$CHROME" $flags --window-size=1400,2400 --screenshot="$TMP/chrome/shot.png" "file://$1" \
+    >/dev/null 2>"$TMP/chrome/err2"
+  cat "$TMP/chrome/err1" "$TMP/chrome/err2" | grep ':CONSOLE' >"$TMP/chrome/console"
+}
+# PNG: "W H share-of-non-white-pixels distinct-colours"
+blank() {
+  $PY -c "
+import sys
+import numpy as np
+from osgeo import gdal
+ds = gdal.Open(sys.argv[1])
+a = ds.ReadAsArray()[:3].reshape(3, -1).T
+print(ds.RasterXSize, ds.RasterYSize, int((a.min(axis=1) < 240).mean() >= 0.02),
+      int(len(np.unique(a[::7], axis=0)) > 50))" "$1"
+}
+cards() { grep -o '<section class="card"' "$TMP/chrome/dom" | wc -l; }
+if [ -z "$CHROME" ]; then
+  t_fail "chromium installed (scripts/setup.sh)"
+else
+  # the harness catches a console error (so that none found means none)
+  printf '<!DOCTYPE html><html><body><p>x</p><script>nosuchfn();</script></body></html>' >"$TMP/broken.html"
+  render "$TMP/broken.html"
+  t_eq "harness: a page with a script error shows its console message (in each of the 2 passes)" "2" \
+    "$(grep -c 'Uncaught ReferenceError: nosuchfn' "$TMP/chrome/console")"
+
+  render "$TMP/run/report.html"
+  t_eq "sample (en): no console message" "" "$(cat "$TMP/chrome/console")"
+  t_eq "sample (en): the screenshot is 1400 x 2400 and not blank" "1400 2400 1 1" "$(blank "$TMP/chrome/shot.png")"
+  t_eq "sample (en): 9 cards, one per patch" "9" "$(cards)"
+  t_eq "sample (en): 9 rows in the suspects table" "9" \
+    "$(sed -n '/id="suspect-table"/,/<\/table>/p' "$TMP/chrome/dom" | grep -c '^<tr')"
+  t_has "sample (en): English, the summary counts 9 patches" '<b>9</b>suspect patches' "$(cat "$TMP/chrome/dom")"
+  t_has "sample (en): the red-line patch counted under its worst rule" \
+    'inside an ecological red line <span class="code">RED_LINE</span></td><td class="n">1</td>' "$(cat "$TMP/chrome/dom")"
+  t_has "sample (en): restoration per county against the plan" 'id="restoration-progress"' "$(cat "$TMP/chrome/dom")"
+  t_has "sample (en): the licence audit, 9 licences" "9" \
+    "$(sed -n '/id="licence-table"/,/<\/table>/p' "$TMP/chrome/dom" | grep -c '^<tr')"
+  t_has "sample (en): a card without a chip says so" 'no image chip for this patch' "$(cat "$TMP/chrome/dom")"
+
+  # chips (evidence/<id>.png) in a card: tests/unit/test_report_html.c
+  # sorting: the page's own script, clicked by a harness script appended to
+  # a copy (area_m2 ascending: the smallest patch first)
+  sed 's|</body>|<script>document.querySelector("#suspect-table thead th:nth-child(8)").click();document.body.setAttribute("data-first",document.querySelector("#suspect-table tbody td").textContent);</script></body>|' \
+    "$TMP/run/report.html" >"$TMP/run/sorted.html"
+  render "$TMP/run/sorted.html"
+  small=$($PY -c "
+import csv
+r = list(csv.DictReader(open('$TMP/run/suspects.csv', encoding='utf-8-sig')))
+print(min(r, key=lambda x: float(x['area_m2']))['patch_id'])")
+  t_eq "clicking area_m2 sorts the table ascending: $small first" "data-first=\"$small\"" \
+    "$(grep -o 'data-first="[^"]*"' "$TMP/chrome/dom")"
+
+  render "$TMP/zh/report.html"
+  t_eq "zh + <script> holder: no console message" "" "$(cat "$TMP/chrome/console")"
+  t_eq "zh: not blank" "1400 2400 1 1" "$(blank "$TMP/chrome/shot.png")"
+  t_eq "zh: the page's own script is the only script element" "1" "$(grep -c '<script' "$TMP/chrome/dom")"
+  t_has "zh: the holder is shown as text" '&lt;script&gt;alert("x")&lt;/script&gt;晋丰&amp;矿业' "$(cat "$TMP/chrome/dom")"
+  t_has "zh: the file escapes it" '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;晋丰&amp;矿业' "$(cat "$TMP/zh/report.html")"
+  t_has "zh: Chinese (html lang, 疑似图斑, 生态保护红线)" '<html lang="zh-CN">' "$(cat "$TMP/chrome/dom")"
+  t_has "zh: coded values in Chinese with the code" '生态保护红线 <span class="code">RED_LINE</span>' "$(cat "$TMP/chrome/dom")"
+  t_eq "zh: 9 cards" "9" "$(cards)"
+fi
+
 t_summary
