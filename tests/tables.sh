@@ -182,4 +182,52 @@ print(min(r, key=lambda x: float(x['area_m2']))['patch_id'])")
   t_eq "zh: 9 cards" "9" "$(cards)"
 fi
 
+echo "== tables: the terminal summary"
+out=$(cat "$TMP/stdout")
+t_has "patches, the total area" "  patches    9 (3 below the minimum mapping unit dropped), 577.2 mu = 38.48 ha" "$out"
+t_has "each patch under its worst rule: the red-line patch inside a licence is RED_LINE" \
+  "  by rule    1 RED_LINE (52.8 mu), 4 UNLICENSED (210.0 mu), 1 AFTER_EXPIRY (64.8 mu), 1 EXPLORATION_ONLY (78.0 mu), 1 OUT_OF_BOUNDS (108.0 mu), 1 no rule broken (63.6 mu); each patch under its worst rule" "$out"
+t_has "field checks" "  field      9 patch(es) of 10 mu or more need a field check" "$out"
+t_has "where report.html is" "  report     $TMP/run/report.html" "$out"
+t_eq "no 'inside a licence' count left (the red-line patch is inside one)" "0" "$(printf '%s\n' "$out" | grep -c 'inside a licence')"
+
+echo "== tables: 0 patches"
+$PY tests/mkcfg.py "$TMP/none.ini" detect.min_area_m2=100000000
+$MW scan "$TMP/none.ini" -o "$TMP/none" >"$TMP/stdout" 2>"$TMP/err"
+t_eq "a scan finding nothing: exit 0" "0" "$?"
+out=$(cat "$TMP/stdout")
+t_has "summary: 0 patches" "  patches    0 (" "$out"
+t_has "summary: says there is no suspect patch" "  by rule    none: no suspect patch" "$out"
+t_has "summary: 0 field checks" "  field      0 patch(es)" "$out"
+t_has "report.html says so" 'id="no-patches"' "$(cat "$TMP/none/report.html")"
+t_py tests/check_xlsx_empty.py "$TMP/none/suspects.xlsx"
+if [ -n "$CHROME" ]; then
+  render "$TMP/none/report.html"
+  t_eq "0 patches: no card, no console message, not blank" "0||1400 2400 1 1" \
+    "$(cards)|$(cat "$TMP/chrome/console")|$(blank "$TMP/chrome/shot.png")"
+fi
+
+echo "== tables: 10,000 patches"
+$PY tests/make_many.py $S/t1.tif "$TMP/many_t2.tif" 104
+$PY tests/mkcfg.py "$TMP/many.ini" scene.t2="$TMP/many_t2.tif"
+$MW scan "$TMP/many.ini" -o "$TMP/many" -q 2>"$TMP/err"
+t_eq "10,816 planted squares: exit 0" "0 " "$? $(cat "$TMP/err")"
+n=$(($(wc -l <"$TMP/many/suspects.csv") - 1))
+t_ok "more than 10,000 patches ($n)" test "$n" -gt 10000
+if [ -n "$CHROME" ]; then
+  render "$TMP/many/report.html"
+  t_eq "report.html: the table whole ($n rows)" "$n" \
+    "$(sed -n '/id="suspect-table"/,/<\/table>/p' "$TMP/chrome/dom" | grep -c '^<tr')"
+  t_eq "report.html: cards for the 500 worst only ([report] evidence_max), no console message" "500|" \
+    "$(cards)|$(cat "$TMP/chrome/console")"
+fi
+size=$(wc -c <"$TMP/many/report.html")
+t_ok "report.html stays bounded: $size bytes < 8 MB" test "$size" -lt 8000000
+t_eq "suspects.xlsx: every row on the province sheet" "$n" \
+  "$(ogrinfo -ro -so "$TMP/many/suspects.xlsx" province 2>/dev/null | sed -n 's/^Feature Count: //p')"
+$PY tests/mkcfg.py "$TMP/many50.ini" scene.t2="$TMP/many_t2.tif" report.evidence_max=50
+$MW scan "$TMP/many50.ini" -o "$TMP/many50" -q
+t_eq "evidence_max = 50: 50 cards, the table still whole" "50 $n" \
+  "$(grep -o '<section class="card"' "$TMP/many50/report.html" | wc -l) $(grep -c '^<tr class="sev' "$TMP/many50/report.html" | awk '{print $1 - 8}')"
+
 t_summary
