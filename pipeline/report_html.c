@@ -159,6 +159,12 @@ static int col_of(const mw_table *t, const char *name)
     return -1;
 }
 
+/* cells[c], or "" for a column the table does not have (c < 0) */
+static const char *cell(char (*cells)[MW_CELL], int c)
+{
+    return c >= 0 ? cells[c] : "";
+}
+
 /* ---- the sections -------------------------------------------------------------------- */
 
 static const char CSS[] =
@@ -409,22 +415,22 @@ static void cards(html *x, const mw_table *t, const mw_run *run, size_t ncards)
     for (size_t i = 0; i < ncards; i++) {
         mw_table_row(t, i, cells);
         put(x, "<section class=\"card\" id=\"");
-        esc(x, cells[cid]);
+        esc(x, cell(cells, cid));
         mw_text_printf(x->h, "\"><h3 class=\"sev%s\">", cs >= 0 ? cells[cs] : "0");
-        esc(x, cells[cid]);
+        esc(x, cell(cells, cid));
         put(x, " &middot; ");
         char first[64];
-        snprintf(first, sizeof first, "%.*s", (int)strcspn(cells[cr], ";"), cells[cr]);
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(cell(cells, cr), ";"), cell(cells, cr));
         if (first[0])
             esc(x, x->zh ? mw_code_zh(MW_CODES_RULES, first) : mw_rule_en(first));
         else
             esc(x, TR(x, "no rule broken", "未发现违规"));
         put(x, " &middot; ");
-        esc(x, cells[cmu]);
+        esc(x, cell(cells, cmu));
         mw_text_printf(x->h, " %s &middot; ", TR(x, "mu", "亩"));
-        esc(x, cells[ccounty]);
+        esc(x, cell(cells, ccounty));
         put(x, "</h3>\n");
-        chip(x, cells[cid]);
+        chip(x, cell(cells, cid));
         mw_text_printf(x->h, "<p class=\"meta\">%s ", TR(x, "before", "前时相"));
         esc(x, run->cfg->t1_date);
         mw_text_printf(x->h, " &rarr; %s ", TR(x, "after", "后时相"));
@@ -458,6 +464,10 @@ static void restoration(html *x, const mw_table *t)
         return;
     }
     int pc = col_of(t, "pct_of_target"), cc = col_of(t, "county");
+    if (pc < 0 || cc < 0) {
+        table_all(x, t, "restoration-table");
+        return;
+    }
     char (*cells)[MW_CELL] = mw_calloc(t->ncols, MW_CELL);
     if (!cells) {
         x->h->oom = 1;

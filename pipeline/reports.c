@@ -1,4 +1,5 @@
-/* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json. */
+/* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json; the hooks of
+ * suspects.xlsx, report.html and the QGIS styles (xlsx.c, report_html.c, styles.c). */
 #include "reports.h"
 
 #include <dirent.h>
@@ -801,7 +802,9 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object_object_add(m, "started_unix", json_object_new_int64((int64_t)run->timings->started_unix));
 
     json_object *out = json_object_new_array();
-    static const char *files[] = {"change.tif", "suspects.csv", "patches.gpkg"};
+    static const char *files[] = {"change.tif", "change.tif.aux.xml", "change.qml",
+                                  "suspects.csv", "patches.gpkg", "suspects.xlsx",
+                                  "report.html"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         json_object_array_add(out, json_object_new_string(files[i]));
     json_object_object_add(m, "outputs", out);

@@ -16,7 +16,7 @@ if $MW scan configs/sample.ini -o "$TMP/run" >"$TMP/stdout" 2>"$TMP/stderr"; the
 else
   t_fail "scan exits 0" "$(tail -3 "$TMP/stderr")"
 fi
-t_has "summary names the reports" "$TMP/run/{change.tif,suspects.csv" "$(cat "$TMP/stdout")"
+t_has "summary names the reports" "$TMP/run/{change.tif,change.tif.aux.xml,change.qml,suspects.csv" "$(cat "$TMP/stdout")"
 for f in change.tif suspects.csv patches.gpkg manifest.json licences.csv; do
   t_ok "$f written" test -s "$TMP/run/$f"
 done
