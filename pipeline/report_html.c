@@ -330,6 +330,12 @@ static const char *const LIST_COLS[] = {
     "lon", "lat",
 };
 #define NLIST (sizeof LIST_COLS / sizeof LIST_COLS[0])
+/* their titles in English for a reader (the cards keep the CSV's names) */
+static const char *const LIST_EN[NLIST] = {
+    "patch", "rules broken", "county", "admin code", "licence no.", "holder", "licence status",
+    "area m²", "area mu", "field check", "red line", "confidence", "ledger",
+    "longitude", "latitude",
+};
 
 static void suspects(html *x, const mw_table *t, size_t ncards)
 {
@@ -350,7 +356,7 @@ static void suspects(html *x, const mw_table *t, size_t ncards)
     for (size_t k = 0; k < NLIST; k++)
         if (idx[k] >= 0) {
             put(x, "<th>");
-            esc(x, mw_column_title(LIST_COLS[k], x->zh));
+            esc(x, x->zh ? mw_column_title(LIST_COLS[k], 1) : LIST_EN[k]);
             put(x, "</th>");
         }
     put(x, "</tr></thead><tbody>\n");

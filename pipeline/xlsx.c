@@ -180,7 +180,7 @@ static int find_col(const mw_table *t, const char *name)
 int mw_xlsx_write(const mw_table *t, const mw_config *cfg, const char *tmpdir,
                   const char *path)
 {
-    lxw_workbook_options opt = {.constant_memory = 0, .tmpdir = (char *)tmpdir,
+    lxw_workbook_options opt = {.constant_memory = 1, .tmpdir = (char *)tmpdir,
                                 .use_zip64 = 1};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     sheet_ctx x = {.t = t, .zh = !strcmp(cfg->language, "zh")};
