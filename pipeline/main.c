@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "codes.h"
 #include "config.h"
 #include "coreg.h"
 #include "corners.h"
@@ -36,6 +37,7 @@
 #include "nightly.h"
 #include "mw.h"
 #include "patches.h"
+#include "report_html.h"
 #include "reports.h"
 #include "resume.h"
 #include "rules.h"
@@ -437,30 +439,45 @@ static int fail(const char *stage, mw_outdir *od)
     return (int)mw_error_code();
 }
 
+/* What matters to the morning: each patch counted once, under its worst
+ * rule (a red-line patch inside a licence is a red-line patch), the area,
+ * the field checks, and where the report is. */
 static void summary(const mw_run *run, const mw_outdir *od)
 {
     const mw_patchset *ps = run->patches;
-    size_t by[MW_FIND_COUNT] = {0};
-    for (size_t i = 0; i < ps->n; i++)
-        by[ps->p[i].v.finding]++;
+    mw_night n;
+    mw_night_count(ps, &n);
     printf("minewatch scan %s -> %s\n", run->cfg->t1_date, run->cfg->t2_date);
     printf("  scene      %d x %d px, %d tiles of %d px, %d threads\n", run->scene->width,
            run->scene->height, run->tiles->ntiles, run->tiles->size,
            run->tiles->threads_used);
-    printf("  patches    %zu (%zu below the minimum mapping unit dropped)\n", ps->n,
-           ps->n_dropped);
+    printf("  patches    %zu (%zu below the minimum mapping unit dropped), %.1f mu = %.2f ha\n",
+           ps->n, ps->n_dropped, n.area_m2 / MW_M2_PER_MU, n.area_m2 / 10000.0);
+    if (!ps->n) {
+        printf("  by rule    none: no suspect patch\n");
+    } else {
+        printf("  by rule   ");
+        for (int r = 0; r < MW_RULE_COUNT; r++)
+            if (n.worst[r])
+                printf(" %zu %s (%.1f mu),", n.worst[r], mw_rule_code((mw_rule)r),
+                       n.worst_m2[r] / MW_M2_PER_MU);
+        printf(" %zu no rule broken (%.1f mu); each patch under its worst rule\n",
+               n.worst[MW_RULE_COUNT], n.worst_m2[MW_RULE_COUNT] / MW_M2_PER_MU);
+    }
     if (!run->layers->lic.present)
-        printf("  findings   not judged: no licence layer configured\n");
-    else
-        printf("  findings   %zu unlicensed, %zu out of bounds, %zu inside a licence\n",
-               by[MW_FIND_UNLICENSED], by[MW_FIND_OUT_OF_BOUNDS], by[MW_FIND_INSIDE]);
+        printf("  licences   not judged: no licence layer configured\n");
+    printf("  field      %zu patch(es) of %.0f mu or more need a field check\n", n.field_check,
+           MW_FIELD_CHECK_MU);
     if (run->restoration->n)
         printf("  restoration %zu plots in %zu counties\n", run->restoration->n,
                run->restoration->ncounty);
     if (run->audit->ngroups)
         printf("  licences   %zu audited, %d consolidation group(s)\n", run->audit->n,
                run->audit->ngroups);
-    printf("  reports    %s/{change.tif,suspects.csv,patches.gpkg,manifest.json%s%s}\n",
+    printf("  report     %s/report.html\n", od->out_dir);
+    printf("  reports    %s/{change.tif,change.tif.aux.xml,change.qml,suspects.csv,suspects.xlsx,"
+           "patches.gpkg,report.html,"
+           "manifest.json%s%s}\n",
            od->out_dir, run->restoration->n ? ",restoration.csv,restoration_by_county.csv" : "",
            run->layers->lic.present ? ",licences.csv" : "");
 }
@@ -534,6 +551,7 @@ static int cmd_scan(int argc, char **argv)
     mw_digests *digests = NULL;
     mw_survey survey;
     mw_coreg coreg = {0};
+    mw_county_codes codes = {0};
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -559,6 +577,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("survey", mw_survey_run(&cfg, &scene, &coreg, &survey));
     STAGE("share", mw_dist_share(&coreg, &survey)); /* MPI: to the other ranks */
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
+    STAGE("county_codes", mw_county_codes_load(&cfg, &layers, &codes));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
     /* resuming is per process: under MPI every tile is computed again */
     const int journaled = mw_dist_size() <= 1;
@@ -580,6 +599,7 @@ static int cmd_scan(int argc, char **argv)
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &seen, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
+    mw_county_codes_apply(&codes, &layers, &patches, &resto);
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
@@ -593,7 +613,8 @@ static int cmd_scan(int argc, char **argv)
     STAGE("input_check", check_inputs(digests));
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
-    mw_run run = {&cfg, &seen, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
+    mw_run run = {&cfg, &seen, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog,
+                  &codes};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     mw_outdir_resume_done(&od);
@@ -609,6 +630,7 @@ done:
     mw_ledger_close(ledger);
     mw_audit_free(&audit);
     mw_restoration_free(&resto);
+    mw_county_codes_free(&codes);
     mw_layers_free(&layers);
     mw_scene_free(&scene);
     mw_coreg_free(&coreg);

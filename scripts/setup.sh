@@ -14,6 +14,8 @@ PACKAGES="
   libinih-dev
   libjson-c-dev
   libssl-dev
+  libxlsxwriter-dev
+  chromium fonts-noto-cjk
   libgomp1
   clang libclang-rt-14-dev valgrind
   time linux-perf strace

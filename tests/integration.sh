@@ -16,7 +16,7 @@ if $MW scan configs/sample.ini -o "$TMP/run" >"$TMP/stdout" 2>"$TMP/stderr"; the
 else
   t_fail "scan exits 0" "$(tail -3 "$TMP/stderr")"
 fi
-t_has "summary names the reports" "$TMP/run/{change.tif,suspects.csv" "$(cat "$TMP/stdout")"
+t_has "summary names the reports" "$TMP/run/{change.tif,change.tif.aux.xml,change.qml,suspects.csv" "$(cat "$TMP/stdout")"
 for f in change.tif suspects.csv patches.gpkg manifest.json licences.csv; do
   t_ok "$f written" test -s "$TMP/run/$f"
 done
@@ -136,10 +136,10 @@ if [ -f ../shared/data/plans/changzhi_restoration_2021_2025.csv ]; then
   $MW scan configs/changzhi_restoration.ini -o "$TMP/cz" -q
   t_ok "Changzhi plan: 10 counties, 392 plots, 447.80 ha in the total row" $PY -c "
 import csv
-rows = list(csv.reader(open('$TMP/cz/restoration_by_county.csv', encoding='utf-8-sig')))
-body, total = rows[1:-1], rows[-1]
-assert len([r for r in body if r[12]]) == 10, body
-assert total[0] == '合计' and total[12] == '392' and total[13] == '447.80', total
+rows = list(csv.DictReader(open('$TMP/cz/restoration_by_county.csv', encoding='utf-8-sig')))
+body, total = rows[:-1], rows[-1]
+assert len([r for r in body if r['规划图斑数']]) == 10, body
+assert total['县(区)'] == '合计' and total['规划图斑数'] == '392' and total['规划面积(公顷)'] == '447.80', total
 "
 else
   echo "skip  Changzhi plan: ../shared/data/plans not found"

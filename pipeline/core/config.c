@@ -102,6 +102,7 @@ static const key_def KEYS[] = {
     {"restoration", "plan", K_PATH, 0, 0, F(resto_plan), 0, NULL},
     LAYER_KEYS("counties", counties),
     {"counties", "name_field", K_STRING, 0, 0, F(county_name_field), 0, "name"},
+    {"counties", "code_field", K_STRING, 0, 0, F(county_code_field), 0, ""},
     {"ledger", "path", K_PATH, 0, 0, F(ledger), 0, NULL},
     {"nightly", "catalog", K_PATH, 0, 0, F(catalog), 0, NULL},
     {"nightly", "state", K_PATH, 0, 0, F(state_dir), 0, "state"},
@@ -110,6 +111,7 @@ static const key_def KEYS[] = {
     {"nightly", "max_cloud", K_DOUBLE, 0, 1, F(max_cloud), 0, "0.3"},
     {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
     {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
+    {"report", "evidence_max", K_INT, 0, 100000, F(evidence_max), 0, "500"},
     {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])

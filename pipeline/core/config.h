@@ -86,6 +86,7 @@ typedef struct {
     char resto_plan[MW_PATH_MAX];
     float resto_veg_ndvi;
     char county_name_field[128];
+    char county_code_field[128]; /* 行政区划代码 (6 digits); "" = none */
 
     /* [ledger] */
     char ledger[MW_PATH_MAX]; /* GeoPackage path or "PG:..." ("" = none) */
@@ -99,6 +100,7 @@ typedef struct {
 
     /* [report] */
     char language[8]; /* en | zh: CSV header language */
+    int evidence_max; /* report.html: cards for the N worst patches */
     int csv_bom;
 
     /* [output] */

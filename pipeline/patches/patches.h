@@ -42,6 +42,7 @@ typedef struct {
     char licence_status[64];
     char redline_name[128];
     char county[128];
+    char county_code[8];      /* its 行政区划代码 ([counties] code_field), "" = none */
     /* filled by the ledger (empty without one) */
     char ledger_id[24];
     char ledger_state[8];     /* NEW, KNOWN, GROWN */

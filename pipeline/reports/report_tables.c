@@ -63,7 +63,7 @@ mw_table mw_restoration_table(const mw_restoration *r, const mw_config *cfg)
 /* ---- restoration_by_county.csv -------------------------------------------- */
 
 static const mw_column COUNTY_COLS[] = {
-    {"county", COL_S}, {"plots", COL_I}, {"ha", COL_R}, {"restored_ha", COL_R},
+    {"county", COL_S}, {"county_code", COL_S}, {"plots", COL_I}, {"ha", COL_R}, {"restored_ha", COL_R},
     {"pct_of_target", COL_R}, {"completed", COL_I}, {"in_progress", COL_I},
     {"not_started", COL_I}, {"regressed", COL_I}, {"new_disturbance", COL_I},
     {"no_data", COL_I}, {"overdue", COL_I}, {"plan_plots", COL_I}, {"plan_ha", COL_R},
@@ -103,6 +103,7 @@ static void county_format(const mw_table *t, size_t i, char (*c)[MW_CELL])
     double base = p->plan_plots >= 0 && p->plan_ha > 0 ? p->plan_ha : p->ha;
     int k = 0;
     CELL("%s", p->county);
+    CELL("%s", p->county_code);
     CELL("%d", p->plots);
     CELL("%.4f", p->ha);
     CELL("%.4f", p->restored_ha);

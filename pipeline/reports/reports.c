@@ -1,4 +1,5 @@
-/* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json. */
+/* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json; the hooks of
+ * suspects.xlsx, report.html and the QGIS styles (xlsx.c, report_html.c, styles.c). */
 #include "reports.h"
 
 #include <dirent.h>
@@ -23,7 +24,10 @@
 #include "mw.h"
 #include "coreg.h"
 #include "dist.h"
+#include "report_html.h"
+#include "styles.h"
 #include "survey.h"
+#include "xlsx.h"
 
 /* ---- the output folder ------------------------------------------------ */
 
@@ -219,7 +223,7 @@ static const mw_column COLS[] = {
     {"beyond_boundary_m", COL_R}, {"nearest_licence_m", COL_R},
     {"after_expiry_m2", COL_R}, {"exploration_m2", COL_R},
     {"redline_m2", COL_R}, {"redline_name", COL_S}, {"farmland_m2", COL_R},
-    {"urban_m2", COL_R}, {"county", COL_S},
+    {"urban_m2", COL_R}, {"county", COL_S}, {"county_code", COL_S},
     {"ledger_id", COL_S}, {"ledger_state", COL_S}, {"case_status", COL_S},
     {"centroid_x", COL_R}, {"centroid_y", COL_R}, {"lon", COL_R}, {"lat", COL_R},
     {"min_x", COL_R}, {"min_y", COL_R}, {"max_x", COL_R}, {"max_y", COL_R},
@@ -229,7 +233,6 @@ static const mw_column COLS[] = {
     {"change_margin", COL_R},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
-#define FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
 
 typedef struct { char v[NCOLS][MW_CELL]; } row;
 
@@ -261,6 +264,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     N("%.1f", v->farmland_m2);
     N("%.1f", v->urban_m2);
     S("%s", v->county);
+    S("%s", v->county_code);
     S("%s", v->ledger_id);
     S("%s", v->ledger_state);
     S("%s", v->case_status);
@@ -275,7 +279,7 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%.4f", p->mean_dndvi);
     S("%.4f", p->min_dndvi);
     S("%.4f", p->mean_dbsi);
-    S("%d", p->area_mu >= FIELD_CHECK_MU);
+    S("%d", p->area_mu >= MW_FIELD_CHECK_MU);
     S("%s", cfg->t1_date);
     S("%s", cfg->t2_date);
     N("%.4f", p->confidence);
@@ -349,6 +353,7 @@ static const struct { const char *en, *zh; } ZH[] = {
     {"exploration_m2", "探矿权内面积(平方米)"}, {"redline_m2", "生态红线内面积(平方米)"},
     {"redline_name", "红线名称"}, {"farmland_m2", "永久基本农田内面积(平方米)"},
     {"urban_m2", "城镇开发边界内面积(平方米)"}, {"county", "县(区)"},
+    {"county_code", "行政区划代码"},
     {"ledger_id", "台账编号"}, {"ledger_state", "台账状态"}, {"case_status", "案件状态"},
     {"centroid_x", "中心X"}, {"centroid_y", "中心Y"}, {"lon", "经度"}, {"lat", "纬度"},
     {"field_check", "需外业核查"}, {"t1_date", "前时相日期"}, {"t2_date", "后时相日期"},
@@ -361,9 +366,22 @@ static const struct { const char *en, *zh; } ZH[] = {
     {"redline_overlap_m2", "与生态红线重叠(平方米)"},
     {"farmland_overlap_m2", "与永久基本农田重叠(平方米)"},
     {"urban_overlap_m2", "与城镇开发边界重叠(平方米)"},
+    {"min_x", "最小X"}, {"min_y", "最小Y"}, {"max_x", "最大X"}, {"max_y", "最大Y"},
+    {"mean_dndvi", "NDVI变化均值"}, {"min_dndvi", "NDVI变化最小值"},
+    {"mean_dbsi", "裸土指数变化均值"}, {"confidence", "置信度"},
+    {"confidence_level", "置信等级"}, {"masked_fraction", "遮挡比例"},
+    {"change_margin", "变化强度倍数"}, {"baseline", "基准日期"}, {"deadline", "完成期限"},
+    {"valid_pixels", "有效像元数"}, {"veg_change", "植被覆盖率变化"},
+    {"bare_fraction_t2", "后时相裸地比例"}, {"disturbed_m2", "扰动面积(平方米)"},
+    {"completed", "已完成"}, {"in_progress", "进行中"}, {"not_started", "未开始"},
+    {"regressed", "退化"}, {"new_disturbance", "新增扰动"}, {"no_data", "无数据"},
+    {"valid_from", "有效期起"}, {"valid_to", "有效期止"}, {"valid_at_t2", "后时相有效"},
+    {"exempt", "豁免审查"}, {"disturbed_inside_m2", "矿区内扰动面积(平方米)"},
+    {"disturbed_outside_m2", "矿区外扰动面积(平方米)"},
+    {"consolidation_candidate", "整合候选"},
 };
 
-static const char *header(const char *en, int zh)
+const char *mw_column_title(const char *en, int zh)
 {
     for (size_t i = 0; zh && i < sizeof ZH / sizeof ZH[0]; i++)
         if (!strcmp(ZH[i].en, en))
@@ -387,7 +405,7 @@ static void csv_field(FILE *f, const char *s)
 }
 
 /* Row i's cells; text cut at MW_CELL is cut on a UTF-8 character boundary. */
-static void format_cells(const mw_table *t, size_t i, char (*cells)[MW_CELL])
+void mw_table_row(const mw_table *t, size_t i, char (*cells)[MW_CELL])
 {
     t->format(t, i, cells);
     for (size_t c = 0; c < t->ncols; c++)
@@ -412,11 +430,11 @@ static int write_csv(const mw_table *t, const mw_config *cfg, const char *path)
     for (size_t c = 0; c < t->ncols; c++) {
         if (c)
             fputc(',', f);
-        csv_field(f, header(t->cols[c].name, zh));
+        csv_field(f, mw_column_title(t->cols[c].name, zh));
     }
     fputc('\n', f);
     for (size_t i = 0; i < t->nrows; i++) {
-        format_cells(t, i, cells);
+        mw_table_row(t, i, cells);
         for (size_t c = 0; c < t->ncols; c++) {
             if (c)
                 fputc(',', f);
@@ -461,7 +479,7 @@ static int write_layer(GDALDatasetH ds, const mw_table *t, OGRSpatialReferenceH 
     if (rc == 0 && !cells)
         rc = -1;
     for (size_t i = 0; i < t->nrows && rc == 0; i++) {
-        format_cells(t, i, cells);
+        mw_table_row(t, i, cells);
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (size_t c = 0; c < t->ncols; c++) {
             if (t->cols[c].type != COL_S && !cells[c][0])
@@ -503,6 +521,11 @@ static int write_gpkg(const char *wkt, const mw_table *tables, size_t n, const c
     int rc = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_layer(ds, &tables[i], srs, path);
+    const char *layer_names[16];
+    for (size_t i = 0; i < n && i < 16; i++)
+        layer_names[i] = tables[i].name;
+    if (rc == 0) /* QGIS's default styles */
+        rc = mw_styles_gpkg(ds, layer_names, n < 16 ? n : 16, path);
     if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot commit (%s)", path, mw_gdal_message());
         rc = -1;
@@ -779,7 +802,9 @@ static int write_manifest(const mw_run *run, const char *path)
     json_object_object_add(m, "started_unix", json_object_new_int64((int64_t)run->timings->started_unix));
 
     json_object *out = json_object_new_array();
-    static const char *files[] = {"change.tif", "suspects.csv", "patches.gpkg"};
+    static const char *files[] = {"change.tif", "change.tif.aux.xml", "change.qml",
+                                  "suspects.csv", "patches.gpkg", "suspects.xlsx",
+                                  "report.html"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         json_object_array_add(out, json_object_new_string(files[i]));
     json_object_object_add(m, "outputs", out);
@@ -849,8 +874,20 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
+    if (rc == 0) {
+        names[nn++] = "suspects.xlsx";
+        mw_outdir_work_path(od, "suspects.xlsx", path, sizeof path);
+        rc = mw_xlsx_write(&tables[0], run->cfg, od->work_dir, path);
+    }
+    if (rc == 0) {
+        names[nn++] = "report.html";
+        mw_outdir_work_path(od, "report.html", path, sizeof path);
+        rc = mw_html_write(run, tables, nt, od->work_dir, path);
+    }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;
+    if (rc == 0)
+        rc = mw_styles_change(od->work_dir, names, &nn);
     if (rc == 0) {
         names[nn++] = "manifest.json";
         mw_outdir_work_path(od, "manifest.json", path, sizeof path);

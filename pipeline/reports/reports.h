@@ -60,6 +60,7 @@ typedef struct {
     const mw_audit *audit;
     struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
     struct mw_cog_job *cog;     /* change.tif being written in the background, or NULL */
+    const struct mw_county_codes_s *county_codes; /* codes.h; NULL = none */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
@@ -69,6 +70,7 @@ typedef struct {
  * spreadsheet would run as a formula (= + - @ tab CR first) get a leading
  * ' in the CSV only. */
 #define MW_CELL 320
+#define MW_FIELD_CHECK_MU 10.0 /* 卫片执法: every patch >= 10 mu goes to the field */
 typedef enum { COL_S, COL_I, COL_R } mw_col_type;
 typedef struct {
     const char *name;
@@ -92,6 +94,12 @@ static inline void mw_cell_num(char *cell, const char *fmt, double v)
     else
         snprintf(cell, MW_CELL, fmt, v);
 }
+
+/* Row i of t formatted (text cut at MW_CELL is cut on a UTF-8 boundary). */
+void mw_table_row(const mw_table *t, size_t i, char (*cells)[MW_CELL]);
+/* A column's title: its English name, or its Chinese one when zh is set
+ * (names without one stay English). */
+const char *mw_column_title(const char *en, int zh);
 
 /* The tables of restoration.csv, restoration_by_county.csv, licences.csv
  * (report_tables.c). */

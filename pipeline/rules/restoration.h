@@ -35,6 +35,7 @@ typedef struct {
 
 typedef struct {
     char county[128];
+    char county_code[8];       /* 行政区划代码 of the county of that name, "" = none */
     int plots, completed, in_progress, not_started, regressed, new_disturbance, no_data,
         overdue;
     double ha, restored_ha;
