@@ -1,5 +1,5 @@
 /* test_report_html.c - report.html's cards and the text that goes into it
- * (pipeline/report_html.c, textbuf.c): a chip the evidence stage wrote
+ * (pipeline/reports/report_html.c, textbuf.c): a chip the evidence stage wrote
  * (work folder evidence/<id>.png) is shown in its patch's card, a patch
  * without one says so, cards stop at [report] evidence_max while the table
  * stays whole, and text is escaped everywhere. */
