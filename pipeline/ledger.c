@@ -17,6 +17,10 @@
 
 static const char *const CASE_STATUS[] = {"reported", "field_checked", "confirmed",
                                           "dismissed", "closed", NULL};
+/* the same statuses as the field teams write them (the ledger stores the
+ * English code) */
+static const char *const CASE_STATUS_ZH[] = {"已下发", "已核查", "已确认", "已排除", "已销号",
+                                             NULL};
 
 #define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run keys */
 
@@ -25,6 +29,7 @@ struct mw_ledger {
     GDALDatasetH ds;
     OGRLayerH places, obs;
     int lock_fd;      /* GeoPackage: flock(2) on TARGET.lock, -1 if none */
+    int in_tx;        /* a run recorded, not committed yet */
 };
 
 typedef struct {
@@ -36,6 +41,7 @@ typedef struct {
     double last_area;  /* latest earlier observation */
     char last_state[8];
     int matched;
+    int own;           /* first reported by this very run (a re-run) */
 } place;
 
 static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
@@ -138,6 +144,8 @@ void mw_ledger_close(mw_ledger *l)
 {
     if (!l)
         return;
+    if (l->ds && l->in_tx) /* a run whose reports failed: the ledger as it was */
+        GDALDatasetRollbackTransaction(l->ds);
     if (l->ds)
         GDALClose(l->ds);
     if (l->lock_fd >= 0)
@@ -169,8 +177,8 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const place *)a)->id, ((const place *)b)->id);
 }
 
-/* Every place not created by this run, in the scene CRS, with its latest
- * earlier observation. */
+/* Every place, in the scene CRS, with its latest earlier observation; the
+ * places this run reported when it ran before are marked own. */
 static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scene_srs,
                         place **out)
 {
@@ -184,7 +192,7 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(l->places)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (g && strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")), key)) {
+        if (g) {
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;
                 place *grown = realloc(p, (size_t)cap * sizeof *p);
@@ -201,6 +209,7 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")));
             snprintf(q->case_status, sizeof q->case_status, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "case_status")));
+            q->own = !strcmp(q->first_run, key);
             q->geom = OGR_G_Clone(g);
             if (ct)
                 OGR_G_Transform(q->geom, ct);
@@ -318,8 +327,9 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
             best->matched = 1;
             snprintf(v->ledger_id, sizeof v->ledger_id, "%s", best->id);
             snprintf(v->case_status, sizeof v->case_status, "%s", best->case_status);
+            /* a place this run reported before is NEW again, as it was */
             snprintf(v->ledger_state, sizeof v->ledger_state, "%s",
-                     p->area_m2 > best->last_area + mmu ? "GROWN" : "KNOWN");
+                     best->own ? "NEW" : p->area_m2 > best->last_area + mmu ? "GROWN" : "KNOWN");
         } else {
             snprintf(v->ledger_id, sizeof v->ledger_id, "MW%06ld", next++);
             snprintf(v->case_status, sizeof v->case_status, "reported");
@@ -337,8 +347,18 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
         const OGREnvelope *e = &pl[k].env;
         int inside = e->MinX >= scene.MinX && e->MaxX <= scene.MaxX &&
                      e->MinY >= scene.MinY && e->MaxY <= scene.MaxY;
-        if (!pl[k].matched && inside && strcmp(pl[k].last_state, "GONE") &&
+        if (!pl[k].matched && !pl[k].own && inside && strcmp(pl[k].last_state, "GONE") &&
             add_observation(l, pl[k].id, key, NULL, "GONE", 0))
+            return -1;
+    }
+    /* places this run reported before and does not find again: dropped,
+     * unless someone set their status (then they stay, with it) */
+    for (long k = 0; k < np; k++) {
+        if (!pl[k].own || pl[k].matched || strcmp(pl[k].case_status, "reported"))
+            continue;
+        char sql[96];
+        snprintf(sql, sizeof sql, "DELETE FROM ledger WHERE ledger_id = '%s'", pl[k].id);
+        if (exec_sql(l, sql))
             return -1;
     }
     return 0;
@@ -353,11 +373,10 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
                  mw_gdal_message());
         return -1;
     }
-    /* this pair again: its earlier observations and places are replaced */
+    /* this pair again: its earlier observations are replaced; its places
+     * are matched again like any other (their id, status and history kept) */
     snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run = '%s'", key);
     int rc = exec_sql(l, sql);
-    snprintf(sql, sizeof sql, "DELETE FROM ledger WHERE first_run = '%s'", key);
-    rc = rc || exec_sql(l, sql);
 
     OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
@@ -382,6 +401,15 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
         GDALDatasetRollbackTransaction(l->ds);
         return -1;
     }
+    l->in_tx = 1; /* committed by mw_ledger_commit once the reports are written */
+    return 0;
+}
+
+int mw_ledger_commit(mw_ledger *l)
+{
+    if (!l->in_tx)
+        return 0;
+    l->in_tx = 0;
     if (GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, mw_gdal_message());
         return -1;
@@ -391,14 +419,16 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
 
 int mw_ledger_set_status(mw_ledger *l, const char *id, const char *status)
 {
-    int known = 0;
-    for (int i = 0; CASE_STATUS[i]; i++)
-        known |= !strcmp(status, CASE_STATUS[i]);
-    if (!known) {
-        mw_error(MW_EXIT_USAGE, "unknown case status '%s' (reported, field_checked, "
-                 "confirmed, dismissed, closed)", status);
+    const char *code = NULL;
+    for (int i = 0; CASE_STATUS[i] && !code; i++)
+        if (!strcmp(status, CASE_STATUS[i]) || !strcmp(status, CASE_STATUS_ZH[i]))
+            code = CASE_STATUS[i];
+    if (!code) {
+        mw_error(MW_EXIT_USAGE, "unknown case status '%s' (reported 已下发, field_checked "
+                 "已核查, confirmed 已确认, dismissed 已排除, closed 已销号)", status);
         return -1;
     }
+    status = code;
     for (const char *c = id; *c; c++)
         if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) {
             mw_error(MW_EXIT_USAGE, "'%s' is not a ledger id (like MW000001)", id);

@@ -14,8 +14,9 @@
  * overlaps an earlier place) or GROWN (known, and larger than last time by
  * more than the minimum mapping unit), and every earlier place inside the
  * scene that no patch overlaps GONE.  Running the same pair again replaces
- * that run's observations, so a re-run gives the same states.  All changes
- * of a run are one transaction.
+ * that run's observations, so a re-run gives the same states and keeps the
+ * statuses set meanwhile.  All changes of a run are one transaction,
+ * committed after the reports are written.
  */
 #ifndef MW_LEDGER_H
 #define MW_LEDGER_H
@@ -31,12 +32,21 @@ typedef struct mw_ledger mw_ledger;
 int mw_ledger_open(const char *target, mw_ledger **out);
 void mw_ledger_close(mw_ledger *l);
 
-/* Match this run's patches against the ledger and record them (one
- * transaction).  Fills each patch's ledger fields.  0, or -1. */
+/* Match this run's patches against the ledger and record them, in a
+ * transaction left open: mw_ledger_commit makes it last (once the reports
+ * are written), mw_ledger_close without it rolls it back.  A re-run of a
+ * pair matches the places it reported before like any other (their id,
+ * case status and observations of other runs kept); one it no longer finds
+ * is dropped only while its status is still "reported".  Fills each
+ * patch's ledger fields.  0, or -1. */
 int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *scene,
                      mw_patchset *ps);
+/* Commit what mw_ledger_record recorded (nothing to do without it).  0, or -1. */
+int mw_ledger_commit(mw_ledger *l);
 
-/* Set the case status of a ledger id.  0, or -1 (unknown id or status). */
+/* Set the case status of a ledger id: an English code or its Chinese name
+ * (已下发 reported, 已核查 field_checked, 已确认 confirmed, 已排除 dismissed,
+ * 已销号 closed); the code is stored.  0, or -1 (unknown id or status). */
 int mw_ledger_set_status(mw_ledger *l, const char *ledger_id, const char *status);
 
 #endif

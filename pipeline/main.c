@@ -586,6 +586,11 @@ static int cmd_scan(int argc, char **argv)
     mw_run run = {&cfg, &scene, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
+    STAGE("publish_check", mw_outdir_publish_check(&od));
+    /* the ledger lasts only once the reports that show it are written */
+    if (ledger)
+        STAGE("ledger_commit", mw_ledger_commit(ledger));
+    STAGE("publish", mw_outdir_publish(&od));
     mw_outdir_resume_done(&od);
     mw_outdir_discard(&od);
     if (!a.quiet)
@@ -658,6 +663,7 @@ static int cmd_audit(int argc, char **argv)
     STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
     od_ready = 1;
     STAGE("reports", mw_reports_write_audit(&cfg, wkt, &audit, &od));
+    STAGE("publish", mw_outdir_publish(&od));
     mw_outdir_discard(&od);
     if (!a.quiet)
         printf("minewatch licences audit: %zu licences, %d consolidation group(s) -> "

@@ -794,20 +794,60 @@ static int write_manifest(const mw_run *run, const char *path)
     return 0;
 }
 
-/* ---- commit ------------------------------------------------------------- */
+/* ---- publish ------------------------------------------------------------ */
 
-static int commit(mw_outdir *od, const char *const *names, size_t n)
+/* work files (NAME.work.EXT, and GDAL's side files of them) are not reports */
+static int is_work_file(const char *name)
 {
-    char from[MW_PATH_MAX + 64], to[MW_PATH_MAX + 64];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(from, sizeof from, "%s/%s", od->work_dir, names[i]);
-        snprintf(to, sizeof to, "%s/%s", od->out_dir, names[i]);
-        if (rename(from, to) != 0) {
-            mw_error(MW_EXIT_OUTPUT, "%s: cannot move into place: %s", to, strerror(errno));
-            return -1;
+    return strstr(name, ".work.") != NULL;
+}
+
+int mw_outdir_publish_check(const mw_outdir *od)
+{
+    DIR *d = opendir(od->work_dir);
+    if (!d) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot list: %s", od->work_dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    char to[MW_PATH_MAX + 256];
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || is_work_file(e->d_name))
+            continue;
+        snprintf(to, sizeof to, "%s/%s", od->out_dir, e->d_name);
+        struct stat st;
+        if (lstat(to, &st) == 0 && S_ISDIR(st.st_mode)) {
+            mw_error(MW_EXIT_OUTPUT, "%s: a folder is in the way of the report", to);
+            rc = -1;
         }
     }
-    return 0;
+    closedir(d);
+    return rc;
+}
+
+int mw_outdir_publish(mw_outdir *od)
+{
+    DIR *d = opendir(od->work_dir);
+    if (!d) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot list: %s", od->work_dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    char from[MW_PATH_MAX + 256], to[MW_PATH_MAX + 256];
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || is_work_file(e->d_name))
+            continue;
+        snprintf(from, sizeof from, "%s/%s", od->work_dir, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", od->out_dir, e->d_name);
+        if (rename(from, to) != 0) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot move into place: %s", to, strerror(errno));
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
 }
 
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
@@ -833,46 +873,36 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     if (run->layers->lic.present)
         tables[nt++] = mw_licence_table(run->audit, run->cfg);
 
-    const char *names[16];
-    char store[16][64];
-    size_t nn = 0;
-    names[nn++] = "change.tif";
-    char path[MW_PATH_MAX + 64];
+    char path[MW_PATH_MAX + 64], name[48];
     for (size_t i = 0; i < nt && rc == 0; i++) {
-        snprintf(store[nn], sizeof store[nn], "%s.csv", tables[i].csv);
-        names[nn] = store[nn];
-        mw_outdir_work_path(od, names[nn++], path, sizeof path);
+        snprintf(name, sizeof name, "%s.csv", tables[i].csv);
+        mw_outdir_work_path(od, name, path, sizeof path);
         rc = write_csv(&tables[i], run->cfg, path);
     }
     if (rc == 0) {
-        names[nn++] = "patches.gpkg";
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;
     if (rc == 0) {
-        names[nn++] = "manifest.json";
         mw_outdir_work_path(od, "manifest.json", path, sizeof path);
         rc = write_manifest(run, path);
     }
     free(order);
-    if (rc)
-        return -1;
-    return commit(od, names, nn);
+    return rc ? -1 : 0;
 }
 
 int mw_reports_write_audit(const mw_config *cfg, const char *wkt, const mw_audit *audit,
                            mw_outdir *od)
 {
-    const char *names[] = {"licences.csv", "licences.gpkg"};
     mw_table t = mw_licence_table(audit, cfg);
     char path[MW_PATH_MAX + 64];
-    mw_outdir_work_path(od, names[0], path, sizeof path);
+    mw_outdir_work_path(od, "licences.csv", path, sizeof path);
     if (write_csv(&t, cfg, path))
         return -1;
-    mw_outdir_work_path(od, names[1], path, sizeof path);
+    mw_outdir_work_path(od, "licences.gpkg", path, sizeof path);
     if (write_gpkg(wkt, &t, 1, path))
         return -1;
-    return commit(od, names, 2);
+    return 0;
 }

@@ -38,6 +38,14 @@ void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_
  * keeps it. */
 void mw_outdir_resume_done(mw_outdir *od);
 
+/* Whether the reports in the work folder can be published: nothing in their
+ * way in OUTDIR.  0, or -1 with mw_error (MW_EXIT_OUTPUT).  A scan checks
+ * before it commits its ledger, which it does before it publishes. */
+int mw_outdir_publish_check(const mw_outdir *od);
+/* Publish every entry of the work folder (files and folders alike; work
+ * files, NAME.work.EXT, are left out) into OUTDIR.  0, or -1 with mw_error. */
+int mw_outdir_publish(mw_outdir *od);
+
 /* Remove the work folder and everything in it; unlock OUTDIR. */
 void mw_outdir_discard(mw_outdir *od);
 

@@ -57,6 +57,25 @@ for r in csv.DictReader(open('$TMP/n1_$tag/suspects.csv', encoding='utf-8-sig'))
     if r['rules'] == 'UNLICENSED' and abs(float(r['area_m2']) - 34400) < 1: print(r['ledger_id'])")
   $MW ledger set-status "$pit_id" field_checked --ledger "$L" >/dev/null
   t_eq "$tag set-status on an unknown id exits 7" "7" "$($MW ledger set-status MW999999 closed --ledger "$L" >/dev/null 2>&1; echo $?)"
+  # a status set by hand survives a re-run of the pair that reported it
+  # (given in Chinese, stored as its code)
+  other_id=$(col "$TMP/n1_$tag/suspects.csv" ledger_id | grep -v "^$pit_id\$" | head -1)
+  t_eq "$tag set-status takes the Chinese name 已确认" "0" \
+    "$($MW ledger set-status "$other_id" 已确认 --ledger "$L" >/dev/null 2>&1; echo $?)"
+  night n1 "$S/t2.tif" 2024-09-20 "$L" "$tag"
+  statuses=$($PY -c "import csv; [print(r['ledger_id'], r['ledger_state'], r['case_status']) for r in csv.DictReader(open('$TMP/n1_$tag/suspects.csv', encoding='utf-8-sig'))]")
+  t_has "$tag night 1 re-run: the status set before it is kept" "$pit_id NEW field_checked" "$statuses"
+  t_has "$tag night 1 re-run: the Chinese status stored as its code" "$other_id NEW confirmed" "$statuses"
+  t_eq "$tag night 1 re-run: the same ids" "$ids1" "$(col "$TMP/n1_$tag/suspects.csv" ledger_id | sort | tr '\n' ' ')"
+  # a run whose reports cannot be published leaves the ledger as it was
+  dump() { ogrinfo -ro -al -q "$L" ledger observations 2>&1 | grep -v "^INFO\|^Layer name\|^Metadata\|DBNAME\|^  [A-Z_]*=" ; }
+  before=$(dump | md5sum)
+  mkdir -p "$TMP/n2_$tag/manifest.json/in_the_way"
+  night n2 "$TMP/t3.tif" 2024-10-20 "$L" "$tag" 2>"$TMP/n2_fail.err"
+  t_eq "$tag night 2 with a folder in the way of manifest.json: exit 6" "6" "$?"
+  t_has "$tag night 2 failed: one line naming it" "n2_$tag/manifest.json: a folder is in the way" "$(cat "$TMP/n2_fail.err")"
+  t_eq "$tag night 2 failed: the ledger exactly as it was" "$before" "$(dump | md5sum)"
+  rm -rf "$TMP/n2_$tag/manifest.json"
   night n2 "$TMP/t3.tif" 2024-10-20 "$L" "$tag"
   t_eq "$tag night 2: the grown pit GROWN, the rest KNOWN" "GROWN=1 KNOWN=8" "$(states "$TMP/n2_$tag/suspects.csv")"
   t_eq "$tag night 2: ids kept" "$ids1" "$(col "$TMP/n2_$tag/suspects.csv" ledger_id | sort | tr '\n' ' ')"
