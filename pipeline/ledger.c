@@ -22,7 +22,16 @@ static const char *const CASE_STATUS[] = {"reported", "field_checked", "confirme
 static const char *const CASE_STATUS_ZH[] = {"已下发", "已核查", "已确认", "已排除", "已销号",
                                              NULL};
 
-#define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run keys */
+#define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run dates */
+
+/* A run's identity: its area, its dates and its inputs.  Only the places of
+ * its own area are matched, marked GONE or replaced by a re-run; ids are
+ * numbered over the whole ledger, so they stay unique across areas. */
+typedef struct {
+    char dates[KEY_LEN]; /* the observations' "run" */
+    char area[160];      /* [scene] area, or "footprint:minlon,minlat,maxlon,maxlat" */
+    char id[1024];       /* area|dates|t1 file|t2 file */
+} run_ident;
 
 struct mw_ledger {
     char target[MW_PATH_MAX];
@@ -35,6 +44,7 @@ struct mw_ledger {
 typedef struct {
     char id[24];
     char first_run[KEY_LEN];
+    char first_run_id[1024];
     char case_status[24];
     OGRGeometryH geom; /* scene CRS */
     OGREnvelope env;
@@ -56,8 +66,20 @@ static int ensure_layers(mw_ledger *l)
 {
     l->places = GDALDatasetGetLayerByName(l->ds, "ledger");
     l->obs = GDALDatasetGetLayerByName(l->ds, "observations");
-    if (l->places && l->obs)
-        return 0;
+    if (l->places && l->obs) {
+        /* a ledger of an earlier version: the run identity's columns added
+         * (its rows, without an area, are seen by every area) */
+        OGRFeatureDefnH pd = OGR_L_GetLayerDefn(l->places), od = OGR_L_GetLayerDefn(l->obs);
+        int rc = (OGR_FD_GetFieldIndex(pd, "area") < 0 && create_field(l->places, "area", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(pd, "first_run_id") < 0 &&
+                  create_field(l->places, "first_run_id", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(od, "area") < 0 && create_field(l->obs, "area", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(od, "run_id") < 0 && create_field(l->obs, "run_id", OFTString));
+        if (rc)
+            mw_error(MW_EXIT_LEDGER, "%s: cannot add the run identity's columns (%s)", l->target,
+                     mw_gdal_message());
+        return rc ? -1 : 0;
+    }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4490); /* CGCS2000 */
     int rc = 0;
@@ -66,7 +88,9 @@ static int ensure_layers(mw_ledger *l)
         rc = !l->places || create_field(l->places, "ledger_id", OFTString) ||
              create_field(l->places, "first_run", OFTString) ||
              create_field(l->places, "case_status", OFTString) ||
-             create_field(l->places, "first_area_m2", OFTReal);
+             create_field(l->places, "first_area_m2", OFTReal) ||
+             create_field(l->places, "area", OFTString) ||
+             create_field(l->places, "first_run_id", OFTString);
     }
     if (rc == 0 && !l->obs) {
         l->obs = GDALDatasetCreateLayer(l->ds, "observations", NULL, wkbNone, NULL);
@@ -76,7 +100,9 @@ static int ensure_layers(mw_ledger *l)
              create_field(l->obs, "state", OFTString) ||
              create_field(l->obs, "area_m2", OFTReal) ||
              create_field(l->obs, "rules", OFTString) ||
-             create_field(l->obs, "licence_id", OFTString);
+             create_field(l->obs, "licence_id", OFTString) ||
+             create_field(l->obs, "area", OFTString) ||
+             create_field(l->obs, "run_id", OFTString);
     }
     OSRDestroySpatialReference(srs);
     if (rc)
@@ -153,9 +179,53 @@ void mw_ledger_close(mw_ledger *l)
     free(l);
 }
 
-static void run_key(const mw_config *cfg, char key[KEY_LEN])
+static const char *base_name(const char *path)
 {
-    snprintf(key, KEY_LEN, "%.15s/%.15s", cfg->t1_date, cfg->t2_date);
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* The run's identity; the footprint in the ledger's CRS (lon/lat). */
+static void run_ident_make(const mw_config *cfg, const mw_scene *s,
+                           OGRCoordinateTransformationH to_ledger, run_ident *r)
+{
+    snprintf(r->dates, sizeof r->dates, "%.15s/%.15s", cfg->t1_date, cfg->t2_date);
+    if (cfg->area[0]) {
+        snprintf(r->area, sizeof r->area, "%s", cfg->area);
+    } else {
+        double x[4] = {s->gt[0], s->gt[0] + s->width * s->gt[1], s->gt[0],
+                       s->gt[0] + s->width * s->gt[1]};
+        double y[4] = {s->gt[3], s->gt[3], s->gt[3] + s->height * s->gt[5],
+                       s->gt[3] + s->height * s->gt[5]};
+        if (to_ledger)
+            OCTTransform(to_ledger, 4, x, y, NULL);
+        double x0 = x[0], x1 = x[0], y0 = y[0], y1 = y[0];
+        for (int i = 1; i < 4; i++) {
+            x0 = x[i] < x0 ? x[i] : x0;
+            x1 = x[i] > x1 ? x[i] : x1;
+            y0 = y[i] < y0 ? y[i] : y0;
+            y1 = y[i] > y1 ? y[i] : y1;
+        }
+        snprintf(r->area, sizeof r->area, "footprint:%.4f,%.4f,%.4f,%.4f", x0, y0, x1, y1);
+    }
+    snprintf(r->id, sizeof r->id, "%s|%s|%.200s|%.200s", r->area, r->dates, base_name(cfg->t1),
+             base_name(cfg->t2));
+}
+
+/* s as an SQL string literal, quotes doubled */
+static void sql_quote(const char *s, char *out, size_t size)
+{
+    size_t k = 0;
+    if (size < 3)
+        return;
+    out[k++] = '\'';
+    for (; *s && k + 3 < size; s++) {
+        if (*s == '\'')
+            out[k++] = '\'';
+        out[k++] = *s;
+    }
+    out[k++] = '\'';
+    out[k] = '\0';
 }
 
 /* SQL that both SQLite (GeoPackage) and PostgreSQL accept. */
@@ -179,7 +249,7 @@ static int by_id(const void *a, const void *b)
 
 /* Every place, in the scene CRS, with its latest earlier observation; the
  * places this run reported when it ran before are marked own. */
-static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scene_srs,
+static long load_places(mw_ledger *l, const run_ident *run, OGRSpatialReferenceH scene_srs,
                         place **out)
 {
     OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
@@ -192,7 +262,8 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(l->places)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (g) {
+        const char *area = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "area"));
+        if (g && (!area[0] || !strcmp(area, run->area))) { /* this area's (or a legacy row) */
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;
                 place *grown = realloc(p, (size_t)cap * sizeof *p);
@@ -209,7 +280,9 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")));
             snprintf(q->case_status, sizeof q->case_status, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "case_status")));
-            q->own = !strcmp(q->first_run, key);
+            snprintf(q->first_run_id, sizeof q->first_run_id, "%s",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run_id")));
+            q->own = !strcmp(q->first_run_id, run->id);
             q->geom = OGR_G_Clone(g);
             if (ct)
                 OGR_G_Transform(q->geom, ct);
@@ -228,12 +301,12 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     char (*seen)[KEY_LEN] = calloc((size_t)n + 1, KEY_LEN);
     while (seen && (f = OGR_L_GetNextFeature(l->obs)) != NULL) {
         const char *id = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "ledger_id"));
-        const char *run = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
+        const char *run_dates = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
         place k;
         snprintf(k.id, sizeof k.id, "%s", id);
         place *q = n ? bsearch(&k, p, (size_t)n, sizeof *p, by_id) : NULL;
-        if (q && strcmp(run, key) < 0 && strcmp(run, seen[q - p]) > 0) {
-            snprintf(seen[q - p], KEY_LEN, "%s", run);
+        if (q && strcmp(run_dates, run->dates) < 0 && strcmp(run_dates, seen[q - p]) > 0) {
+            snprintf(seen[q - p], KEY_LEN, "%s", run_dates);
             q->last_area = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2"));
             snprintf(q->last_state, sizeof q->last_state, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "state")));
@@ -260,12 +333,14 @@ static long next_number(mw_ledger *l)
     return max + 1;
 }
 
-static int add_observation(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
-                           const char *state, double area)
+static int add_observation(mw_ledger *l, const char *id, const run_ident *run,
+                           const mw_patch *p, const char *state, double area)
 {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->obs));
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run"), run->dates);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "area"), run->area);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run_id"), run->id);
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "patch_id"), p ? p->id : "");
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "state"), state);
     OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "area_m2"), area);
@@ -276,12 +351,14 @@ static int add_observation(mw_ledger *l, const char *id, const char *key, const 
     return rc;
 }
 
-static int add_place(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
+static int add_place(mw_ledger *l, const char *id, const run_ident *run, const mw_patch *p,
                      OGRCoordinateTransformationH to_ledger)
 {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->places));
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run"), run->dates);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "area"), run->area);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run_id"), run->id);
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "case_status"), "reported");
     OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "first_area_m2"), p->area_m2);
     OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(p->geom));
@@ -300,7 +377,7 @@ static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
 }
 
 static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps,
-                 place *pl, long np, const char *key, OGRCoordinateTransformationH to_ledger)
+                 place *pl, long np, const run_ident *key, OGRCoordinateTransformationH to_ledger)
 {
     long next = next_number(l);
     double mmu = cfg->min_area_m2 > s->pixel_area_m2 ? cfg->min_area_m2 : s->pixel_area_m2;
@@ -366,28 +443,35 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
 
 int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps)
 {
-    char key[KEY_LEN], sql[256];
-    run_key(cfg, key);
-    if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
-                 mw_gdal_message());
-        return -1;
-    }
-    /* this pair again: its earlier observations are replaced; its places
-     * are matched again like any other (their id, status and history kept) */
-    snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run = '%s'", key);
-    int rc = exec_sql(l, sql);
-
+    char sql[2400], quoted[2100];
     OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
     OSRSetAxisMappingStrategy(lsrs, OAMS_TRADITIONAL_GIS_ORDER);
     OGRCoordinateTransformationH to_ledger = OCTNewCoordinateTransformation(srs, lsrs);
+    run_ident key;
+    run_ident_make(cfg, s, to_ledger, &key);
+    int rc = 0;
+    if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
+                 mw_gdal_message());
+        rc = -1;
+    } else {
+        /* this run again: its earlier observations are replaced; its places
+         * are matched again like any other (their id, status and history
+         * kept) */
+        sql_quote(key.id, quoted, sizeof quoted);
+        snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run_id = %s", quoted);
+        rc = exec_sql(l, sql);
+        if (rc)
+            GDALDatasetRollbackTransaction(l->ds);
+    }
     place *pl = NULL;
-    long np = rc ? 0 : load_places(l, key, srs, &pl);
-    if (rc == 0 && match(l, cfg, s, ps, pl, np, key, to_ledger)) {
+    long np = rc ? 0 : load_places(l, &key, srs, &pl);
+    if (rc == 0 && match(l, cfg, s, ps, pl, np, &key, to_ledger)) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot record the run (%s)", l->target,
                  mw_gdal_message());
+        GDALDatasetRollbackTransaction(l->ds);
         rc = -1;
     }
     for (long k = 0; k < np; k++)
@@ -397,10 +481,8 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
         OCTDestroyCoordinateTransformation(to_ledger);
     OSRDestroySpatialReference(srs);
     OSRDestroySpatialReference(lsrs);
-    if (rc) {
-        GDALDatasetRollbackTransaction(l->ds);
+    if (rc)
         return -1;
-    }
     l->in_tx = 1; /* committed by mw_ledger_commit once the reports are written */
     return 0;
 }

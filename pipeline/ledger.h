@@ -6,9 +6,15 @@
  *   ledger        one row per place ever reported: ledger_id (MW000001...),
  *                 first_run, case_status (reported, field_checked,
  *                 confirmed, dismissed, closed 销号), the first footprint
- *                 (polygon, CGCS2000 geographic EPSG:4490);
+ *                 (polygon, CGCS2000 geographic EPSG:4490), area,
+ *                 first_run_id;
  *   observations  one row per patch and run: ledger_id, run (T1/T2 dates),
- *                 patch_id, state, area_m2, rules, licence_id.
+ *                 patch_id, state, area_m2, rules, licence_id, area, run_id.
+ *
+ * A run is known by its area ([scene] area, else the scene's footprint),
+ * its dates and its inputs' file names (run_id): a run sees, marks GONE and
+ * replaces only places of its own area; ids are numbered over the whole
+ * ledger.  Rows of a ledger made before areas (no area) are seen by all.
  *
  * A run marks each patch NEW (no earlier place overlaps it), KNOWN (it
  * overlaps an earlier place) or GROWN (known, and larger than last time by

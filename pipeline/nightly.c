@@ -283,6 +283,8 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
     snprintf(c->t1_date, sizeof c->t1_date, "%s", t1->date);
     snprintf(c->t2_date, sizeof c->t2_date, "%s", t2->date);
     c->catalog[0] = '\0'; /* the child is a plain scan */
+    c->area[0] = '\0';    /* each pair's area is its footprint: tiles of one
+                           * date are different areas of the ledger */
     FILE *f = fopen(ini, "w");
     int bad = !f || mw_config_write(c, f) != 0;
     if (f && fclose(f) != 0)

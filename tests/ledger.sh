@@ -89,6 +89,49 @@ run_ledger "$TMP/ledger.gpkg" gpkg
 gone=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations WHERE state = 'GONE' AND run = '2024-05-15/2024-11-20'" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
 t_eq "gpkg night 3: every place GONE" "9" "$gone"
 
+echo "== two areas on the same dates"
+area_cfg() { # NAME AREA T1 T2: the sample's config with [scene] area (none if empty) and inputs
+  sed -e "s#\.\./samples/generated#$S#" -e "s#^t1 *=.*#t1 = $3#" -e "s#^t2 *=.*#t2 = $4#" \
+    configs/sample.ini >"$TMP/$1.ini"
+  [ -n "$2" ] && sed -i "s#^\[scene\]#[scene]\narea = $2#" "$TMP/$1.ini"
+  return 0
+}
+ledger_rows() { # LEDGER SQL: the rows, one per line
+  ogrinfo -ro -q -sql "$2" "$1" | sed -n 's/^  [a-z_]* ([A-Za-z]*) = //p' | paste -sd' '
+}
+for mode in key footprint; do
+  L2=$TMP/areas_$mode.gpkg
+  if [ $mode = key ]; then # the same images under two area ids
+    area_cfg a1 north "$S/t1.tif" "$S/t2.tif"; area_cfg a2 south "$S/t1.tif" "$S/t2.tif"
+  else # two tiles of one date: no area key, the footprints differ
+    gdal_translate -q -srcwin 0 0 1000 2000 "$S/t1.tif" "$TMP/t1_west.tif"
+    gdal_translate -q -srcwin 0 0 1000 2000 "$S/t2.tif" "$TMP/t2_west.tif"
+    area_cfg a1 "" "$S/t1.tif" "$S/t2.tif"; area_cfg a2 "" "$TMP/t1_west.tif" "$TMP/t2_west.tif"
+  fi
+  $MW scan "$TMP/a1.ini" -o "$TMP/a1_$mode" -q --ledger "$L2"
+  a_ids=$(col "$TMP/a1_$mode/suspects.csv" ledger_id | sort | paste -sd' ')
+  a_pit=$(col "$TMP/a1_$mode/suspects.csv" ledger_id | sed -n 1p)
+  $MW ledger set-status "$a_pit" confirmed --ledger "$L2" >/dev/null
+  a_before=$(ledger_rows "$L2" "SELECT ledger_id, case_status, first_area_m2 FROM ledger ORDER BY ledger_id")
+  $MW scan "$TMP/a2.ini" -o "$TMP/a2_$mode" -q --ledger "$L2"
+  t_eq "$mode: the second area's scan exits 0" "0" "$?"
+  t_ok "$mode: the second area has patches" test "$(wc -l <"$TMP/a2_$mode/suspects.csv")" -gt 1
+  b_ids=$(col "$TMP/a2_$mode/suspects.csv" ledger_id | sort | paste -sd' ')
+  t_eq "$mode: the second area's places are all NEW" "$(col "$TMP/a2_$mode/suspects.csv" ledger_id | wc -l)" \
+    "$(col "$TMP/a2_$mode/suspects.csv" ledger_state | grep -c '^NEW$')"
+  t_eq "$mode: the first area's places and statuses untouched" "$a_before" \
+    "$(ledger_rows "$L2" "SELECT ledger_id, case_status, first_area_m2 FROM ledger WHERE ledger_id IN ('$(echo "$a_ids" | sed "s/ /','/g")') ORDER BY ledger_id")"
+  t_has "$mode: the status set on the first area is kept" "$a_pit confirmed" \
+    "$(ledger_rows "$L2" "SELECT ledger_id, case_status FROM ledger WHERE ledger_id = '$a_pit'")"
+  t_eq "$mode: ids unique across the areas" "$(ledger_rows "$L2" "SELECT count(*) AS n FROM ledger")" \
+    "$(ledger_rows "$L2" "SELECT count(DISTINCT ledger_id) AS n FROM ledger")"
+  t_eq "$mode: the second area's ids are new ones" "" \
+    "$(printf '%s\n' $a_ids $b_ids | sort | uniq -d | paste -sd' ')"
+  # and a re-run of the first area still finds its places, the status kept
+  $MW scan "$TMP/a1.ini" -o "$TMP/a1_$mode" -q --ledger "$L2"
+  t_eq "$mode: the first area re-run: its ids" "$a_ids" "$(col "$TMP/a1_$mode/suspects.csv" ledger_id | sort | paste -sd' ')"
+done
+
 # -- PostgreSQL + PostGIS ------------------------------------------------
 if [ "${CI:-}" = true ] || [ "${MW_TEST_POSTGIS:-}" = 1 ]; then
   if scripts/postgis.sh start >"$TMP/pg.log" 2>&1; then
