@@ -1,9 +1,11 @@
 /* reports.h - the run's outputs, written whole or not at all.
  *
  * Everything is written into a private work folder inside the output folder
- * (OUTDIR/.minewatch-work-PID) and renamed into OUTDIR only when every report
- * is complete, manifest.json last.  A failed or killed run leaves the
- * previous reports untouched (a stale work folder is removed by the next run).
+ * (OUTDIR/.minewatch-work-PID) and published as one set only when every
+ * report is complete: the folder becomes OUTDIR/runs/RUN-ID, the symlink
+ * OUTDIR/latest is swapped to it by one rename, and OUTDIR/NAME are links
+ * latest/NAME.  A failed or killed run leaves the previous reports untouched
+ * (a stale work folder is removed by the next run).
  */
 #ifndef MW_REPORTS_H
 #define MW_REPORTS_H
@@ -43,7 +45,10 @@ void mw_outdir_resume_done(mw_outdir *od);
  * before it commits its ledger, which it does before it publishes. */
 int mw_outdir_publish_check(const mw_outdir *od);
 /* Publish every entry of the work folder (files and folders alike; work
- * files, NAME.work.EXT, are left out) into OUTDIR.  0, or -1 with mw_error. */
+ * files, NAME.work.EXT, are dropped) in one step: fsynced, the folder
+ * renamed to OUTDIR/runs/RUN-ID, OUTDIR/latest swapped to it, links
+ * OUTDIR/NAME -> latest/NAME made where missing, run folders but this one and
+ * the one it replaced removed.  0, or -1 with mw_error (MW_EXIT_OUTPUT). */
 int mw_outdir_publish(mw_outdir *od);
 
 /* Remove the work folder and everything in it; unlock OUTDIR. */

@@ -113,4 +113,47 @@ t_has "and says it waits" "is being written by another run; waiting" "$(cat "$TM
 t_eq "the pair is done once the folder is free" "2" "$(ls "$TMP/state/done" | wc -l)"
 wait $holder
 
+echo "== publish: the report set flips in one step"
+# Night 1 published; night 2 (the grown pit) killed at its 1st, 2nd, ...
+# rename (strace's fault injection) until a run gets through.  After every
+# kill each report read through OUTDIR must be of one night: all night 1's,
+# or all night 2's (its manifest's t2_date, the same bytes as a clean run).
+P=$TMP/pub
+pubcfg() { # NAME T2 T2_DATE
+  sed -e "s#\.\./samples/generated#$S#" -e "s#^t2 *=.*#t2 = $2#" -e "s#^t2_date *=.*#t2_date = $3#" \
+    configs/sample.ini >"$TMP/$1.ini"
+}
+pubcfg pub1 "$S/t2.tif" 2024-09-20
+pubcfg pub2 "$TMP/catalog/scene_c.tif" 2024-10-20
+names="change.tif suspects.csv restoration.csv restoration_by_county.csv licences.csv"
+set_of() { for x in $names; do md5sum <"$1/$x" 2>/dev/null || echo missing; done | paste -sd' '; }
+t2_of() { $PY -c "import json,sys; print(json.load(open(sys.argv[1]))['config']['scene']['t2_date'])" "$1/manifest.json" 2>/dev/null; }
+$MW scan "$TMP/pub2.ini" -o "$TMP/pub_clean" -q
+night2=$(set_of "$TMP/pub_clean")
+$MW scan "$TMP/pub1.ini" -o "$P" -q
+night1=$(set_of "$P")
+t_eq "night 1 published through OUTDIR/latest" "2024-09-20" "$(t2_of "$P")"
+t_ok "night 1: OUTDIR/suspects.csv is a link through latest" test "$(readlink "$P/suspects.csv")" = latest/suspects.csv
+mixed="" kills=0 n=1 finished=""
+while [ $n -le 30 ]; do
+  rm -rf "$P/.minewatch-resume" # every attempt renames the same files in the same order
+  strace -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=SIGKILL:when=$n \
+    $MW scan "$TMP/pub2.ini" -o "$P" -q >/dev/null 2>&1
+  rc=$?
+  now=$(set_of "$P") date=$(t2_of "$P")
+  if ! { [ "$now" = "$night1" ] && [ "$date" = 2024-09-20 ]; } &&
+     ! { [ "$now" = "$night2" ] && [ "$date" = 2024-10-20 ]; }; then
+    mixed="$mixed n=$n"
+  fi
+  if [ $rc -eq 0 ]; then finished=$n; break; fi
+  kills=$((kills + 1)) n=$((n + 1))
+done
+t_ok "the scan was killed at some renames ($kills) before one got through" test "$kills" -ge 2 -a -n "$finished"
+t_eq "after every kill OUTDIR held one night's whole set" "" "$mixed"
+t_eq "the run that got through published night 2" "$night2 2024-10-20" "$(set_of "$P") $(t2_of "$P")"
+t_eq "two run folders kept (tonight's and the one it replaced)" "2" "$(ls "$P/runs" | wc -l)"
+t_eq "no work folder left behind by the killed runs" "" "$(ls -A "$P" | grep minewatch-work || true)"
+$MW scan "$TMP/pub1.ini" -o "$P" -q
+t_eq "a re-run publishes again" "$night1 2024-09-20" "$(set_of "$P") $(t2_of "$P")"
+
 t_summary
