@@ -62,6 +62,72 @@ static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
     return rc;
 }
 
+#define MARKER "minewatch_ledger"
+#define SCHEMA_VERSION 2 /* 1: ledger and observations; 2: runs known by area */
+
+/* The marker of a minewatch ledger: a table minewatch_ledger with one row,
+ * its schema_version (a GeoPackage's application_id is GPKG's own). */
+static int write_marker(mw_ledger *l)
+{
+    OGRLayerH m = GDALDatasetCreateLayer(l->ds, MARKER, NULL, wkbNone, NULL);
+    int rc = !m || create_field(m, "schema_version", OFTInteger) ||
+             create_field(m, "created_by", OFTString);
+    if (rc == 0) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(m));
+        OGR_F_SetFieldInteger(f, 0, SCHEMA_VERSION);
+        OGR_F_SetFieldString(f, 1, "minewatch " MW_VERSION);
+        rc = OGR_L_CreateFeature(m, f) != OGRERR_NONE;
+        OGR_F_Destroy(f);
+    }
+    if (rc)
+        mw_error(MW_EXIT_LEDGER, "%s: cannot mark the ledger (%s)", l->target,
+                 mw_gdal_message());
+    return rc ? -1 : 0;
+}
+
+static int has_field(OGRLayerH lyr, const char *name)
+{
+    return lyr && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), name) >= 0;
+}
+
+/* A minewatch ledger (the marker; or a ledger made before it, which gets
+ * it), or a data source with nothing of ours that may become one (new: a
+ * file just created, a PostgreSQL database).  0, or -1 with mw_error. */
+static int check_marker(mw_ledger *l, int fresh)
+{
+    OGRLayerH m = GDALDatasetGetLayerByName(l->ds, MARKER);
+    if (m) {
+        OGR_L_ResetReading(m);
+        OGRFeatureH f = OGR_L_GetNextFeature(m);
+        int v = f && has_field(m, "schema_version")
+                    ? OGR_F_GetFieldAsInteger(f, OGR_F_GetFieldIndex(f, "schema_version"))
+                    : 0;
+        if (f)
+            OGR_F_Destroy(f);
+        if (v < 1) {
+            mw_error(MW_EXIT_LEDGER, "%s: the minewatch_ledger table has no schema version; "
+                     "not a minewatch ledger", l->target);
+            return -1;
+        }
+        if (v > SCHEMA_VERSION) {
+            mw_error(MW_EXIT_LEDGER, "%s: a ledger of schema version %d, newer than this "
+                     "minewatch's %d", l->target, v, SCHEMA_VERSION);
+            return -1;
+        }
+        return 0;
+    }
+    OGRLayerH places = GDALDatasetGetLayerByName(l->ds, "ledger");
+    OGRLayerH obs = GDALDatasetGetLayerByName(l->ds, "observations");
+    if (has_field(places, "ledger_id") && has_field(places, "case_status") &&
+        has_field(obs, "ledger_id") && has_field(obs, "run"))
+        return write_marker(l); /* a ledger from before the marker */
+    if (!places && !obs && (fresh || !strncmp(l->target, "PG:", 3)))
+        return write_marker(l);
+    mw_error(MW_EXIT_LEDGER, "%s: not a minewatch ledger (no minewatch_ledger table); give "
+             "--ledger an existing ledger or a new path", l->target);
+    return -1;
+}
+
 static int ensure_layers(mw_ledger *l)
 {
     l->places = GDALDatasetGetLayerByName(l->ds, "ledger");
@@ -136,9 +202,14 @@ int mw_ledger_open(const char *target, mw_ledger **out)
             return -1;
         }
     }
-    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    int fresh = 0;
+    VSIStatBufL st;
+    if (!pg && VSIStatL(target, &st) == 0 && VSI_ISREG(st.st_mode) && st.st_size == 0)
+        unlink(target); /* an empty file: a new ledger (under the lock) */
+    l->ds = pg || VSIStatL(target, &st) == 0
+                ? GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL)
+                : NULL;
     if (!l->ds && !pg) {
-        VSIStatBufL st;
         if (VSIStatL(target, &st) == 0) {
             mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)", target,
                      mw_gdal_message());
@@ -146,6 +217,7 @@ int mw_ledger_open(const char *target, mw_ledger **out)
             return -1;
         }
         l->ds = GDALCreate(GDALGetDriverByName("GPKG"), target, 0, 0, 0, GDT_Unknown, NULL);
+        fresh = 1;
     }
     if (!l->ds) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, mw_gdal_message());
@@ -158,7 +230,7 @@ int mw_ledger_open(const char *target, mw_ledger **out)
         if (r)
             GDALDatasetReleaseResultSet(l->ds, r);
     }
-    if (ensure_layers(l)) {
+    if (check_marker(l, fresh) || ensure_layers(l)) {
         mw_ledger_close(l);
         return -1;
     }

@@ -1,7 +1,9 @@
 /* ledger.h - the history of reported patches across runs.
  *
  * A GeoPackage by default, or PostgreSQL/PostGIS with a "PG:" connection
- * string: the same OGR code writes both.  Two tables:
+ * string: the same OGR code writes both.  A table minewatch_ledger (one row:
+ * schema_version) marks a ledger; a data source without it is refused.  Two
+ * tables besides:
  *
  *   ledger        one row per place ever reported: ledger_id (MW000001...),
  *                 first_run, case_status (reported, field_checked,
@@ -33,8 +35,9 @@
 
 typedef struct mw_ledger mw_ledger;
 
-/* Open (creating a GeoPackage or the PostGIS tables if needed).
- * 0, or -1 with mw_error (MW_EXIT_LEDGER). */
+/* Open (creating a GeoPackage, for a new path or an empty file, or the
+ * PostGIS tables if needed); a data source that is not a minewatch ledger
+ * is refused.  0, or -1 with mw_error (MW_EXIT_LEDGER). */
 int mw_ledger_open(const char *target, mw_ledger **out);
 void mw_ledger_close(mw_ledger *l);
 

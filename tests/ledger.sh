@@ -89,6 +89,19 @@ run_ledger "$TMP/ledger.gpkg" gpkg
 gone=$(ogrinfo -q -sql "SELECT count(*) AS n FROM observations WHERE state = 'GONE' AND run = '2024-05-15/2024-11-20'" "$TMP/ledger.gpkg" | sed -n 's/.*n (Integer) = //p')
 t_eq "gpkg night 3: every place GONE" "9" "$gone"
 
+echo "== only a minewatch ledger is used as one"
+cp "$S/layers.gpkg" "$TMP/other.gpkg"
+sum_before=$(md5sum <"$TMP/other.gpkg")
+$MW scan configs/sample.ini -o "$TMP/other_out" -q --ledger "$TMP/other.gpkg" 2>"$TMP/other.err"
+t_eq "scan --ledger on a copy of layers.gpkg: exit 7" "7" "$?"
+t_eq "and one line" "1" "$(wc -l <"$TMP/other.err")"
+t_eq "and the file is left as it was" "$sum_before" "$(md5sum <"$TMP/other.gpkg")"
+: >"$TMP/empty.gpkg"
+t_ok "an empty file becomes a ledger" $MW scan configs/sample.ini -o "$TMP/empty_out" -q --ledger "$TMP/empty.gpkg"
+t_eq "with the marker and its schema version" "2" \
+  "$(ogrinfo -ro -q -sql "SELECT schema_version FROM minewatch_ledger" "$TMP/empty.gpkg" | sed -n 's/.*schema_version (Integer) = //p')"
+t_ok "a ledger with the marker opens again" $MW ledger set-status MW000001 closed --ledger "$TMP/empty.gpkg"
+
 echo "== two areas on the same dates"
 area_cfg() { # NAME AREA T1 T2: the sample's config with [scene] area (none if empty) and inputs
   sed -e "s#\.\./samples/generated#$S#" -e "s#^t1 *=.*#t1 = $3#" -e "s#^t2 *=.*#t2 = $4#" \
