@@ -545,7 +545,9 @@ static int cmd_scan(int argc, char **argv)
         cfg.threads = a.threads;
     if (a.tile_size > 0)
         cfg.tile_size = a.tile_size;
-    STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
+    STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
+                                         a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
+                        mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
@@ -660,7 +662,9 @@ static int cmd_audit(int argc, char **argv)
     scene.measure_wkt = mwkt;
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     STAGE("audit", mw_audit_run(&cfg, &layers, NULL, &audit));
-    STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
+    STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
+                                         a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
+                        mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
     od_ready = 1;
     STAGE("reports", mw_reports_write_audit(&cfg, wkt, &audit, &od));
     STAGE("publish", mw_outdir_publish(&od));

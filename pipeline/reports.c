@@ -7,6 +7,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <openssl/evp.h>
@@ -67,6 +68,71 @@ static void remove_stale_work(const char *out_dir)
         }
     }
     closedir(d);
+}
+
+int mw_outdir_check_path(const char *out_dir, int code)
+{
+    /* the folder as it will be: the deepest existing ancestor resolved
+     * (symlinks: OUTDIR/latest is a run folder), the rest as given */
+    char path[MW_PATH_MAX], real[PATH_MAX], abs[MW_PATH_MAX + PATH_MAX + 2];
+    snprintf(path, sizeof path, "%s", out_dir);
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    const char *rest = "";
+    char *cut = NULL;
+    for (;;) {
+        if (realpath(path[0] ? path : ".", real))
+            break;
+        char *slash = strrchr(path, '/');
+        if (cut)
+            *cut = '/';
+        if (!slash) { /* nothing of it exists: relative to the current folder */
+            if (!realpath(".", real))
+                return 0;
+            rest = out_dir;
+            break;
+        }
+        *slash = '\0';
+        cut = slash;
+        rest = out_dir + (slash - path) + 1;
+        if (slash == path) { /* "/x": the root */
+            snprintf(real, sizeof real, "/");
+            break;
+        }
+    }
+    snprintf(abs, sizeof abs, "%s/%s", real, rest);
+    /* walk its components */
+    char prefix[sizeof abs] = "";
+    size_t plen = 0;
+    for (char *c = abs; *c;) {
+        char *end = strchr(c, '/');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n && !(n == 1 && c[0] == '.')) {
+            char comp[NAME_MAX + 1];
+            snprintf(comp, sizeof comp, "%.*s", (int)(n < NAME_MAX ? n : NAME_MAX), c);
+            char latest[sizeof abs + 8];
+            snprintf(latest, sizeof latest, "%s/latest", prefix[0] ? prefix : "");
+            struct stat st;
+            const char *what = !strcmp(comp, ".minewatch-resume")         ? "a resume folder"
+                               : !strncmp(comp, ".minewatch-work-", 16)   ? "a work folder"
+                               : !strcmp(comp, "runs") && lstat(latest, &st) == 0 &&
+                                         S_ISLNK(st.st_mode)
+                                   ? "the run folders"
+                                   : NULL;
+            if (what) {
+                mw_error(code, "%s: is inside %s of an output folder (%s/%s), which a "
+                         "run replaces; give another folder", out_dir, what,
+                         prefix[0] ? prefix : "", comp);
+                return -1;
+            }
+            plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "/%s", comp);
+        }
+        c += n;
+        while (*c == '/')
+            c++;
+    }
+    return 0;
 }
 
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od)

@@ -33,6 +33,11 @@ typedef struct {
  * run goes on unlocked) and make the work folder.  0, or -1 with mw_error:
  * MW_EXIT_BUSY when another run holds OUTDIR, else MW_EXIT_OUTPUT. */
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od);
+/* An output folder inside another's resume folder, work folder or run
+ * folders (OUTDIR/.minewatch-resume, .minewatch-work-PID, runs/, latest),
+ * which that folder's next run deletes, is refused: -1 with mw_error(code),
+ * else 0. */
+int mw_outdir_check_path(const char *out_dir, int code);
 /* Path of a file name inside the work folder. */
 void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_t size);
 /* A run that finished removes its resume folder, OUTDIR/.minewatch-resume
