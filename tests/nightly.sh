@@ -113,6 +113,32 @@ t_has "and says it waits" "is being written by another run; waiting" "$(cat "$TM
 t_eq "the pair is done once the folder is free" "2" "$(ls "$TMP/state/done" | wc -l)"
 wait $holder
 
+echo "== nightly: one corrupt scene"
+# four scenes, the third cut short (its header reads, its pixels do not)
+mkdir -p "$TMP/bad/catalog"
+ln -s "$S/t1.tif" "$TMP/bad/catalog/scene_a.tif"
+ln -s "$S/t2.tif" "$TMP/bad/catalog/scene_b.tif"
+gdal_translate -q -mo ACQUISITION_DATE=2024-10-05 "$S/t2.tif" "$TMP/bad/full.tif"
+head -c 300000 "$TMP/bad/full.tif" >"$TMP/bad/catalog/scene_20241005.tif"
+cp "$TMP/catalog/scene_c.tif" "$TMP/bad/catalog/scene_c.tif"
+sed -e "s#^catalog *=.*#catalog = bad/catalog#" -e "s#^state *=.*#state = bad/state#" \
+  -e "s#^out *=.*#out = bad/reports#" -e "s#^path *= *ledger.gpkg#path = bad/ledger.gpkg#" \
+  "$TMP/nightly.ini" >"$TMP/bad.ini"
+$MW nightly "$TMP/bad.ini" >"$TMP/bad1.out" 2>"$TMP/bad1.err"
+t_eq "the night with the corrupt scene exits 4" "4" "$?"
+t_has "the night's log names the bad scene" "scene scene_20241005 (2024-10-05) is bad: " "$(cat "$TMP/bad1.err")"
+t_has "the summary counts it" "1 bad scene left out (scene_20241005) (1 found tonight)" "$(cat "$TMP/bad1.err")"
+t_eq "it is remembered in the state" "1" "$(ls "$TMP/bad/state/bad" | grep -c '^scene_20241005$')"
+t_eq "the scene after it is paired with the last good one" \
+  "2024-05-15_scene_a__2024-09-20_scene_b 2024-09-20_scene_b__2024-10-20_scene_c" \
+  "$(ls "$TMP/bad/state/done" | paste -sd' ')"
+t_has "one pair failed (the bad scene as t2), not two" "2 pairs scanned, 0 already done, 1 failed" "$(cat "$TMP/bad1.err")"
+t_eq "the bad scene reported once" "1" "$(grep -c 'is bad: ' "$TMP/bad1.err")"
+$MW nightly "$TMP/bad.ini" >"$TMP/bad2.out" 2>"$TMP/bad2.err"
+t_eq "the next night exits 0: the bad scene is not tried again" "0" "$?"
+t_has "and its summary still names it" "1 bad scene left out (scene_20241005) (0 found tonight)" "$(cat "$TMP/bad2.err")"
+t_eq "and no scan ran" "" "$(grep 'pair .*: ' "$TMP/bad2.err" | grep -v 'nightly:' || true)"
+
 echo "== publish: the report set flips in one step"
 # Night 1 published; night 2 (the grown pit) killed at its 1st, 2nd, ...
 # rename (strace's fault injection) until a run gets through.  After every
