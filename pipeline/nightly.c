@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dates.h"
 #include "dist.h"
 #include "kernels.h"
 #include "mw.h"
@@ -31,7 +32,9 @@ typedef struct {
     int bad;              /* found unreadable (state/bad/NAME): left out */
 } scene;
 
-/* YYYY-MM-DD or YYYYMMDD anywhere in s. */
+/* YYYY-MM-DD, YYYY:MM:DD or YYYYMMDD anywhere in s: 1 (out set), 0 if
+ * there is none, -1 if the first is not a day of the calendar (20240230;
+ * dates.c judges), its text in out. */
 static int date_in(const char *s, char out[16])
 {
     for (const char *p = s; *p; p++) {
@@ -40,16 +43,31 @@ static int date_in(const char *s, char out[16])
             (strlen(p) >= 8 && isdigit((unsigned char)p[7]) &&
              sscanf(p, "%4d%2d%2d", &y, &m, &d) == 3)) {
             if (y >= 1970 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-                snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-                return 1;
+                char text[16];
+                int days;
+                snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+                snprintf(out, 16, "%s", text);
+                return mw_date_parse(text, &days) == 0 ? 1 : -1;
             }
         }
     }
     return 0;
 }
 
+/* A date in text that is not a day of the calendar: the scene is left out,
+ * with a warning naming the catalog.  -1 then, else 0. */
+static int impossible(int found, const char *cat, const scene *sc, const char *where,
+                      const char *date)
+{
+    if (found >= 0)
+        return 0;
+    mw_warn("%s: %s: the date %s in its %s is not a day of the calendar; left out of the "
+            "catalog", cat, sc->path, date, where);
+    return -1;
+}
+
 /* Open a scene: date (given, metadata, or file name), footprint. */
-static int describe(scene *sc)
+static int describe(scene *sc, const char *cat)
 {
     GDALDatasetH ds = GDALOpenEx(sc->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!ds) {
@@ -57,9 +75,25 @@ static int describe(scene *sc)
         return -1;
     }
     const char *md = GDALGetMetadataItem(ds, "ACQUISITION_DATE", NULL);
-    if (!sc->date[0] && !(md && date_in(md, sc->date)) && !date_in(sc->name, sc->date)) {
+    char seen[16];
+    int got = 0;
+    if (!sc->date[0] && md && (got = date_in(md, seen)) != 0) {
+        if (impossible(got, cat, sc, "ACQUISITION_DATE metadata", seen)) {
+            GDALClose(ds);
+            return -1;
+        }
+        snprintf(sc->date, sizeof sc->date, "%s", seen);
+    }
+    if (!sc->date[0] && (got = date_in(sc->name, seen)) != 0) {
+        if (impossible(got, cat, sc, "file name", seen)) {
+            GDALClose(ds);
+            return -1;
+        }
+        snprintf(sc->date, sizeof sc->date, "%s", seen);
+    }
+    if (!sc->date[0]) {
         md = GDALGetMetadataItem(ds, "TIFFTAG_DATETIME", NULL);
-        if (!(md && date_in(md, sc->date))) {
+        if (!(md && date_in(md, sc->date) > 0)) {
             mw_warn("%s: no acquisition date (metadata ACQUISITION_DATE, or a date in the "
                     "file name); left out of the catalog", sc->path);
             GDALClose(ds);
@@ -165,7 +199,7 @@ static long read_catalog(const char *cat, scene **out)
                 memset(&sc, 0, sizeof sc);
                 int len = snprintf(sc.path, sizeof sc.path, "%s/%s", cat, list[i]->d_name);
                 set_name(&sc);
-                if (len > 0 && (size_t)len < sizeof sc.path && describe(&sc) == 0 &&
+                if (len > 0 && (size_t)len < sizeof sc.path && describe(&sc, cat) == 0 &&
                     add(&v, &n, &cap, &sc)) {
                     n = (size_t)-1;
                 }
@@ -188,7 +222,15 @@ static long read_catalog(const char *cat, scene **out)
             line[strcspn(line, "\r\n")] = '\0';
             if (!line[0] || line[0] == '#')
                 continue;
-            char **cell = CSLTokenizeString2(line, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+            /* a CSV line: "quoted, with commas" and empty fields kept */
+            char **cell = CSLTokenizeString2(line, ",", CSLT_HONOURSTRINGS | CSLT_ALLOWEMPTYTOKENS |
+                                                            CSLT_STRIPLEADSPACES |
+                                                            CSLT_STRIPENDSPACES);
+            if (CSLCount(cell) < 1 || !cell[0][0]) {
+                mw_warn("%s:%d: no path in the first field; left out", cat, lineno);
+                CSLDestroy(cell);
+                continue;
+            }
             memset(&sc, 0, sizeof sc);
             int len = cell[0][0] == '/'
                           ? snprintf(sc.path, sizeof sc.path, "%s", cell[0])
@@ -199,12 +241,19 @@ static long read_catalog(const char *cat, scene **out)
                 continue;
             }
             set_name(&sc);
-            if (CSLCount(cell) > 1 && cell[1][0] && !date_in(cell[1], sc.date))
-                mw_warn("%s:%d: '%s' is not a date; using the image's own", cat, lineno, cell[1]);
-            if (CSLCount(cell) > 2)
+            int days;
+            if (CSLCount(cell) > 1 && cell[1][0]) {
+                if (mw_date_parse(cell[1], &days) == 0 && days != MW_NO_DATE) {
+                    mw_date_format(days, sc.date, sizeof sc.date);
+                } else {
+                    mw_warn("%s:%d: '%s' is not a date (%s) or not a day of the calendar; "
+                            "using the image's own", cat, lineno, cell[1], MW_DATE_FORMS);
+                }
+            }
+            if (CSLCount(cell) > 2 && cell[2][0])
                 sc.cloud = strtod(cell[2], NULL);
             CSLDestroy(cell);
-            if (describe(&sc) == 0 && add(&v, &n, &cap, &sc))
+            if (describe(&sc, cat) == 0 && add(&v, &n, &cap, &sc))
                 n = (size_t)-1;
         }
         if (f)

@@ -113,6 +113,31 @@ t_has "and says it waits" "is being written by another run; waiting" "$(cat "$TM
 t_eq "the pair is done once the folder is free" "2" "$(ls "$TMP/state/done" | wc -l)"
 wait $holder
 
+echo "== nightly: a catalog list file (CSV)"
+# a quoted path with a comma, an empty date (the image's own), and a scene
+# whose file name holds an impossible date (no date in its metadata)
+mkdir -p "$TMP/list"
+ln -s "$S/t1.tif" "$TMP/list/scene, a.tif"
+ln -s "$S/t2.tif" "$TMP/list/scene_b.tif"
+$PY - "$S/t2.tif" "$TMP/list/scene_20240230.tif" <<'PY'
+import sys
+from osgeo import gdal
+ds = gdal.GetDriverByName("GTiff").CreateCopy(sys.argv[2], gdal.Open(sys.argv[1]))
+ds.SetMetadata({})
+PY
+printf '%s\n' '# path,date,cloud' '"scene, a.tif",2024-05-15,' 'scene_b.tif,,0' 'scene_20240230.tif,,' >"$TMP/list/list.csv"
+sed -e "s#^catalog *=.*#catalog = list/list.csv#" -e "s#^state *=.*#state = list/state#" \
+  -e "s#^out *=.*#out = list/reports#" -e "s#^path *= *ledger.gpkg#path = list/ledger.gpkg#" \
+  "$TMP/nightly.ini" >"$TMP/list.ini"
+$MW nightly "$TMP/list.ini" -q 2>"$TMP/list.err"
+t_eq "the night over the list file exits 0" "0" "$?"
+t_eq "the quoted path with a comma is one field; the empty date the image's own" \
+  "2024-05-15_scene, a__2024-09-20_scene_b" "$(ls "$TMP/list/state/done" | paste -sd' ')"
+t_eq "no warning for the empty fields" "" "$(grep "not a date\|scene, a.tif: not" "$TMP/list.err" || true)"
+t_has "the impossible date in a file name is refused in the catalog, naming it" \
+  "list/list.csv: $TMP/list/scene_20240230.tif: the date 2024-02-30 in its file name is not a day of the calendar; left out of the catalog" \
+  "$(cat "$TMP/list.err")"
+
 echo "== nightly: one corrupt scene"
 # four scenes, the third cut short (its header reads, its pixels do not)
 mkdir -p "$TMP/bad/catalog"
