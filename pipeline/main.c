@@ -109,7 +109,7 @@ static const cli_command CMD_AUDIT = {
     "licences audit", {"CONFIG.ini"},
     "audit the licences of CONFIG.ini against the control lines and for\n"
     "consolidation, without imagery: licences.csv and licences.gpkg in OUTDIR",
-    {OPT_OUT("report folder (default: [output] dir)"), OPT_QUIET}};
+    {OPT_OUT("report folder (default: [output] dir/audit)"), OPT_QUIET}};
 static const cli_command CMD_EVALUATE = {
     "evaluate", {"PRED.tif", "REFERENCE.tif"},
     "score a change map against a reference (one band: 0 unchanged, 1 changed,\n"
@@ -662,9 +662,12 @@ static int cmd_audit(int argc, char **argv)
     scene.measure_wkt = mwkt;
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     STAGE("audit", mw_audit_run(&cfg, &layers, NULL, &audit));
-    STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
-                                         a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
-                        mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
+    /* not the scan's folder, whose licences.csv is the scan's: its own */
+    char audit_dir[MW_PATH_MAX + 8];
+    snprintf(audit_dir, sizeof audit_dir, "%s/audit", cfg.out_dir);
+    const char *dir = a.out_dir ? a.out_dir : audit_dir;
+    STAGE("output", mw_outdir_check_path(dir, a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
+                        mw_outdir_prepare(dir, &od));
     od_ready = 1;
     STAGE("reports", mw_reports_write_audit(&cfg, wkt, &audit, &od));
     STAGE("publish", mw_outdir_publish(&od));
