@@ -54,6 +54,34 @@ typedef struct {
     int own;           /* first reported by this very run (a re-run) */
 } place;
 
+/* GDAL's last message on one line: a driver's message can hold several
+ * (libpq's "connection refused" is three, with a tab), and every failure is
+ * one line. */
+static const char *gdal_line(void)
+{
+    static __thread char buf[1024];
+    const char *m = mw_gdal_message();
+    size_t k = 0;
+    int gap = 0;
+    for (; *m && k + 3 < sizeof buf; m++) {
+        if (*m == '\n' || *m == '\r' || *m == '\t') {
+            gap = k > 0;
+            continue;
+        }
+        if (gap) { /* "failed.\nconnection..." -> "failed. connection..." */
+            if (buf[k - 1] != '.')
+                buf[k++] = ';';
+            buf[k++] = ' ';
+            gap = 0;
+        }
+        buf[k++] = *m;
+    }
+    while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '.' || buf[k - 1] == ';'))
+        k--;
+    buf[k] = '\0';
+    return buf;
+}
+
 static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
 {
     OGRFieldDefnH fd = OGR_Fld_Create(name, t);
@@ -81,7 +109,7 @@ static int write_marker(mw_ledger *l)
     }
     if (rc)
         mw_error(MW_EXIT_LEDGER, "%s: cannot mark the ledger (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
     return rc ? -1 : 0;
 }
 
@@ -143,7 +171,7 @@ static int ensure_layers(mw_ledger *l)
                  (OGR_FD_GetFieldIndex(od, "run_id") < 0 && create_field(l->obs, "run_id", OFTString));
         if (rc)
             mw_error(MW_EXIT_LEDGER, "%s: cannot add the run identity's columns (%s)", l->target,
-                     mw_gdal_message());
+                     gdal_line());
         return rc ? -1 : 0;
     }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
@@ -173,7 +201,7 @@ static int ensure_layers(mw_ledger *l)
     OSRDestroySpatialReference(srs);
     if (rc)
         mw_error(MW_EXIT_LEDGER, "%s: cannot create the ledger tables (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
     return rc ? -1 : 0;
 }
 
@@ -211,8 +239,18 @@ int mw_ledger_open(const char *target, mw_ledger **out)
                 : NULL;
     if (!l->ds && !pg) {
         if (VSIStatL(target, &st) == 0) {
-            mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)", target,
-                     mw_gdal_message());
+            char why[1024];
+            snprintf(why, sizeof why, "%s", gdal_line());
+            GDALDatasetH ro = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL,
+                                         NULL);
+            if (ro) { /* immutable (chattr +i), read-only file or folder */
+                GDALClose(ro);
+                mw_error(MW_EXIT_LEDGER, "%s: the ledger cannot be opened for writing (%s)",
+                         target, why);
+            } else {
+                mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)",
+                         target, why);
+            }
             mw_ledger_close(l);
             return -1;
         }
@@ -220,7 +258,7 @@ int mw_ledger_open(const char *target, mw_ledger **out)
         fresh = 1;
     }
     if (!l->ds) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, mw_gdal_message());
+        mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, gdal_line());
         mw_ledger_close(l);
         return -1;
     }
@@ -526,7 +564,7 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
     int rc = 0;
     if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
         rc = -1;
     } else {
         /* this run again: its earlier observations are replaced; its places
@@ -542,7 +580,7 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
     long np = rc ? 0 : load_places(l, &key, srs, &pl);
     if (rc == 0 && match(l, cfg, s, ps, pl, np, &key, to_ledger)) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot record the run (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
         GDALDatasetRollbackTransaction(l->ds);
         rc = -1;
     }
@@ -565,7 +603,7 @@ int mw_ledger_commit(mw_ledger *l)
         return 0;
     l->in_tx = 0;
     if (GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, mw_gdal_message());
+        mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, gdal_line());
         return -1;
     }
     return 0;
@@ -602,7 +640,7 @@ int mw_ledger_set_status(mw_ledger *l, const char *id, const char *status)
             rc = 0;
         else
             mw_error(MW_EXIT_LEDGER, "%s: cannot update %s (%s)", l->target, id,
-                     mw_gdal_message());
+                     gdal_line());
         OGR_F_Destroy(f);
     }
     OGR_L_SetAttributeFilter(l->places, NULL);

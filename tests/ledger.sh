@@ -10,7 +10,7 @@ B=${BUILD:-build}
 MW=$PWD/$B/minewatch
 S=$PWD/samples/generated
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'chattr -i "$TMP/immutable.gpkg" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # Night 2's image: t2 with the unlicensed pit grown 10 px east (GROWN);
 # night 3 compares t1 with itself: nothing changed, every place is GONE.
@@ -101,6 +101,21 @@ t_ok "an empty file becomes a ledger" $MW scan configs/sample.ini -o "$TMP/empty
 t_eq "with the marker and its schema version" "2" \
   "$(ogrinfo -ro -q -sql "SELECT schema_version FROM minewatch_ledger" "$TMP/empty.gpkg" | sed -n 's/.*schema_version (Integer) = //p')"
 t_ok "a ledger with the marker opens again" $MW ledger set-status MW000001 closed --ledger "$TMP/empty.gpkg"
+
+echo "== a ledger that cannot be written: one line"
+cp "$TMP/empty.gpkg" "$TMP/immutable.gpkg"
+if chattr +i "$TMP/immutable.gpkg" 2>/dev/null; then
+  $MW ledger set-status MW000001 closed --ledger "$TMP/immutable.gpkg" >/dev/null 2>"$TMP/imm1.err"
+  t_eq "set-status on an immutable ledger: exit 7" "7" "$?"
+  t_eq "set-status on an immutable ledger: one line" "1" "$(wc -l <"$TMP/imm1.err")"
+  t_has "which says so" "immutable.gpkg: the ledger cannot be opened for writing (" "$(cat "$TMP/imm1.err")"
+  $MW scan configs/sample.ini -o "$TMP/imm_out" --ledger "$TMP/immutable.gpkg" >/dev/null 2>"$TMP/imm2.err"
+  t_eq "a scan with an immutable ledger: exit 7" "7" "$?"
+  t_eq "a scan with an immutable ledger, without -q: its error is one line" "1" "$(grep -vc '^[0-9-]*T[0-9:]*Z minewatch ' "$TMP/imm2.err")"
+  chattr -i "$TMP/immutable.gpkg"
+else
+  echo "skip  immutable ledger (chattr +i refused here)"
+fi
 
 echo "== two areas on the same dates"
 area_cfg() { # NAME AREA T1 T2: the sample's config with [scene] area (none if empty) and inputs
