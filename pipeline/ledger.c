@@ -205,9 +205,14 @@ static int ensure_layers(mw_ledger *l)
     return rc ? -1 : 0;
 }
 
-int mw_ledger_open(const char *target, mw_ledger **out)
+int mw_ledger_open(const char *target, int create, mw_ledger **out)
 {
     *out = NULL;
+    VSIStatBufL st0;
+    if (!create && strncmp(target, "PG:", 3) && VSIStatL(target, &st0) != 0) {
+        mw_error(MW_EXIT_LEDGER, "%s: no ledger there (a scan with --ledger makes one)", target);
+        return -1;
+    }
     mw_ledger *l = mw_calloc(1, sizeof *l);
     if (!l)
         return -1;

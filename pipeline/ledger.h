@@ -35,10 +35,11 @@
 
 typedef struct mw_ledger mw_ledger;
 
-/* Open (creating a GeoPackage, for a new path or an empty file, or the
- * PostGIS tables if needed); a data source that is not a minewatch ledger
+/* Open (with create: making a GeoPackage for a new path or an empty file,
+ * or the PostGIS tables if needed; without it a path that does not exist is
+ * refused, nothing made); a data source that is not a minewatch ledger
  * is refused.  0, or -1 with mw_error (MW_EXIT_LEDGER). */
-int mw_ledger_open(const char *target, mw_ledger **out);
+int mw_ledger_open(const char *target, int create, mw_ledger **out);
 void mw_ledger_close(mw_ledger *l);
 
 /* Match this run's patches against the ledger and record them, in a

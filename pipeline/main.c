@@ -575,7 +575,7 @@ static int cmd_scan(int argc, char **argv)
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
-        STAGE("ledger_open", mw_ledger_open(cfg.ledger, &ledger));
+        STAGE("ledger_open", mw_ledger_open(cfg.ledger, 1, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
     }
     if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {
@@ -740,7 +740,7 @@ static int cmd_ledger(int argc, char **argv)
         return PARSED(parsed);
     const char *target = opt_value(&a, "ledger");
     mw_ledger *l;
-    if (mw_ledger_open(target, &l))
+    if (mw_ledger_open(target, 0, &l)) /* set-status: an existing ledger */
         return fail("ledger", NULL);
     int rc = mw_ledger_set_status(l, a.pos[0], a.pos[1]);
     mw_ledger_close(l);

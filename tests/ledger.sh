@@ -102,6 +102,11 @@ t_eq "with the marker and its schema version" "2" \
   "$(ogrinfo -ro -q -sql "SELECT schema_version FROM minewatch_ledger" "$TMP/empty.gpkg" | sed -n 's/.*schema_version (Integer) = //p')"
 t_ok "a ledger with the marker opens again" $MW ledger set-status MW000001 closed --ledger "$TMP/empty.gpkg"
 
+$MW ledger set-status MW000001 closed --ledger "$TMP/no_such.gpkg" 2>"$TMP/nosuch.err"
+t_eq "set-status on a path that does not exist: exit 7" "7" "$?"
+t_eq "and one line" "1" "$(wc -l <"$TMP/nosuch.err")"
+t_eq "and nothing made there (no ledger, no lock file)" "" "$(ls "$TMP" | grep '^no_such' || true)"
+
 echo "== a ledger that cannot be written: one line"
 cp "$TMP/empty.gpkg" "$TMP/immutable.gpkg"
 if chattr +i "$TMP/immutable.gpkg" 2>/dev/null; then
