@@ -87,6 +87,12 @@ for _ in $(seq 200); do
 done
 t_ok "a pair's scan runs under the night" test -n "$child"
 kill -STOP "$child" 2>/dev/null
+# stopped before the night dies (SIGSTOP is delivered asynchronously: a scan
+# still running when the SIGTERM comes would just end, leaving nothing to see)
+for _ in $(seq 100); do
+  [ "$(awk '/^State:/ { print $2 }' "/proc/$child/status" 2>/dev/null)" = T ] && break
+  sleep 0.02
+done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 sleep 0.2
