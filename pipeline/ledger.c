@@ -397,7 +397,9 @@ static long load_places(mw_ledger *l, const run_ident *run, OGRSpatialReferenceH
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "case_status")));
             snprintf(q->first_run_id, sizeof q->first_run_id, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run_id")));
-            q->own = !strcmp(q->first_run_id, run->id);
+            /* a row from before run ids: its dates alone, as then */
+            q->own = !strcmp(q->first_run_id, run->id) ||
+                     (!q->first_run_id[0] && !strcmp(q->first_run, run->dates));
             q->geom = OGR_G_Clone(g);
             if (ct)
                 OGR_G_Transform(q->geom, ct);
@@ -576,7 +578,8 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
          * are matched again like any other (their id, status and history
          * kept) */
         sql_quote(key.id, quoted, sizeof quoted);
-        snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run_id = %s", quoted);
+        snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run_id = %s OR ((run_id IS "
+                 "NULL OR run_id = '') AND run = '%s')", quoted, key.dates);
         rc = exec_sql(l, sql);
         if (rc)
             GDALDatasetRollbackTransaction(l->ds);

@@ -39,6 +39,9 @@ night() { # NAME T2 T2_DATE LEDGER
 col() { # FILE COLUMN: the column's values, one per line, in row order
   $PY -c "import csv,sys; print('\n'.join(r[sys.argv[2]] for r in csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))))" "$1" "$2"
 }
+ledger_rows() { # LEDGER SQL: the rows, one per line
+  ogrinfo -ro -q -sql "$2" "$1" | sed -n 's/^  [a-z_]* ([A-Za-z]*) = //p' | paste -sd' '
+}
 states() { col "$1" ledger_state | sort | uniq -c | awk '{printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1}'; }
 
 run_ledger() { # LEDGER LABEL
@@ -107,6 +110,22 @@ t_eq "set-status on a path that does not exist: exit 7" "7" "$?"
 t_eq "and one line" "1" "$(wc -l <"$TMP/nosuch.err")"
 t_eq "and nothing made there (no ledger, no lock file)" "" "$(ls "$TMP" | grep '^no_such' || true)"
 
+echo "== a ledger made before the marker and the run identity"
+# its two tables with the columns of then: it is marked and gets the new
+# columns; a re-run of its pair replaces that pair's rows, as then
+ogr2ogr -f GPKG "$TMP/old.gpkg" "$TMP/empty.gpkg" -sql "SELECT ledger_id, first_run, case_status, first_area_m2, geom FROM ledger" -nln ledger
+ogr2ogr -update -f GPKG "$TMP/old.gpkg" "$TMP/empty.gpkg" -nln observations \
+  -sql "SELECT ledger_id, run, patch_id, state, area_m2, rules, licence_id FROM observations"
+old_id=$(ledger_rows "$TMP/old.gpkg" "SELECT ledger_id FROM ledger WHERE case_status = 'reported' ORDER BY ledger_id LIMIT 1")
+t_ok "set-status on it" $MW ledger set-status "$old_id" dismissed --ledger "$TMP/old.gpkg"
+$MW scan configs/sample.ini -o "$TMP/old_out" -q --ledger "$TMP/old.gpkg"
+t_eq "a re-run of its pair: exit 0" "0" "$?"
+t_eq "its places found again, NEW as then" "NEW=9" "$(states "$TMP/old_out/suspects.csv")"
+t_has "the status kept" "$old_id NEW dismissed" \
+  "$($PY -c "import csv; [print(r['ledger_id'], r['ledger_state'], r['case_status']) for r in csv.DictReader(open('$TMP/old_out/suspects.csv', encoding='utf-8-sig'))]")"
+t_eq "the pair's observations replaced, not doubled" "9" "$(ledger_rows "$TMP/old.gpkg" "SELECT count(*) AS n FROM observations")"
+t_eq "and marked" "2" "$(ledger_rows "$TMP/old.gpkg" "SELECT schema_version FROM minewatch_ledger")"
+
 echo "== a ledger that cannot be written: one line"
 cp "$TMP/empty.gpkg" "$TMP/immutable.gpkg"
 if chattr +i "$TMP/immutable.gpkg" 2>/dev/null; then
@@ -128,9 +147,6 @@ area_cfg() { # NAME AREA T1 T2: the sample's config with [scene] area (none if e
     configs/sample.ini >"$TMP/$1.ini"
   [ -n "$2" ] && sed -i "s#^\[scene\]#[scene]\narea = $2#" "$TMP/$1.ini"
   return 0
-}
-ledger_rows() { # LEDGER SQL: the rows, one per line
-  ogrinfo -ro -q -sql "$2" "$1" | sed -n 's/^  [a-z_]* ([A-Za-z]*) = //p' | paste -sd' '
 }
 for mode in key footprint; do
   L2=$TMP/areas_$mode.gpkg
