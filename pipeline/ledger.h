@@ -16,7 +16,8 @@
  * A run is known by its area ([scene] area, else the scene's footprint),
  * its dates and its inputs' file names (run_id): a run sees, marks GONE and
  * replaces only places of its own area; ids are numbered over the whole
- * ledger.  Rows of a ledger made before areas (no area) are seen by all.
+ * ledger.  Rows of a ledger made before areas (no area, no run_id) are seen
+ * by every area and belong to a run by their dates alone, as they did.
  *
  * A run marks each patch NEW (no earlier place overlaps it), KNOWN (it
  * overlaps an earlier place) or GROWN (known, and larger than last time by
