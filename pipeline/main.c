@@ -112,7 +112,7 @@ static const cli_command CMD_AUDIT = {
     "licences audit", {"CONFIG.ini"},
     "audit the licences of CONFIG.ini against the control lines and for\n"
     "consolidation, without imagery: licences.csv and licences.gpkg in OUTDIR",
-    {OPT_OUT("report folder (default: [output] dir)"), OPT_QUIET}};
+    {OPT_OUT("report folder (default: [output] dir/audit)"), OPT_QUIET}};
 static const cli_command CMD_EVALUATE = {
     "evaluate", {"PRED.tif", "REFERENCE.tif"},
     "score a change map against a reference (one band: 0 unchanged, 1 changed,\n"
@@ -566,7 +566,9 @@ static int cmd_scan(int argc, char **argv)
         cfg.threads = a.threads;
     if (a.tile_size > 0)
         cfg.tile_size = a.tile_size;
-    STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
+    STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
+                                         a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
+                        mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
     od_ready = 1;
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
@@ -603,7 +605,7 @@ static int cmd_scan(int argc, char **argv)
     if (a.ledger)
         snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
-        STAGE("ledger_open", mw_ledger_open(cfg.ledger, &ledger));
+        STAGE("ledger_open", mw_ledger_open(cfg.ledger, 1, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
     }
     if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {
@@ -617,6 +619,11 @@ static int cmd_scan(int argc, char **argv)
                   &codes};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
+    STAGE("publish_check", mw_outdir_publish_check(&od));
+    /* the ledger lasts only once the reports that show it are written */
+    if (ledger)
+        STAGE("ledger_commit", mw_ledger_commit(ledger));
+    STAGE("publish", mw_outdir_publish(&od));
     mw_outdir_resume_done(&od);
     mw_outdir_discard(&od);
     if (!a.quiet)
@@ -687,9 +694,15 @@ static int cmd_audit(int argc, char **argv)
     scene.measure_wkt = mwkt;
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     STAGE("audit", mw_audit_run(&cfg, &layers, NULL, &audit));
-    STAGE("output", mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
+    /* not the scan's folder, whose licences.csv is the scan's: its own */
+    char audit_dir[MW_PATH_MAX + 8];
+    snprintf(audit_dir, sizeof audit_dir, "%s/audit", cfg.out_dir);
+    const char *dir = a.out_dir ? a.out_dir : audit_dir;
+    STAGE("output", mw_outdir_check_path(dir, a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
+                        mw_outdir_prepare(dir, &od));
     od_ready = 1;
     STAGE("reports", mw_reports_write_audit(&cfg, wkt, &audit, &od));
+    STAGE("publish", mw_outdir_publish(&od));
     mw_outdir_discard(&od);
     if (!a.quiet)
         printf("minewatch licences audit: %zu licences, %d consolidation group(s) -> "
@@ -759,7 +772,7 @@ static int cmd_ledger(int argc, char **argv)
         return PARSED(parsed);
     const char *target = opt_value(&a, "ledger");
     mw_ledger *l;
-    if (mw_ledger_open(target, &l))
+    if (mw_ledger_open(target, 0, &l)) /* set-status: an existing ledger */
         return fail("ledger", NULL);
     int rc = mw_ledger_set_status(l, a.pos[0], a.pos[1]);
     mw_ledger_close(l);

@@ -126,6 +126,15 @@ t_eq "licences audit without imagery writes one row per licence" \
   "$(ogrinfo -q -sql 'SELECT count(*) AS n FROM licences' $S/layers.gpkg | sed -n 's/.*n (Integer) = //p')" \
   "$(($(wc -l <"$TMP/audit/licences.csv") - 1))"
 t_has "and finds the consolidation group" ",G1," "$(cat "$TMP/audit/licences.csv")"
+# without -o the audit has its own folder, [output] dir/audit: the scan's
+# licences.csv (with the disturbed areas) is not replaced
+sed "s#^dir = .*#dir = $TMP/scan_out#" configs/sample.ini >configs/.audit_test.ini
+$MW scan configs/.audit_test.ini -q
+scan_lic=$(md5sum <"$TMP/scan_out/licences.csv")
+$MW licences audit configs/.audit_test.ini -q
+t_eq "licences audit without -o: the scan's licences.csv is left as it was" "$scan_lic" "$(md5sum <"$TMP/scan_out/licences.csv")"
+t_ok "and the audit is in [output] dir/audit/" cmp "$TMP/audit/licences.csv" "$TMP/scan_out/audit/licences.csv"
+rm -f configs/.audit_test.ini
 sed 's/^language = en/language = zh/' configs/sample.ini >configs/.zh_test.ini
 $MW scan configs/.zh_test.ini -o "$TMP/zh" -q
 rm -f configs/.zh_test.ini

@@ -40,6 +40,7 @@ static const key_def KEYS[] = {
     {"scene", "t1_date", K_DATE, 0, 0, F(t1_date), 1, NULL},
     {"scene", "t2_date", K_DATE, 0, 0, F(t2_date), 1, NULL},
     {"scene", "sensor", K_PATH, 0, 0, F(sensor), 0, NULL},
+    {"scene", "area", K_STRING, 0, 0, F(area), 0, ""},
     {"bands", "blue", K_INT, 0, 64, F(blue), 0, "0"},
     {"bands", "green", K_INT, 0, 64, F(green), 0, "0"},
     {"bands", "red", K_INT, 1, 64, F(red), 1, NULL},

@@ -31,6 +31,8 @@ typedef struct {
     char t1_date[16], t2_date[16]; /* YYYY-MM-DD */
     char sensor[MW_PATH_MAX];      /* sensor profile read for [bands], [detect],
                                     * [survey] defaults; "" = none */
+    char area[128];                /* the area's id in the ledger; "" = the
+                                    * scene's footprint */
 
     /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band, blue = 0 no
      * blue band (the bare-soil index then goes without its blue term) */

@@ -17,26 +17,70 @@
 
 static const char *const CASE_STATUS[] = {"reported", "field_checked", "confirmed",
                                           "dismissed", "closed", NULL};
+/* the same statuses as the field teams write them (the ledger stores the
+ * English code) */
+static const char *const CASE_STATUS_ZH[] = {"已下发", "已核查", "已确认", "已排除", "已销号",
+                                             NULL};
 
-#define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run keys */
+#define KEY_LEN 40 /* "YYYY-MM-DD/YYYY-MM-DD" run dates */
+
+/* A run's identity: its area, its dates and its inputs.  Only the places of
+ * its own area are matched, marked GONE or replaced by a re-run; ids are
+ * numbered over the whole ledger, so they stay unique across areas. */
+typedef struct {
+    char dates[KEY_LEN]; /* the observations' "run" */
+    char area[160];      /* [scene] area, or "footprint:minlon,minlat,maxlon,maxlat" */
+    char id[1024];       /* area|dates|t1 file|t2 file */
+} run_ident;
 
 struct mw_ledger {
     char target[MW_PATH_MAX];
     GDALDatasetH ds;
     OGRLayerH places, obs;
     int lock_fd;      /* GeoPackage: flock(2) on TARGET.lock, -1 if none */
+    int in_tx;        /* a run recorded, not committed yet */
 };
 
 typedef struct {
     char id[24];
     char first_run[KEY_LEN];
+    char first_run_id[1024];
     char case_status[24];
     OGRGeometryH geom; /* scene CRS */
     OGREnvelope env;
     double last_area;  /* latest earlier observation */
     char last_state[8];
     int matched;
+    int own;           /* first reported by this very run (a re-run) */
 } place;
+
+/* GDAL's last message on one line: a driver's message can hold several
+ * (libpq's "connection refused" is three, with a tab), and every failure is
+ * one line. */
+static const char *gdal_line(void)
+{
+    static __thread char buf[1024];
+    const char *m = mw_gdal_message();
+    size_t k = 0;
+    int gap = 0;
+    for (; *m && k + 3 < sizeof buf; m++) {
+        if (*m == '\n' || *m == '\r' || *m == '\t') {
+            gap = k > 0;
+            continue;
+        }
+        if (gap) { /* "failed.\nconnection..." -> "failed. connection..." */
+            if (buf[k - 1] != '.')
+                buf[k++] = ';';
+            buf[k++] = ' ';
+            gap = 0;
+        }
+        buf[k++] = *m;
+    }
+    while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '.' || buf[k - 1] == ';'))
+        k--;
+    buf[k] = '\0';
+    return buf;
+}
 
 static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
 {
@@ -46,12 +90,90 @@ static int create_field(OGRLayerH lyr, const char *name, OGRFieldType t)
     return rc;
 }
 
+#define MARKER "minewatch_ledger"
+#define SCHEMA_VERSION 2 /* 1: ledger and observations; 2: runs known by area */
+
+/* The marker of a minewatch ledger: a table minewatch_ledger with one row,
+ * its schema_version (a GeoPackage's application_id is GPKG's own). */
+static int write_marker(mw_ledger *l)
+{
+    OGRLayerH m = GDALDatasetCreateLayer(l->ds, MARKER, NULL, wkbNone, NULL);
+    int rc = !m || create_field(m, "schema_version", OFTInteger) ||
+             create_field(m, "created_by", OFTString);
+    if (rc == 0) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(m));
+        OGR_F_SetFieldInteger(f, 0, SCHEMA_VERSION);
+        OGR_F_SetFieldString(f, 1, "minewatch " MW_VERSION);
+        rc = OGR_L_CreateFeature(m, f) != OGRERR_NONE;
+        OGR_F_Destroy(f);
+    }
+    if (rc)
+        mw_error(MW_EXIT_LEDGER, "%s: cannot mark the ledger (%s)", l->target,
+                 gdal_line());
+    return rc ? -1 : 0;
+}
+
+static int has_field(OGRLayerH lyr, const char *name)
+{
+    return lyr && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), name) >= 0;
+}
+
+/* A minewatch ledger (the marker; or a ledger made before it, which gets
+ * it), or a data source with nothing of ours that may become one (new: a
+ * file just created, a PostgreSQL database).  0, or -1 with mw_error. */
+static int check_marker(mw_ledger *l, int fresh)
+{
+    OGRLayerH m = GDALDatasetGetLayerByName(l->ds, MARKER);
+    if (m) {
+        OGR_L_ResetReading(m);
+        OGRFeatureH f = OGR_L_GetNextFeature(m);
+        int v = f && has_field(m, "schema_version")
+                    ? OGR_F_GetFieldAsInteger(f, OGR_F_GetFieldIndex(f, "schema_version"))
+                    : 0;
+        if (f)
+            OGR_F_Destroy(f);
+        if (v < 1) {
+            mw_error(MW_EXIT_LEDGER, "%s: the minewatch_ledger table has no schema version; "
+                     "not a minewatch ledger", l->target);
+            return -1;
+        }
+        if (v > SCHEMA_VERSION) {
+            mw_error(MW_EXIT_LEDGER, "%s: a ledger of schema version %d, newer than this "
+                     "minewatch's %d", l->target, v, SCHEMA_VERSION);
+            return -1;
+        }
+        return 0;
+    }
+    OGRLayerH places = GDALDatasetGetLayerByName(l->ds, "ledger");
+    OGRLayerH obs = GDALDatasetGetLayerByName(l->ds, "observations");
+    if (has_field(places, "ledger_id") && has_field(places, "case_status") &&
+        has_field(obs, "ledger_id") && has_field(obs, "run"))
+        return write_marker(l); /* a ledger from before the marker */
+    if (!places && !obs && (fresh || !strncmp(l->target, "PG:", 3)))
+        return write_marker(l);
+    mw_error(MW_EXIT_LEDGER, "%s: not a minewatch ledger (no minewatch_ledger table); give "
+             "--ledger an existing ledger or a new path", l->target);
+    return -1;
+}
+
 static int ensure_layers(mw_ledger *l)
 {
     l->places = GDALDatasetGetLayerByName(l->ds, "ledger");
     l->obs = GDALDatasetGetLayerByName(l->ds, "observations");
-    if (l->places && l->obs)
-        return 0;
+    if (l->places && l->obs) {
+        /* a ledger of an earlier version: the run identity's columns added
+         * (its rows, without an area, are seen by every area) */
+        OGRFeatureDefnH pd = OGR_L_GetLayerDefn(l->places), od = OGR_L_GetLayerDefn(l->obs);
+        int rc = (OGR_FD_GetFieldIndex(pd, "area") < 0 && create_field(l->places, "area", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(pd, "first_run_id") < 0 &&
+                  create_field(l->places, "first_run_id", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(od, "area") < 0 && create_field(l->obs, "area", OFTString)) ||
+                 (OGR_FD_GetFieldIndex(od, "run_id") < 0 && create_field(l->obs, "run_id", OFTString));
+        if (rc)
+            mw_error(MW_EXIT_LEDGER, "%s: cannot add the run identity's columns (%s)", l->target,
+                     gdal_line());
+        return rc ? -1 : 0;
+    }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4490); /* CGCS2000 */
     int rc = 0;
@@ -60,7 +182,9 @@ static int ensure_layers(mw_ledger *l)
         rc = !l->places || create_field(l->places, "ledger_id", OFTString) ||
              create_field(l->places, "first_run", OFTString) ||
              create_field(l->places, "case_status", OFTString) ||
-             create_field(l->places, "first_area_m2", OFTReal);
+             create_field(l->places, "first_area_m2", OFTReal) ||
+             create_field(l->places, "area", OFTString) ||
+             create_field(l->places, "first_run_id", OFTString);
     }
     if (rc == 0 && !l->obs) {
         l->obs = GDALDatasetCreateLayer(l->ds, "observations", NULL, wkbNone, NULL);
@@ -70,18 +194,25 @@ static int ensure_layers(mw_ledger *l)
              create_field(l->obs, "state", OFTString) ||
              create_field(l->obs, "area_m2", OFTReal) ||
              create_field(l->obs, "rules", OFTString) ||
-             create_field(l->obs, "licence_id", OFTString);
+             create_field(l->obs, "licence_id", OFTString) ||
+             create_field(l->obs, "area", OFTString) ||
+             create_field(l->obs, "run_id", OFTString);
     }
     OSRDestroySpatialReference(srs);
     if (rc)
         mw_error(MW_EXIT_LEDGER, "%s: cannot create the ledger tables (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
     return rc ? -1 : 0;
 }
 
-int mw_ledger_open(const char *target, mw_ledger **out)
+int mw_ledger_open(const char *target, int create, mw_ledger **out)
 {
     *out = NULL;
+    VSIStatBufL st0;
+    if (!create && strncmp(target, "PG:", 3) && VSIStatL(target, &st0) != 0) {
+        mw_error(MW_EXIT_LEDGER, "%s: no ledger there (a scan with --ledger makes one)", target);
+        return -1;
+    }
     mw_ledger *l = mw_calloc(1, sizeof *l);
     if (!l)
         return -1;
@@ -104,19 +235,35 @@ int mw_ledger_open(const char *target, mw_ledger **out)
             return -1;
         }
     }
-    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    int fresh = 0;
+    VSIStatBufL st;
+    if (!pg && VSIStatL(target, &st) == 0 && VSI_ISREG(st.st_mode) && st.st_size == 0)
+        unlink(target); /* an empty file: a new ledger (under the lock) */
+    l->ds = pg || VSIStatL(target, &st) == 0
+                ? GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL)
+                : NULL;
     if (!l->ds && !pg) {
-        VSIStatBufL st;
         if (VSIStatL(target, &st) == 0) {
-            mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)", target,
-                     mw_gdal_message());
+            char why[1024];
+            snprintf(why, sizeof why, "%s", gdal_line());
+            GDALDatasetH ro = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL,
+                                         NULL);
+            if (ro) { /* immutable (chattr +i), read-only file or folder */
+                GDALClose(ro);
+                mw_error(MW_EXIT_LEDGER, "%s: the ledger cannot be opened for writing (%s)",
+                         target, why);
+            } else {
+                mw_error(MW_EXIT_LEDGER, "%s: not a ledger GeoPackage OGR can update (%s)",
+                         target, why);
+            }
             mw_ledger_close(l);
             return -1;
         }
         l->ds = GDALCreate(GDALGetDriverByName("GPKG"), target, 0, 0, 0, GDT_Unknown, NULL);
+        fresh = 1;
     }
     if (!l->ds) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, mw_gdal_message());
+        mw_error(MW_EXIT_LEDGER, "%s: cannot open the ledger (%s)", target, gdal_line());
         mw_ledger_close(l);
         return -1;
     }
@@ -126,7 +273,7 @@ int mw_ledger_open(const char *target, mw_ledger **out)
         if (r)
             GDALDatasetReleaseResultSet(l->ds, r);
     }
-    if (ensure_layers(l)) {
+    if (check_marker(l, fresh) || ensure_layers(l)) {
         mw_ledger_close(l);
         return -1;
     }
@@ -138,6 +285,8 @@ void mw_ledger_close(mw_ledger *l)
 {
     if (!l)
         return;
+    if (l->ds && l->in_tx) /* a run whose reports failed: the ledger as it was */
+        GDALDatasetRollbackTransaction(l->ds);
     if (l->ds)
         GDALClose(l->ds);
     if (l->lock_fd >= 0)
@@ -145,9 +294,53 @@ void mw_ledger_close(mw_ledger *l)
     free(l);
 }
 
-static void run_key(const mw_config *cfg, char key[KEY_LEN])
+static const char *base_name(const char *path)
 {
-    snprintf(key, KEY_LEN, "%.15s/%.15s", cfg->t1_date, cfg->t2_date);
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* The run's identity; the footprint in the ledger's CRS (lon/lat). */
+static void run_ident_make(const mw_config *cfg, const mw_scene *s,
+                           OGRCoordinateTransformationH to_ledger, run_ident *r)
+{
+    snprintf(r->dates, sizeof r->dates, "%.15s/%.15s", cfg->t1_date, cfg->t2_date);
+    if (cfg->area[0]) {
+        snprintf(r->area, sizeof r->area, "%s", cfg->area);
+    } else {
+        double x[4] = {s->gt[0], s->gt[0] + s->width * s->gt[1], s->gt[0],
+                       s->gt[0] + s->width * s->gt[1]};
+        double y[4] = {s->gt[3], s->gt[3], s->gt[3] + s->height * s->gt[5],
+                       s->gt[3] + s->height * s->gt[5]};
+        if (to_ledger)
+            OCTTransform(to_ledger, 4, x, y, NULL);
+        double x0 = x[0], x1 = x[0], y0 = y[0], y1 = y[0];
+        for (int i = 1; i < 4; i++) {
+            x0 = x[i] < x0 ? x[i] : x0;
+            x1 = x[i] > x1 ? x[i] : x1;
+            y0 = y[i] < y0 ? y[i] : y0;
+            y1 = y[i] > y1 ? y[i] : y1;
+        }
+        snprintf(r->area, sizeof r->area, "footprint:%.4f,%.4f,%.4f,%.4f", x0, y0, x1, y1);
+    }
+    snprintf(r->id, sizeof r->id, "%s|%s|%.200s|%.200s", r->area, r->dates, base_name(cfg->t1),
+             base_name(cfg->t2));
+}
+
+/* s as an SQL string literal, quotes doubled */
+static void sql_quote(const char *s, char *out, size_t size)
+{
+    size_t k = 0;
+    if (size < 3)
+        return;
+    out[k++] = '\'';
+    for (; *s && k + 3 < size; s++) {
+        if (*s == '\'')
+            out[k++] = '\'';
+        out[k++] = *s;
+    }
+    out[k++] = '\'';
+    out[k] = '\0';
 }
 
 /* SQL that both SQLite (GeoPackage) and PostgreSQL accept. */
@@ -169,9 +362,9 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const place *)a)->id, ((const place *)b)->id);
 }
 
-/* Every place not created by this run, in the scene CRS, with its latest
- * earlier observation. */
-static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scene_srs,
+/* Every place, in the scene CRS, with its latest earlier observation; the
+ * places this run reported when it ran before are marked own. */
+static long load_places(mw_ledger *l, const run_ident *run, OGRSpatialReferenceH scene_srs,
                         place **out)
 {
     OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
@@ -184,7 +377,8 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(l->places)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (g && strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")), key)) {
+        const char *area = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "area"));
+        if (g && (!area[0] || !strcmp(area, run->area))) { /* this area's (or a legacy row) */
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;
                 place *grown = realloc(p, (size_t)cap * sizeof *p);
@@ -201,6 +395,11 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run")));
             snprintf(q->case_status, sizeof q->case_status, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "case_status")));
+            snprintf(q->first_run_id, sizeof q->first_run_id, "%s",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "first_run_id")));
+            /* a row from before run ids: its dates alone, as then */
+            q->own = !strcmp(q->first_run_id, run->id) ||
+                     (!q->first_run_id[0] && !strcmp(q->first_run, run->dates));
             q->geom = OGR_G_Clone(g);
             if (ct)
                 OGR_G_Transform(q->geom, ct);
@@ -219,12 +418,12 @@ static long load_places(mw_ledger *l, const char *key, OGRSpatialReferenceH scen
     char (*seen)[KEY_LEN] = calloc((size_t)n + 1, KEY_LEN);
     while (seen && (f = OGR_L_GetNextFeature(l->obs)) != NULL) {
         const char *id = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "ledger_id"));
-        const char *run = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
+        const char *run_dates = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "run"));
         place k;
         snprintf(k.id, sizeof k.id, "%s", id);
         place *q = n ? bsearch(&k, p, (size_t)n, sizeof *p, by_id) : NULL;
-        if (q && strcmp(run, key) < 0 && strcmp(run, seen[q - p]) > 0) {
-            snprintf(seen[q - p], KEY_LEN, "%s", run);
+        if (q && strcmp(run_dates, run->dates) < 0 && strcmp(run_dates, seen[q - p]) > 0) {
+            snprintf(seen[q - p], KEY_LEN, "%s", run_dates);
             q->last_area = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2"));
             snprintf(q->last_state, sizeof q->last_state, "%s",
                      OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "state")));
@@ -251,12 +450,14 @@ static long next_number(mw_ledger *l)
     return max + 1;
 }
 
-static int add_observation(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
-                           const char *state, double area)
+static int add_observation(mw_ledger *l, const char *id, const run_ident *run,
+                           const mw_patch *p, const char *state, double area)
 {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->obs));
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run"), run->dates);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "area"), run->area);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "run_id"), run->id);
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "patch_id"), p ? p->id : "");
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "state"), state);
     OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "area_m2"), area);
@@ -267,12 +468,14 @@ static int add_observation(mw_ledger *l, const char *id, const char *key, const 
     return rc;
 }
 
-static int add_place(mw_ledger *l, const char *id, const char *key, const mw_patch *p,
+static int add_place(mw_ledger *l, const char *id, const run_ident *run, const mw_patch *p,
                      OGRCoordinateTransformationH to_ledger)
 {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l->places));
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "ledger_id"), id);
-    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run"), key);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run"), run->dates);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "area"), run->area);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "first_run_id"), run->id);
     OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "case_status"), "reported");
     OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "first_area_m2"), p->area_m2);
     OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(p->geom));
@@ -291,7 +494,7 @@ static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
 }
 
 static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps,
-                 place *pl, long np, const char *key, OGRCoordinateTransformationH to_ledger)
+                 place *pl, long np, const run_ident *key, OGRCoordinateTransformationH to_ledger)
 {
     long next = next_number(l);
     double mmu = cfg->min_area_m2 > s->pixel_area_m2 ? cfg->min_area_m2 : s->pixel_area_m2;
@@ -318,8 +521,9 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
             best->matched = 1;
             snprintf(v->ledger_id, sizeof v->ledger_id, "%s", best->id);
             snprintf(v->case_status, sizeof v->case_status, "%s", best->case_status);
+            /* a place this run reported before is NEW again, as it was */
             snprintf(v->ledger_state, sizeof v->ledger_state, "%s",
-                     p->area_m2 > best->last_area + mmu ? "GROWN" : "KNOWN");
+                     best->own ? "NEW" : p->area_m2 > best->last_area + mmu ? "GROWN" : "KNOWN");
         } else {
             snprintf(v->ledger_id, sizeof v->ledger_id, "MW%06ld", next++);
             snprintf(v->case_status, sizeof v->case_status, "reported");
@@ -337,8 +541,18 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
         const OGREnvelope *e = &pl[k].env;
         int inside = e->MinX >= scene.MinX && e->MaxX <= scene.MaxX &&
                      e->MinY >= scene.MinY && e->MaxY <= scene.MaxY;
-        if (!pl[k].matched && inside && strcmp(pl[k].last_state, "GONE") &&
+        if (!pl[k].matched && !pl[k].own && inside && strcmp(pl[k].last_state, "GONE") &&
             add_observation(l, pl[k].id, key, NULL, "GONE", 0))
+            return -1;
+    }
+    /* places this run reported before and does not find again: dropped,
+     * unless someone set their status (then they stay, with it) */
+    for (long k = 0; k < np; k++) {
+        if (!pl[k].own || pl[k].matched || strcmp(pl[k].case_status, "reported"))
+            continue;
+        char sql[96];
+        snprintf(sql, sizeof sql, "DELETE FROM ledger WHERE ledger_id = '%s'", pl[k].id);
+        if (exec_sql(l, sql))
             return -1;
     }
     return 0;
@@ -346,29 +560,36 @@ static int match(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patch
 
 int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_patchset *ps)
 {
-    char key[KEY_LEN], sql[256];
-    run_key(cfg, key);
-    if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
-                 mw_gdal_message());
-        return -1;
-    }
-    /* this pair again: its earlier observations and places are replaced */
-    snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run = '%s'", key);
-    int rc = exec_sql(l, sql);
-    snprintf(sql, sizeof sql, "DELETE FROM ledger WHERE first_run = '%s'", key);
-    rc = rc || exec_sql(l, sql);
-
+    char sql[2400], quoted[2100];
     OGRSpatialReferenceH srs = OSRNewSpatialReference(s->wkt);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     OGRSpatialReferenceH lsrs = OSRClone(OGR_L_GetSpatialRef(l->places));
     OSRSetAxisMappingStrategy(lsrs, OAMS_TRADITIONAL_GIS_ORDER);
     OGRCoordinateTransformationH to_ledger = OCTNewCoordinateTransformation(srs, lsrs);
+    run_ident key;
+    run_ident_make(cfg, s, to_ledger, &key);
+    int rc = 0;
+    if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE) {
+        mw_error(MW_EXIT_LEDGER, "%s: cannot start a transaction (%s)", l->target,
+                 gdal_line());
+        rc = -1;
+    } else {
+        /* this run again: its earlier observations are replaced; its places
+         * are matched again like any other (their id, status and history
+         * kept) */
+        sql_quote(key.id, quoted, sizeof quoted);
+        snprintf(sql, sizeof sql, "DELETE FROM observations WHERE run_id = %s OR ((run_id IS "
+                 "NULL OR run_id = '') AND run = '%s')", quoted, key.dates);
+        rc = exec_sql(l, sql);
+        if (rc)
+            GDALDatasetRollbackTransaction(l->ds);
+    }
     place *pl = NULL;
-    long np = rc ? 0 : load_places(l, key, srs, &pl);
-    if (rc == 0 && match(l, cfg, s, ps, pl, np, key, to_ledger)) {
+    long np = rc ? 0 : load_places(l, &key, srs, &pl);
+    if (rc == 0 && match(l, cfg, s, ps, pl, np, &key, to_ledger)) {
         mw_error(MW_EXIT_LEDGER, "%s: cannot record the run (%s)", l->target,
-                 mw_gdal_message());
+                 gdal_line());
+        GDALDatasetRollbackTransaction(l->ds);
         rc = -1;
     }
     for (long k = 0; k < np; k++)
@@ -378,12 +599,19 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
         OCTDestroyCoordinateTransformation(to_ledger);
     OSRDestroySpatialReference(srs);
     OSRDestroySpatialReference(lsrs);
-    if (rc) {
-        GDALDatasetRollbackTransaction(l->ds);
+    if (rc)
         return -1;
-    }
+    l->in_tx = 1; /* committed by mw_ledger_commit once the reports are written */
+    return 0;
+}
+
+int mw_ledger_commit(mw_ledger *l)
+{
+    if (!l->in_tx)
+        return 0;
+    l->in_tx = 0;
     if (GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE) {
-        mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, mw_gdal_message());
+        mw_error(MW_EXIT_LEDGER, "%s: cannot commit (%s)", l->target, gdal_line());
         return -1;
     }
     return 0;
@@ -391,14 +619,16 @@ int mw_ledger_record(mw_ledger *l, const mw_config *cfg, const mw_scene *s, mw_p
 
 int mw_ledger_set_status(mw_ledger *l, const char *id, const char *status)
 {
-    int known = 0;
-    for (int i = 0; CASE_STATUS[i]; i++)
-        known |= !strcmp(status, CASE_STATUS[i]);
-    if (!known) {
-        mw_error(MW_EXIT_USAGE, "unknown case status '%s' (reported, field_checked, "
-                 "confirmed, dismissed, closed)", status);
+    const char *code = NULL;
+    for (int i = 0; CASE_STATUS[i] && !code; i++)
+        if (!strcmp(status, CASE_STATUS[i]) || !strcmp(status, CASE_STATUS_ZH[i]))
+            code = CASE_STATUS[i];
+    if (!code) {
+        mw_error(MW_EXIT_USAGE, "unknown case status '%s' (reported 已下发, field_checked "
+                 "已核查, confirmed 已确认, dismissed 已排除, closed 已销号)", status);
         return -1;
     }
+    status = code;
     for (const char *c = id; *c; c++)
         if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) {
             mw_error(MW_EXIT_USAGE, "'%s' is not a ledger id (like MW000001)", id);
@@ -418,7 +648,7 @@ int mw_ledger_set_status(mw_ledger *l, const char *id, const char *status)
             rc = 0;
         else
             mw_error(MW_EXIT_LEDGER, "%s: cannot update %s (%s)", l->target, id,
-                     mw_gdal_message());
+                     gdal_line());
         OGR_F_Destroy(f);
     }
     OGR_L_SetAttributeFilter(l->places, NULL);

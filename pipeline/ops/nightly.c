@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dates.h"
 #include "dist.h"
 #include "kernels.h"
 #include "mw.h"
@@ -28,9 +29,12 @@ typedef struct {
     char date[16];        /* YYYY-MM-DD */
     double cloud;         /* 0..1, 0 if unknown */
     double minx, miny, maxx, maxy; /* footprint, WGS84 lon/lat */
+    int bad;              /* found unreadable (state/bad/NAME): left out */
 } scene;
 
-/* YYYY-MM-DD or YYYYMMDD anywhere in s. */
+/* YYYY-MM-DD, YYYY:MM:DD or YYYYMMDD anywhere in s: 1 (out set), 0 if
+ * there is none, -1 if the first is not a day of the calendar (20240230;
+ * dates.c judges), its text in out. */
 static int date_in(const char *s, char out[16])
 {
     for (const char *p = s; *p; p++) {
@@ -39,16 +43,31 @@ static int date_in(const char *s, char out[16])
             (strlen(p) >= 8 && isdigit((unsigned char)p[7]) &&
              sscanf(p, "%4d%2d%2d", &y, &m, &d) == 3)) {
             if (y >= 1970 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-                snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-                return 1;
+                char text[16];
+                int days;
+                snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+                snprintf(out, 16, "%s", text);
+                return mw_date_parse(text, &days) == 0 ? 1 : -1;
             }
         }
     }
     return 0;
 }
 
+/* A date in text that is not a day of the calendar: the scene is left out,
+ * with a warning naming the catalog.  -1 then, else 0. */
+static int impossible(int found, const char *cat, const scene *sc, const char *where,
+                      const char *date)
+{
+    if (found >= 0)
+        return 0;
+    mw_warn("%s: %s: the date %s in its %s is not a day of the calendar; left out of the "
+            "catalog", cat, sc->path, date, where);
+    return -1;
+}
+
 /* Open a scene: date (given, metadata, or file name), footprint. */
-static int describe(scene *sc)
+static int describe(scene *sc, const char *cat)
 {
     GDALDatasetH ds = GDALOpenEx(sc->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!ds) {
@@ -56,9 +75,25 @@ static int describe(scene *sc)
         return -1;
     }
     const char *md = GDALGetMetadataItem(ds, "ACQUISITION_DATE", NULL);
-    if (!sc->date[0] && !(md && date_in(md, sc->date)) && !date_in(sc->name, sc->date)) {
+    char seen[16];
+    int got = 0;
+    if (!sc->date[0] && md && (got = date_in(md, seen)) != 0) {
+        if (impossible(got, cat, sc, "ACQUISITION_DATE metadata", seen)) {
+            GDALClose(ds);
+            return -1;
+        }
+        snprintf(sc->date, sizeof sc->date, "%s", seen);
+    }
+    if (!sc->date[0] && (got = date_in(sc->name, seen)) != 0) {
+        if (impossible(got, cat, sc, "file name", seen)) {
+            GDALClose(ds);
+            return -1;
+        }
+        snprintf(sc->date, sizeof sc->date, "%s", seen);
+    }
+    if (!sc->date[0]) {
         md = GDALGetMetadataItem(ds, "TIFFTAG_DATETIME", NULL);
-        if (!(md && date_in(md, sc->date))) {
+        if (!(md && date_in(md, sc->date) > 0)) {
             mw_warn("%s: no acquisition date (metadata ACQUISITION_DATE, or a date in the "
                     "file name); left out of the catalog", sc->path);
             GDALClose(ds);
@@ -164,7 +199,7 @@ static long read_catalog(const char *cat, scene **out)
                 memset(&sc, 0, sizeof sc);
                 int len = snprintf(sc.path, sizeof sc.path, "%s/%s", cat, list[i]->d_name);
                 set_name(&sc);
-                if (len > 0 && (size_t)len < sizeof sc.path && describe(&sc) == 0 &&
+                if (len > 0 && (size_t)len < sizeof sc.path && describe(&sc, cat) == 0 &&
                     add(&v, &n, &cap, &sc)) {
                     n = (size_t)-1;
                 }
@@ -187,7 +222,15 @@ static long read_catalog(const char *cat, scene **out)
             line[strcspn(line, "\r\n")] = '\0';
             if (!line[0] || line[0] == '#')
                 continue;
-            char **cell = CSLTokenizeString2(line, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+            /* a CSV line: "quoted, with commas" and empty fields kept */
+            char **cell = CSLTokenizeString2(line, ",", CSLT_HONOURSTRINGS | CSLT_ALLOWEMPTYTOKENS |
+                                                            CSLT_STRIPLEADSPACES |
+                                                            CSLT_STRIPENDSPACES);
+            if (CSLCount(cell) < 1 || !cell[0][0]) {
+                mw_warn("%s:%d: no path in the first field; left out", cat, lineno);
+                CSLDestroy(cell);
+                continue;
+            }
             memset(&sc, 0, sizeof sc);
             int len = cell[0][0] == '/'
                           ? snprintf(sc.path, sizeof sc.path, "%s", cell[0])
@@ -198,12 +241,19 @@ static long read_catalog(const char *cat, scene **out)
                 continue;
             }
             set_name(&sc);
-            if (CSLCount(cell) > 1 && cell[1][0] && !date_in(cell[1], sc.date))
-                mw_warn("%s:%d: '%s' is not a date; using the image's own", cat, lineno, cell[1]);
-            if (CSLCount(cell) > 2)
+            int days;
+            if (CSLCount(cell) > 1 && cell[1][0]) {
+                if (mw_date_parse(cell[1], &days) == 0 && days != MW_NO_DATE) {
+                    mw_date_format(days, sc.date, sizeof sc.date);
+                } else {
+                    mw_warn("%s:%d: '%s' is not a date (%s) or not a day of the calendar; "
+                            "using the image's own", cat, lineno, cell[1], MW_DATE_FORMS);
+                }
+            }
+            if (CSLCount(cell) > 2 && cell[2][0])
                 sc.cloud = strtod(cell[2], NULL);
             CSLDestroy(cell);
-            if (describe(&sc) == 0 && add(&v, &n, &cap, &sc))
+            if (describe(&sc, cat) == 0 && add(&v, &n, &cap, &sc))
                 n = (size_t)-1;
         }
         if (f)
@@ -240,19 +290,41 @@ static double overlap(const scene *a, const scene *b)
  * limit leaves no scan running on into its folder, where the next night's
  * scan of the pair would find it (the folder is locked while written). */
 static int run_scan(const char *self, const char *ini, const char *out, int quiet,
-                    const char *key)
+                    const char *key, char *err, size_t errsz)
 {
     fflush(NULL);
+    err[0] = '\0';
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        mw_error(MW_EXIT_INTERNAL, "cannot run a scan: %s", strerror(errno));
+        return MW_EXIT_INTERNAL;
+    }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
             _exit(MW_EXIT_INTERNAL); /* the parent is already gone */
+        dup2(fds[1], STDERR_FILENO); /* its lines pass through us (below) */
         char *argv[] = {(char *)self, "scan", (char *)ini, "-o", (char *)out,
                         quiet ? "-q" : NULL, NULL};
         execv(self, argv);
         _exit(MW_EXIT_INTERNAL);
     }
+    close(fds[1]);
+    /* the scan's stderr, passed on as it comes; its error line kept */
+    FILE *in = pid > 0 ? fdopen(fds[0], "r") : NULL;
+    char line[MW_PATH_MAX + 1024];
+    while (in && fgets(line, sizeof line, in)) {
+        fputs(line, stderr);
+        if (!strncmp(line, "minewatch: error: ", 18)) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(err, errsz, "%s", line + 18);
+        }
+    }
+    if (in)
+        fclose(in);
+    else
+        close(fds[0]);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0) {
         mw_error(MW_EXIT_INTERNAL, "cannot run a scan: %s", strerror(errno));
@@ -267,7 +339,7 @@ static int run_scan(const char *self, const char *ini, const char *out, int quie
 
 /* One pair as a child `minewatch scan`; returns its exit code. */
 static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
-                     const scene *t2, const char *key, int quiet)
+                     const scene *t2, const char *key, int quiet, char *err, size_t errsz)
 {
     char ini[MW_PATH_MAX + 1024], out[MW_PATH_MAX + 1024];
     snprintf(ini, sizeof ini, "%s/configs/%s.ini", cfg->state_dir, key);
@@ -283,6 +355,8 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
     snprintf(c->t1_date, sizeof c->t1_date, "%s", t1->date);
     snprintf(c->t2_date, sizeof c->t2_date, "%s", t2->date);
     c->catalog[0] = '\0'; /* the child is a plain scan */
+    c->area[0] = '\0';    /* each pair's area is its footprint: tiles of one
+                           * date are different areas of the ledger */
     FILE *f = fopen(ini, "w");
     int bad = !f || mw_config_write(c, f) != 0;
     if (f && fclose(f) != 0)
@@ -296,7 +370,7 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
     /* The pair's folder held by another run (exit 8): the scan of a killed
      * night still ending, or an operator's scan; waited for up to a minute. */
     for (int tries = 0;; tries++) {
-        int code = run_scan(self, ini, out, quiet, key);
+        int code = run_scan(self, ini, out, quiet, key, err, errsz);
         if (code != MW_EXIT_BUSY || tries == 60)
             return code;
         if (tries == 0)
@@ -327,6 +401,50 @@ static int mark_done(const mw_config *cfg, const char *key, const scene *a, cons
         return -1;
     }
     return 0;
+}
+
+/* state/bad/NAME marks a scene found unreadable: left out of every night
+ * from then on (delete the file to try it again). */
+static void bad_path(const mw_config *cfg, const scene *sc, char *p, size_t size)
+{
+    snprintf(p, size, "%s/bad/%s", cfg->state_dir, sc->name);
+}
+
+static void mark_bad(const mw_config *cfg, scene *sc, const char *why)
+{
+    char p[MW_PATH_MAX + 1024], tmp[MW_PATH_MAX + 1100];
+    bad_path(cfg, sc, p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f || fprintf(f, "%s\n%s\n", sc->path, why) < 0;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    if (bad || rename(tmp, p) != 0)
+        mw_warn("%s: cannot record the bad scene: %s", p, strerror(errno));
+    sc->bad = 1;
+}
+
+/* The most recent earlier clear good scene of the same area as v[j], -1 if
+ * none. */
+static long pick_t1(const mw_config *cfg, const scene *v, long j)
+{
+    for (long i = j - 1; i >= 0; i--)
+        if (!v[i].bad && strcmp(v[i].date, v[j].date) < 0 && v[i].cloud <= cfg->max_cloud &&
+            overlap(&v[i], &v[j]) >= cfg->min_overlap)
+            return i;
+    return -1;
+}
+
+static void pair_key(const scene *v, long t1, long t2, char *key, size_t size)
+{
+    snprintf(key, size, "%s_%s__%s_%s", v[t1].date, v[t1].name, v[t2].date, v[t2].name);
+}
+
+/* Whether the error line of a failed scan names the scene's file (the
+ * scan names the file it could not read). */
+static int names_scene(const char *err, const scene *sc)
+{
+    return err[0] && strstr(err, sc->path) != NULL;
 }
 
 /* flock(2) on state/lock: released by the kernel if we die, so a lock file
@@ -373,6 +491,8 @@ static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pai
     int ok = mw_mkdirs(sub) == 0;
     snprintf(sub, sizeof sub, "%s/configs", cfg->state_dir);
     ok = ok && mw_mkdirs(sub) == 0 && mw_mkdirs(cfg->nightly_out) == 0;
+    snprintf(sub, sizeof sub, "%s/bad", cfg->state_dir);
+    ok = ok && mw_mkdirs(sub) == 0;
     if (!ok) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot create state or output folders: %s",
                  cfg->state_dir, strerror(errno));
@@ -386,20 +506,21 @@ static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pai
     if (!*pairs)
         return -1;
     scene *v = *sc;
+    for (long j = 0; j < *n; j++) { /* scenes found bad on an earlier night */
+        bad_path(cfg, &v[j], sub, sizeof sub);
+        v[j].bad = access(sub, F_OK) == 0;
+    }
     for (long j = 0; j < *n; j++) {
-        /* the most recent earlier clear scene of the same area */
-        long t1 = -1;
-        for (long i = j - 1; i >= 0 && t1 < 0; i--)
-            if (strcmp(v[i].date, v[j].date) < 0 && v[i].cloud <= cfg->max_cloud &&
-                overlap(&v[i], &v[j]) >= cfg->min_overlap)
-                t1 = i;
+        if (v[j].bad)
+            continue;
+        /* the most recent earlier clear good scene of the same area */
+        long t1 = pick_t1(cfg, v, j);
         if (t1 < 0) {
             (*unpaired)++;
             continue;
         }
         pair *p = &(*pairs)[*npairs];
-        snprintf(p->key, sizeof p->key, "%s_%s__%s_%s", v[t1].date, v[t1].name, v[j].date,
-                 v[j].name);
+        pair_key(v, t1, j, p->key, sizeof p->key);
         if (is_done(cfg, p->key)) {
             (*skipped)++;
             continue;
@@ -492,16 +613,48 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
     }
     /* the scans are single processes, even when this is an MPI rank */
     setenv("MW_NO_MPI", "1", 1);
-    long count[2] = {0, 0}; /* done, failed */
+    long count[4] = {0, 0, 0, 0}; /* done, failed, found bad tonight, done already */
     for (long k = 0; k < np; k++) {
         if (owner[k] != rank)
             continue;
-        const pair *p = &pairs[k];
+        pair *p = &pairs[k];
+        if (sc[p->t2].bad) /* found bad tonight, as the t1 of a pair before */
+            continue;
+        if (sc[p->t1].bad) { /* found bad tonight: the last good scene instead */
+            long t1 = pick_t1(cfg, sc, p->t2);
+            if (t1 < 0) {
+                unpaired++;
+                continue;
+            }
+            p->t1 = t1;
+            pair_key(sc, t1, p->t2, p->key, sizeof p->key);
+            if (is_done(cfg, p->key)) {
+                count[3]++;
+                continue;
+            }
+        }
         if (ranks > 1)
             mw_log("pair %s on rank %d", p->key, rank);
-        int code = scan_pair(cfg, self, &sc[p->t1], &sc[p->t2], p->key, quiet);
+        char err[MW_PATH_MAX + 1024];
+        int code = scan_pair(cfg, self, &sc[p->t1], &sc[p->t2], p->key, quiet, err,
+                             sizeof err);
+        scene *bad = code != MW_EXIT_RASTER            ? NULL
+                     : names_scene(err, &sc[p->t2]) ? &sc[p->t2]
+                     : names_scene(err, &sc[p->t1]) ? &sc[p->t1]
+                                                    : NULL;
+        if (bad) {
+            mark_bad(cfg, bad, err);
+            count[2]++;
+            mw_warn("scene %s (%s) is bad: %s; left out from now on (%s/bad/%s; delete it to "
+                    "try the scene again), the next scene is paired with the last good one",
+                    bad->name, bad->date, err, cfg->state_dir, bad->name);
+        }
         if (code == MW_OK && mark_done(cfg, p->key, &sc[p->t1], &sc[p->t2]) == 0) {
             count[0]++;
+        } else if (bad) {
+            count[1]++;
+            if (rc == MW_OK)
+                rc = code;
         } else {
             count[1]++;
             mw_warn("pair %s failed (exit %d); it will be tried again next night", p->key,
@@ -511,18 +664,36 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
         }
     }
     free(owner);
-    free(sc);
     free(pairs);
-    if (mw_dist_sum(count, 2) || mw_dist_max(&rc))
+    long unp = unpaired;
+    if (mw_dist_sum(count, 4) || mw_dist_sum(&unp, 1) || mw_dist_max(&rc))
         rc = MW_EXIT_INTERNAL;
-    if (rank != 0)
+    if (rank != 0) {
+        free(sc);
         return MW_OK; /* rank 0 reports the night */
+    }
+    /* the bad scenes: rank 0 knows those of earlier nights, and of tonight
+     * its own; the others' are in state/bad */
+    char names[1024] = "";
+    long nbad = 0;
+    for (long j = 0; j < n; j++) {
+        char p[MW_PATH_MAX + 1024];
+        bad_path(cfg, &sc[j], p, sizeof p);
+        if (sc[j].bad || access(p, F_OK) == 0) {
+            size_t len = strlen(names);
+            if (len + strlen(sc[j].name) + 8 < sizeof names)
+                snprintf(names + len, sizeof names - len, "%s%s", nbad ? ", " : "", sc[j].name);
+            nbad++;
+        }
+    }
+    free(sc);
     mw_log("nightly: %ld scenes, %ld pairs scanned, %ld already done, %ld failed, %ld without "
-           "an earlier scene%s", n, count[0], skipped, count[1], unpaired,
-           ranks > 1 ? " (over MPI ranks)" : "");
+           "an earlier scene, %ld bad scene%s left out%s%s%s (%ld found tonight)%s", n, count[0],
+           skipped + count[3], count[1], unp, nbad, nbad == 1 ? "" : "s", nbad ? " (" : "", names,
+           nbad ? ")" : "", count[2], ranks > 1 ? " (over MPI ranks)" : "");
     close(lock); /* releases the flock */
     if (rc > 0 && count[1])
-        mw_error((mw_exit)rc, "%ld of %ld pairs failed; see the lines above", count[1],
-                 count[0] + count[1]);
+        mw_error((mw_exit)rc, "%ld of %ld pairs failed%s; see the lines above", count[1],
+                 count[0] + count[1], count[2] ? " (a bad scene, left out from now on)" : "");
     return rc;
 }

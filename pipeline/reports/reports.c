@@ -8,6 +8,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <openssl/evp.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -70,6 +72,71 @@ static void remove_stale_work(const char *out_dir)
         }
     }
     closedir(d);
+}
+
+int mw_outdir_check_path(const char *out_dir, int code)
+{
+    /* the folder as it will be: the deepest existing ancestor resolved
+     * (symlinks: OUTDIR/latest is a run folder), the rest as given */
+    char path[MW_PATH_MAX], real[PATH_MAX], abs[MW_PATH_MAX + PATH_MAX + 2];
+    snprintf(path, sizeof path, "%s", out_dir);
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    const char *rest = "";
+    char *cut = NULL;
+    for (;;) {
+        if (realpath(path[0] ? path : ".", real))
+            break;
+        char *slash = strrchr(path, '/');
+        if (cut)
+            *cut = '/';
+        if (!slash) { /* nothing of it exists: relative to the current folder */
+            if (!realpath(".", real))
+                return 0;
+            rest = out_dir;
+            break;
+        }
+        *slash = '\0';
+        cut = slash;
+        rest = out_dir + (slash - path) + 1;
+        if (slash == path) { /* "/x": the root */
+            snprintf(real, sizeof real, "/");
+            break;
+        }
+    }
+    snprintf(abs, sizeof abs, "%s/%s", real, rest);
+    /* walk its components */
+    char prefix[sizeof abs] = "";
+    size_t plen = 0;
+    for (char *c = abs; *c;) {
+        char *end = strchr(c, '/');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n && !(n == 1 && c[0] == '.')) {
+            char comp[NAME_MAX + 1];
+            snprintf(comp, sizeof comp, "%.*s", (int)(n < NAME_MAX ? n : NAME_MAX), c);
+            char latest[sizeof abs + 8];
+            snprintf(latest, sizeof latest, "%s/latest", prefix[0] ? prefix : "");
+            struct stat st;
+            const char *what = !strcmp(comp, ".minewatch-resume")         ? "a resume folder"
+                               : !strncmp(comp, ".minewatch-work-", 16)   ? "a work folder"
+                               : !strcmp(comp, "runs") && lstat(latest, &st) == 0 &&
+                                         S_ISLNK(st.st_mode)
+                                   ? "the run folders"
+                                   : NULL;
+            if (what) {
+                mw_error(code, "%s: is inside %s of an output folder (%s/%s), which a "
+                         "run replaces; give another folder", out_dir, what,
+                         prefix[0] ? prefix : "", comp);
+                return -1;
+            }
+            plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "/%s", comp);
+        }
+        c += n;
+        while (*c == '/')
+            c++;
+    }
+    return 0;
 }
 
 int mw_outdir_prepare(const char *out_dir, mw_outdir *od)
@@ -819,20 +886,214 @@ static int write_manifest(const mw_run *run, const char *path)
     return 0;
 }
 
-/* ---- commit ------------------------------------------------------------- */
+/* ---- publish ------------------------------------------------------------
+ *
+ * OUTDIR/runs/RUN-ID/   one folder per published run (the work folder,
+ *                       renamed whole), the last two kept;
+ * OUTDIR/latest         a symlink to runs/RUN-ID, swapped by one rename;
+ * OUTDIR/NAME           a symlink latest/NAME for every report NAME (made
+ *                       once), so every path through OUTDIR flips at the
+ *                       swap: a reader sees last night's set or tonight's. */
 
-static int commit(mw_outdir *od, const char *const *names, size_t n)
+/* work files (NAME.work.EXT, and GDAL's side files of them) are not reports */
+static int is_work_file(const char *name)
 {
-    char from[MW_PATH_MAX + 64], to[MW_PATH_MAX + 64];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(from, sizeof from, "%s/%s", od->work_dir, names[i]);
-        snprintf(to, sizeof to, "%s/%s", od->out_dir, names[i]);
-        if (rename(from, to) != 0) {
-            mw_error(MW_EXIT_OUTPUT, "%s: cannot move into place: %s", to, strerror(errno));
-            return -1;
+    return strstr(name, ".work.") != NULL;
+}
+
+static int is_entry(const struct dirent *e)
+{
+    return strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+}
+
+int mw_outdir_publish_check(const mw_outdir *od)
+{
+    DIR *d = opendir(od->work_dir);
+    if (!d) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot list: %s", od->work_dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    char to[MW_PATH_MAX + 256];
+    struct stat st;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (!is_entry(e) || is_work_file(e->d_name))
+            continue;
+        snprintf(to, sizeof to, "%s/%s", od->out_dir, e->d_name);
+        if (lstat(to, &st) == 0 && S_ISDIR(st.st_mode)) { /* a symlink cannot replace it */
+            mw_error(MW_EXIT_OUTPUT, "%s: a folder is in the way of the report", to);
+            rc = -1;
         }
     }
+    closedir(d);
+    const char *own[] = {"latest", "runs"};
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        snprintf(to, sizeof to, "%s/%s", od->out_dir, own[i]);
+        if (lstat(to, &st) == 0 && (i == 0 ? !S_ISLNK(st.st_mode) : !S_ISDIR(st.st_mode))) {
+            mw_error(MW_EXIT_OUTPUT, "%s: in the way of the run folders (%s expected)", to,
+                     i == 0 ? "a symlink" : "a folder");
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    if (rc != 0 && dir && (errno == EINVAL || errno == EBADF)) /* some file systems */
+        rc = 0;
+    close(fd);
+    return rc;
+}
+
+/* Drop the work files, fsync every file and folder below dir, dir last. */
+static int settle_tree(const char *dir, char *bad, size_t size)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(bad, size, "%s", dir);
+        return -1;
+    }
+    struct dirent *e;
+    char p[MW_PATH_MAX + 256];
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (!is_entry(e))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = settle_tree(p, bad, size);
+        else if (is_work_file(e->d_name))
+            unlink(p);
+        else if (S_ISREG(st.st_mode) && fsync_path(p, 0) != 0)
+            rc = -1;
+        if (rc && !bad[0])
+            snprintf(bad, size, "%s", p);
+    }
+    closedir(d);
+    if (rc == 0 && fsync_path(dir, 1) != 0) {
+        snprintf(bad, size, "%s", dir);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* symlink target -> path, made as path.tmp and renamed over path */
+static int swap_link(const char *target, const char *path)
+{
+    char tmp[MW_PATH_MAX + 300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(tmp);
+    if (symlink(target, tmp) != 0)
+        return -1;
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
     return 0;
+}
+
+int mw_outdir_publish(mw_outdir *od)
+{
+    char bad[MW_PATH_MAX + 256] = "", runs[MW_PATH_MAX + 16], run[MW_PATH_MAX + 96];
+    char id[64], latest[MW_PATH_MAX + 16], prev[MW_PATH_MAX] = "";
+    if (settle_tree(od->work_dir, bad, sizeof bad)) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot write to disk: %s", bad, strerror(errno));
+        return -1;
+    }
+    snprintf(runs, sizeof runs, "%s/runs", od->out_dir);
+    if (mkdir(runs, 0777) != 0 && errno != EEXIST) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot create: %s", runs, strerror(errno));
+        return -1;
+    }
+    /* the run id: UTC time, then the pid (sorts by time) */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    struct stat st;
+    for (int k = 0;; k++) {
+        if (k)
+            snprintf(id, sizeof id, "%s-%ld-%d", stamp, (long)getpid(), k);
+        else
+            snprintf(id, sizeof id, "%s-%ld", stamp, (long)getpid());
+        snprintf(run, sizeof run, "%s/%s", runs, id);
+        if (lstat(run, &st) != 0)
+            break;
+    }
+    if (rename(od->work_dir, run) != 0 || fsync_path(runs, 1) != 0) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot move the reports into place: %s", run,
+                 strerror(errno));
+        return -1;
+    }
+    od->work_dir[0] = '\0'; /* it is a run folder now: nothing to discard */
+    snprintf(latest, sizeof latest, "%s/latest", od->out_dir);
+    ssize_t n = readlink(latest, prev, sizeof prev - 1);
+    prev[n > 0 ? n : 0] = '\0';
+    char target[128];
+    snprintf(target, sizeof target, "runs/%s", id);
+    /* the one step that publishes the set */
+    if (swap_link(target, latest) != 0 || fsync_path(od->out_dir, 1) != 0) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot publish the reports: %s", latest, strerror(errno));
+        return -1;
+    }
+    /* OUTDIR/NAME -> latest/NAME for every report (made once; a file left
+     * by a run before run folders is replaced), and none left dangling */
+    DIR *d = opendir(run);
+    struct dirent *e;
+    char p[MW_PATH_MAX + 300], link[MW_PATH_MAX + 256], want[300];
+    int rc = 0;
+    while (rc == 0 && d && (e = readdir(d)) != NULL) {
+        if (!is_entry(e))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", od->out_dir, e->d_name);
+        snprintf(want, sizeof want, "latest/%s", e->d_name);
+        n = readlink(p, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = '\0';
+        if (n > 0 && !strcmp(link, want))
+            continue;
+        if (swap_link(want, p) != 0) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot link to %s: %s", p, want, strerror(errno));
+            rc = -1;
+        }
+    }
+    if (d)
+        closedir(d);
+    if ((d = opendir(od->out_dir)) != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            snprintf(p, sizeof p, "%s/%s", od->out_dir, e->d_name);
+            n = readlink(p, link, sizeof link - 1);
+            link[n > 0 ? n : 0] = '\0';
+            if (n > 7 && !strncmp(link, "latest/", 7) && !strcmp(link + 7, e->d_name) &&
+                stat(p, &st) != 0)
+                unlink(p); /* tonight's set has no such report */
+        }
+        closedir(d);
+    }
+    fsync_path(od->out_dir, 1);
+    /* the last two runs are kept: tonight's and the one it replaced */
+    const char *prev_id = strncmp(prev, "runs/", 5) ? "" : prev + 5;
+    if ((d = opendir(runs)) != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            if (!is_entry(e) || !strcmp(e->d_name, id) || !strcmp(e->d_name, prev_id))
+                continue;
+            snprintf(p, sizeof p, "%s/%s", runs, e->d_name);
+            remove_tree(p);
+        }
+        closedir(d);
+    }
+    return rc;
 }
 
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
@@ -858,58 +1119,46 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     if (run->layers->lic.present)
         tables[nt++] = mw_licence_table(run->audit, run->cfg);
 
-    const char *names[16];
-    char store[16][64];
-    size_t nn = 0;
-    names[nn++] = "change.tif";
-    char path[MW_PATH_MAX + 64];
+    char path[MW_PATH_MAX + 64], name[48];
     for (size_t i = 0; i < nt && rc == 0; i++) {
-        snprintf(store[nn], sizeof store[nn], "%s.csv", tables[i].csv);
-        names[nn] = store[nn];
-        mw_outdir_work_path(od, names[nn++], path, sizeof path);
+        snprintf(name, sizeof name, "%s.csv", tables[i].csv);
+        mw_outdir_work_path(od, name, path, sizeof path);
         rc = write_csv(&tables[i], run->cfg, path);
     }
     if (rc == 0) {
-        names[nn++] = "patches.gpkg";
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
     if (rc == 0) {
-        names[nn++] = "suspects.xlsx";
         mw_outdir_work_path(od, "suspects.xlsx", path, sizeof path);
         rc = mw_xlsx_write(&tables[0], run->cfg, od->work_dir, path);
     }
     if (rc == 0) {
-        names[nn++] = "report.html";
         mw_outdir_work_path(od, "report.html", path, sizeof path);
         rc = mw_html_write(run, tables, nt, od->work_dir, path);
     }
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;
     if (rc == 0)
-        rc = mw_styles_change(od->work_dir, names, &nn);
+        rc = mw_styles_change(od->work_dir);
     if (rc == 0) {
-        names[nn++] = "manifest.json";
         mw_outdir_work_path(od, "manifest.json", path, sizeof path);
         rc = write_manifest(run, path);
     }
     free(order);
-    if (rc)
-        return -1;
-    return commit(od, names, nn);
+    return rc ? -1 : 0;
 }
 
 int mw_reports_write_audit(const mw_config *cfg, const char *wkt, const mw_audit *audit,
                            mw_outdir *od)
 {
-    const char *names[] = {"licences.csv", "licences.gpkg"};
     mw_table t = mw_licence_table(audit, cfg);
     char path[MW_PATH_MAX + 64];
-    mw_outdir_work_path(od, names[0], path, sizeof path);
+    mw_outdir_work_path(od, "licences.csv", path, sizeof path);
     if (write_csv(&t, cfg, path))
         return -1;
-    mw_outdir_work_path(od, names[1], path, sizeof path);
+    mw_outdir_work_path(od, "licences.gpkg", path, sizeof path);
     if (write_gpkg(wkt, &t, 1, path))
         return -1;
-    return commit(od, names, 2);
+    return 0;
 }

@@ -290,7 +290,7 @@ static int class_alpha(int v)
     return v == MW_CLASS_NONE || v == MW_CLASS_MASKED ? 0 : 255;
 }
 
-int mw_styles_change(const char *work_dir, const char **names, size_t *nn)
+int mw_styles_change(const char *work_dir)
 {
     char tif[MW_PATH_MAX + 64], qml_path[MW_PATH_MAX + 64];
     snprintf(tif, sizeof tif, "%s/change.tif", work_dir);
@@ -354,7 +354,6 @@ int mw_styles_change(const char *work_dir, const char **names, size_t *nn)
         mw_error(MW_EXIT_OUTPUT, "%s: GDAL wrote no PAM sidecar (GDAL_PAM_ENABLED=NO?)", aux);
         return -1;
     }
-    names[(*nn)++] = "change.tif.aux.xml";
 
     mw_text q = {0};
     mw_text_put(&q, QML_HEAD);
@@ -372,6 +371,5 @@ int mw_styles_change(const char *work_dir, const char **names, size_t *nn)
     mw_text_free(&q);
     if (rc)
         return -1;
-    names[(*nn)++] = "change.qml";
     return 0;
 }

@@ -26,8 +26,8 @@
 int mw_styles_gpkg(GDALDatasetH ds, const char *const *layers, size_t n, const char *path);
 
 /* The styles of change.tif (work_dir/change.tif): change.tif.aux.xml and
- * change.qml beside it.  names/nn: the file names written are appended
- * (for the commit).  0, or -1 with mw_error (MW_EXIT_OUTPUT). */
-int mw_styles_change(const char *work_dir, const char **names, size_t *nn);
+ * change.qml beside it (published with the rest of the work folder).
+ * 0, or -1 with mw_error (MW_EXIT_OUTPUT). */
+int mw_styles_change(const char *work_dir);
 
 #endif

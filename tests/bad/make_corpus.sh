@@ -135,4 +135,10 @@ variant vrt_fifo       's#^t2 *=.*#t2 = fifo_source.vrt#'
 variant huge_vrt       's#^t1 *=.*#t1 = huge_t1.vrt#;s#^t2 *=.*#t2 = huge_t2.vrt#'
 variant huge_sparse    's#^t1 *=.*#t1 = huge_sparse.tif#;s#^t2 *=.*#t2 = huge_sparse.tif#'
 variant huge_no_space  's#^t1 *=.*#t1 = huge_t1.vrt#;s#^t2 *=.*#t2 = huge_t2.vrt#;s#^threads *=.*#threads = 0\nmax_pixels = 1e12#'
+# an output folder with a published run (runs/, latest)
+mkdir -p $G/outdir/runs/20240101T000000Z-1
+ln -s runs/20240101T000000Z-1 $G/outdir/latest
+# not minewatch ledgers: another program's GeoPackage, a plain SQLite file
+cp $S/layers.gpkg $G/layers_copy.gpkg
+/usr/bin/python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t (a)'); c.commit()" $G/plain.sqlite
 echo "make_corpus: $(ls $G/*.ini | wc -l) configurations in tests/bad/$G"
