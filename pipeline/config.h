@@ -100,6 +100,9 @@ typedef struct {
     /* [report] */
     char language[8]; /* en | zh: CSV header language */
     int csv_bom;
+    char evidence[8];        /* on | off: chips and map sheets (chips.h, mapsheet.h) */
+    int evidence_max;        /* chips for the first N patches of suspects.csv */
+    char font[128];          /* font family of chips and map sheets */
 
     /* [output] */
     char out_dir[MW_PATH_MAX];

@@ -1,5 +1,8 @@
 /* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json. */
 #include "reports.h"
+#include "chips.h"
+#include "mapsheet.h"
+#include "draw.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -802,11 +805,40 @@ static int commit(mw_outdir *od, const char *const *names, size_t n)
     for (size_t i = 0; i < n; i++) {
         snprintf(from, sizeof from, "%s/%s", od->work_dir, names[i]);
         snprintf(to, sizeof to, "%s/%s", od->out_dir, names[i]);
+        struct stat st;
+        if (stat(from, &st) == 0 && S_ISDIR(st.st_mode) && stat(to, &st) == 0) {
+            /* a folder (evidence/, maps/): the old one moved aside, then removed */
+            char old[MW_PATH_MAX + 96];
+            snprintf(old, sizeof old, "%s/%s.old", od->work_dir, names[i]);
+            if (rename(to, old) != 0) {
+                mw_error(MW_EXIT_OUTPUT, "%s: cannot replace: %s", to, strerror(errno));
+                return -1;
+            }
+        }
         if (rename(from, to) != 0) {
             mw_error(MW_EXIT_OUTPUT, "%s: cannot move into place: %s", to, strerror(errno));
             return -1;
         }
     }
+    return 0;
+}
+
+/* evidence/ (the chips) and maps/ (the map sheets) in the work folder */
+static int write_evidence(const mw_run *run, const size_t *order, mw_outdir *od,
+                          const char **names, size_t *nn)
+{
+    char dir[MW_PATH_MAX + 64];
+    size_t chips, sheets;
+    mw_draw_font_check(run->cfg->font); /* a warning: fontconfig substitutes */
+    mw_outdir_work_path(od, "evidence", dir, sizeof dir);
+    if (mw_chips_write(run, order, dir, &chips))
+        return -1;
+    names[(*nn)++] = "evidence"; /* even empty: it replaces an earlier night's */
+    mw_outdir_work_path(od, "maps", dir, sizeof dir);
+    if (mw_mapsheets_write(run, order, dir, &sheets))
+        return -1;
+    names[(*nn)++] = "maps";
+    mw_log("evidence: %zu chip(s), %zu map sheet(s)", chips, sheets);
     return 0;
 }
 
@@ -849,6 +881,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
+    if (rc == 0 && !strcmp(run->cfg->evidence, "on")) /* chips.h, mapsheet.h */
+        rc = write_evidence(run, order, od, names, &nn);
     if (mw_cog_finish(cog)) /* joined whatever happened above */
         rc = -1;
     if (rc == 0) {
