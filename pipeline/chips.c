@@ -77,9 +77,9 @@ int mw_stretch_scene(const mw_scene *s, mw_stretch *out)
         int lo = -1, hi = -1;
         for (int b = 0; b < NBINS; b++) {
             acc += h[b];
-            if (lo < 0 && acc * 50 >= tot) /* 2 % */
+            if (lo < 0 && acc * 100 >= tot) /* 1 % */
                 lo = b;
-            if (hi < 0 && acc * 50 >= tot * 49) /* 98 % */
+            if (hi < 0 && acc * 1000 >= tot * 995) /* 99.5 % */
                 hi = b + 1;
         }
         out->lo[r] = (float)lo / NBINS;
@@ -209,9 +209,19 @@ static void set_rgba(cairo_t *cr, mw_rgba c) { cairo_set_source_rgba(cr, c.r, c.
 
 /* A licence's label point inside the window: a point on the part of it the
  * window shows (NULL-safe: 0 when none). */
-static int label_point(OGRGeometryH g, OGRGeometryH win, double *X, double *Y)
+static int label_point(OGRGeometryH g, OGRGeometryH win, OGRGeometryH avoid, double *X,
+                       double *Y)
 {
     OGRGeometryH part = OGR_G_Intersection(g, win);
+    if (part && avoid) { /* off the patch when the licence has room beside it */
+        OGRGeometryH rest = OGR_G_Difference(part, avoid);
+        if (rest && !OGR_G_IsEmpty(rest) && OGR_G_Area(rest) > 0.2 * OGR_G_Area(part)) {
+            OGR_G_DestroyGeometry(part);
+            part = rest;
+        } else {
+            OGR_G_DestroyGeometry(rest);
+        }
+    }
     int ok = 0;
     if (part && !OGR_G_IsEmpty(part)) {
         OGRGeometryH pt = OGR_G_PointOnSurface(part);
@@ -301,12 +311,12 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     const mw_layers *L = c->run->layers;
     const double *gt = s->gt;
     const char *font = cfg->font;
-    /* the window: the patch's box and as much again around it, square, at
-     * least 64 px */
+    /* the window: the patch's box and as much again on each side, square,
+     * at least 96 px */
     double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
     double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
-    double side = fmax(px1 - px0, py1 - py0) * 2.0 + 16;
-    int n = (int)ceil(side < 64 ? 64 : side);
+    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
+    int n = (int)ceil(side < 96 ? 96 : side);
     int wx = (int)floor((px0 + px1) / 2 - n / 2.0), wy = (int)floor((py0 + py1) / 2 - n / 2.0);
     /* read at most the panel's size (nearest decimation for a large patch) */
     int bn = n > MW_CHIP_PANEL ? MW_CHIP_PANEL : n;
@@ -372,10 +382,11 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     double lx[64], ly[64];
     const char *lid[64];
     int nlab = 0;
+    OGRGeometryH avoid = OGR_G_Buffer(p->geom, fabs(gt[1]) * n / 12.0, 4);
     for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
         if (!env_meets(&c->lic_env[i], ox, ey, ex, oy) || nlab == 64)
             continue;
-        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, &lx[nlab], &ly[nlab]))
+        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, avoid, &lx[nlab], &ly[nlab]))
             lid[nlab++] = L->lic.f[i].attr[LIC_ID];
     }
     double m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
@@ -450,9 +461,15 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
                                  (MW_CHIP_OUTLINE & 255) / 255.0);
             cairo_set_line_width(cr, 2.5);
             cairo_stroke(cr);
-            for (int k = 0; k < nlab; k++)
-                mw_draw_text(cr, font, 12, 1, mw_frame_x(&f, lx[k]), mw_frame_y(&f, ly[k]),
-                             MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL, NULL);
+            for (int k = 0; k < nlab; k++) {
+                /* kept inside the panel (a bold digit is about 0.6 em wide) */
+                double hw = 0.31 * 12 * (double)strlen(lid[k]) + 3;
+                double x = mw_frame_x(&f, lx[k]), y = mw_frame_y(&f, ly[k]);
+                x = fmax(X0 + hw, fmin(X0 + P - hw, x));
+                y = fmax(Y0 + 28, fmin(Y0 + P - 34, y));
+                mw_draw_text(cr, font, 12, 1, x, y, MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL,
+                             NULL);
+            }
             /* the panel's name, north arrow, scale bar */
             const char *name =
                 !fc ? (c->zh ? "真彩色" : "true colour")
@@ -527,6 +544,7 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         }
     }
 out_win:
+    OGR_G_DestroyGeometry(avoid);
     OGR_G_DestroyGeometry(win);
 out:
     cairo_destroy(cr);

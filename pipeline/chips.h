@@ -26,7 +26,7 @@ typedef struct {
     float lo[MW_NROLES], hi[MW_NROLES];
 } mw_stretch;
 
-/* The 2nd and 98th percentiles of each band role present, over both dates,
+/* The 1st and 99.5th percentiles of each band role present, over both dates,
  * from MW_STRETCH_GRID^2 windows of MW_STRETCH_WIN px spread evenly over the
  * scene (read once per run, the same for every chip).  0, or -1 with
  * mw_error. */

@@ -150,7 +150,8 @@ void mw_draw_scalebar(cairo_t *cr, const char *family, double x, double y, doubl
         snprintf(label, sizeof label, "%g m", len);
     cairo_save(cr);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-    cairo_rectangle(cr, x - 4, y - bh - size_px * 1.5, px + 8, bh + size_px * 1.5 + 4);
+    double lw = size_px * 0.6 * (double)strlen(label); /* room for the label's right half */
+    cairo_rectangle(cr, x - 4, y - bh - size_px * 1.5, px + lw / 2 + 8, bh + size_px * 1.5 + 4);
     cairo_fill(cr);
     for (int s = 0; s < 4; s++) {
         cairo_rectangle(cr, round(x + s * px / 4), round(y - bh), px / 4, bh);
