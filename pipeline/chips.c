@@ -207,30 +207,34 @@ static const mw_rgba LABEL_RGB = {0, 0.22, 0.32, 1};
 
 static void set_rgba(cairo_t *cr, mw_rgba c) { cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a); }
 
-/* A licence's label point inside the window: a point on the part of it the
- * window shows (NULL-safe: 0 when none). */
-static int label_point(OGRGeometryH g, OGRGeometryH win, OGRGeometryH avoid, double *X,
+/* A licence's label point inside the window, on the part of it the window
+ * shows: in the band of the window above the patch (the patch fills the
+ * window's middle third), else the band below, else anywhere.  0 when the
+ * window shows none of it. */
+static OGRGeometryH rect_geom(double x0, double y0, double x1, double y1);
+static int label_point(OGRGeometryH g, OGRGeometryH win, const double band[2][4], double *X,
                        double *Y)
 {
     OGRGeometryH part = OGR_G_Intersection(g, win);
-    if (part && avoid) { /* off the patch when the licence has room beside it */
-        OGRGeometryH rest = OGR_G_Difference(part, avoid);
-        if (rest && !OGR_G_IsEmpty(rest) && OGR_G_Area(rest) > 0.2 * OGR_G_Area(part)) {
-            OGR_G_DestroyGeometry(part);
-            part = rest;
-        } else {
-            OGR_G_DestroyGeometry(rest);
-        }
-    }
     int ok = 0;
-    if (part && !OGR_G_IsEmpty(part)) {
-        OGRGeometryH pt = OGR_G_PointOnSurface(part);
-        if (pt && !OGR_G_IsEmpty(pt)) {
-            *X = OGR_G_GetX(pt, 0);
-            *Y = OGR_G_GetY(pt, 0);
-            ok = 1;
+    for (int k = 0; k < 3 && !ok && part && !OGR_G_IsEmpty(part); k++) {
+        OGRGeometryH where = part, strip = NULL;
+        if (k < 2) {
+            strip = rect_geom(band[k][0], band[k][1], band[k][2], band[k][3]);
+            where = OGR_G_Intersection(part, strip);
         }
-        OGR_G_DestroyGeometry(pt);
+        if (where && !OGR_G_IsEmpty(where) && OGR_G_Area(where) > 0) {
+            OGRGeometryH pt = OGR_G_PointOnSurface(where);
+            if (pt && !OGR_G_IsEmpty(pt)) {
+                *X = OGR_G_GetX(pt, 0);
+                *Y = OGR_G_GetY(pt, 0);
+                ok = 1;
+            }
+            OGR_G_DestroyGeometry(pt);
+        }
+        if (where != part)
+            OGR_G_DestroyGeometry(where);
+        OGR_G_DestroyGeometry(strip);
     }
     OGR_G_DestroyGeometry(part);
     return ok;
@@ -382,11 +386,13 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     double lx[64], ly[64];
     const char *lid[64];
     int nlab = 0;
-    OGRGeometryH avoid = OGR_G_Buffer(p->geom, fabs(gt[1]) * n / 12.0, 4);
+    /* label bands: 12-28 % and 72-88 % of the window from the top */
+    const double band[2][4] = {{ox, oy + 0.28 * (ey - oy), ex, oy + 0.12 * (ey - oy)},
+                               {ox, oy + 0.88 * (ey - oy), ex, oy + 0.72 * (ey - oy)}};
     for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
         if (!env_meets(&c->lic_env[i], ox, ey, ex, oy) || nlab == 64)
             continue;
-        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, avoid, &lx[nlab], &ly[nlab]))
+        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, band, &lx[nlab], &ly[nlab]))
             lid[nlab++] = L->lic.f[i].attr[LIC_ID];
     }
     double m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
@@ -544,7 +550,6 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         }
     }
 out_win:
-    OGR_G_DestroyGeometry(avoid);
     OGR_G_DestroyGeometry(win);
 out:
     cairo_destroy(cr);
