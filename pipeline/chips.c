@@ -397,20 +397,21 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     }
     double m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
 
-    for (int row = 0; row < nrows; row++) {
-        int fc = row == nrows - 1; /* the last row is the false colour */
-        int roles[3] = {MW_RED, MW_GREEN, MW_BLUE};
-        if (fc)
-            memcpy(roles, c->fc, sizeof roles);
-        for (int d = 0; d < 2; d++) {
-            float *planes[MW_NROLES];
-            for (int r = 0; r < MW_NROLES; r++)
-                planes[r] = cb->buf + (size_t)r * cb->cap;
-            if (rw > 0 && mw_reader_read_buf(cb->rd, d, rx0, ry0, rw, rh, bw, bh, planes,
-                                             cb->scratch)) {
-                rc = -1;
-                goto out_win;
-            }
+    for (int d = 0; d < 2; d++) {
+        /* each date read once, for both rows */
+        float *planes[MW_NROLES];
+        for (int r = 0; r < MW_NROLES; r++)
+            planes[r] = cb->buf + (size_t)r * cb->cap;
+        if (rw > 0 && mw_reader_read_buf(cb->rd, d, rx0, ry0, rw, rh, bw, bh, planes,
+                                         cb->scratch)) {
+            rc = -1;
+            goto out_win;
+        }
+        for (int row = 0; row < nrows; row++) {
+            int fc = row == nrows - 1; /* the last row is the false colour */
+            int roles[3] = {MW_RED, MW_GREEN, MW_BLUE};
+            if (fc)
+                memcpy(roles, c->fc, sizeof roles);
             fill_image(img, c->st, planes, roles, bn, ix, iy, rw > 0 ? bw : 0, rw > 0 ? bh : 0);
             double X0 = M + d * (P + M), Y0 = top + row * (P + M);
             cairo_save(cr);
@@ -541,13 +542,8 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         char png[MW_PATH_MAX + 64], jpg[MW_PATH_MAX + 64];
         snprintf(png, sizeof png, "%s/%s.png", c->dir, p->id);
         snprintf(jpg, sizeof jpg, "%s/%s.jpg", c->dir, p->id);
-        cairo_status_t st = cairo_surface_write_to_png(chip, png);
-        if (st != CAIRO_STATUS_SUCCESS) {
-            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", png, cairo_status_to_string(st));
+        if (mw_draw_write_png(chip, png) || write_jpeg_if_smaller(chip, png, jpg))
             rc = -1;
-        } else if (write_jpeg_if_smaller(chip, png, jpg)) {
-            rc = -1;
-        }
     }
 out_win:
     OGR_G_DestroyGeometry(win);

@@ -5,6 +5,9 @@
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <pango/pangocairo.h>
+#include <png.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +92,23 @@ void mw_draw_text(cairo_t *cr, const char *family, double size_px, int bold, dou
         *h = lh;
     pango_font_description_free(fd);
     g_object_unref(lay);
+}
+
+void mw_draw_label(cairo_t *cr, double x, double y, mw_rgba c, double halo, const char *text)
+{
+    cairo_save(cr);
+    cairo_new_path(cr);
+    cairo_move_to(cr, x, y);
+    cairo_text_path(cr, text);
+    if (halo > 0) {
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+        cairo_set_line_width(cr, 2 * halo);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_stroke_preserve(cr);
+    }
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+    cairo_fill(cr);
+    cairo_restore(cr);
 }
 
 static void ring_path(cairo_t *cr, OGRGeometryH r, const mw_frame *f, int close)
@@ -209,4 +229,75 @@ double mw_draw_m_per_unit(const char *wkt, double lat)
         OSRDestroySpatialReference(srs);
     }
     return m > 0 ? m : 1;
+}
+
+/* libpng reports errors by longjmp to the setjmp of the caller (the
+ * library's only way); kept inside this function. */
+static int png_rows(FILE *f, png_bytep *rows, int w, int h, char *msg, size_t msize)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info);
+        snprintf(msg, msize, "out of memory");
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        snprintf(msg, msize, "%s", errno ? strerror(errno) : "libpng error");
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_compression_level(png, 3);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_PAETH);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_write_info(png, info);
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
+int mw_draw_write_png(cairo_surface_t *s, const char *path)
+{
+    cairo_surface_flush(s);
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    unsigned char *rgb = mw_calloc((size_t)w * h, 3);
+    png_bytep *rows = mw_calloc((size_t)h, sizeof *rows);
+    if (!rgb || !rows || !data) {
+        free(rgb);
+        free(rows);
+        return -1;
+    }
+    for (int y = 0; y < h; y++) {
+        const uint32_t *src = (const uint32_t *)(data + (size_t)y * stride);
+        unsigned char *d = rgb + (size_t)y * w * 3;
+        for (int x = 0; x < w; x++) {
+            d[3 * x] = (unsigned char)(src[x] >> 16);
+            d[3 * x + 1] = (unsigned char)(src[x] >> 8);
+            d[3 * x + 2] = (unsigned char)src[x];
+        }
+        rows[y] = d;
+    }
+    char msg[256] = "";
+    FILE *f = fopen(path, "wb");
+    int rc = -1;
+    if (!f) {
+        snprintf(msg, sizeof msg, "%s", strerror(errno));
+    } else {
+        errno = 0;
+        rc = png_rows(f, rows, w, h, msg, sizeof msg);
+        if (fclose(f) != 0 && rc == 0) {
+            snprintf(msg, sizeof msg, "%s", strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc)
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, msg);
+    free(rows);
+    free(rgb);
+    return rc;
 }

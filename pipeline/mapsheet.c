@@ -212,6 +212,8 @@ static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
         OGR_G_DestroyGeometry(pt);
     }
     /* patches, worst drawn last (on top), each with its number */
+    cairo_select_font_face(cr, font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 9);
     for (size_t kk = ps->n; kk-- > 0;) {
         const mw_patch *p = &ps->p[c->order[kk]];
         if (!patch_on_sheet(sh, p))
@@ -235,8 +237,7 @@ static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
         cairo_stroke(cr);
         char num[24];
         snprintf(num, sizeof num, "%zu", kk + 1);
-        mw_draw_text(cr, font, 9, 1, x + 4, y - 3, MW_BOTTOM_LEFT, INK, 1.6, 0, num, NULL,
-                     NULL);
+        mw_draw_label(cr, x + 4, y - 3, INK, 1.6, num);
     }
     cairo_restore(cr);
     cairo_rectangle(cr, fx, fy, fw, fh);
@@ -351,14 +352,15 @@ static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
     cairo_destroy(cr);
     snprintf(path, sizeof path, "%s.png", base);
     st = cairo_surface_status(png);
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png(png, path);
-    cairo_surface_destroy(png);
+    int rc = 0;
     if (st != CAIRO_STATUS_SUCCESS) {
-        mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, cairo_status_to_string(st));
-        return -1;
+        mw_error(MW_EXIT_INTERNAL, "%s: cannot draw: %s", path, cairo_status_to_string(st));
+        rc = -1;
+    } else {
+        rc = mw_draw_write_png(png, path);
     }
-    return 0;
+    cairo_surface_destroy(png);
+    return rc;
 }
 
 /* The [counties] code_field key, when the configuration has it. */
