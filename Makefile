@@ -118,6 +118,7 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/ledger.sh
 	BUILD=$(BUILD) tests/nightly.sh
 	BUILD=$(BUILD) tests/profiles.sh
+	BUILD=$(BUILD) tests/evidence.sh
 	BUILD=$(BUILD) tests/real_data.sh
 	$(MAKE) MPI=1 SAN=$(SAN)
 	BUILD=$(BUILD) tests/mpi.sh

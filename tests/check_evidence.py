@@ -19,6 +19,7 @@ W = 2 * PANEL + 3 * MARGIN
 TOP = HEADER + 24
 H = TOP + 2 * PANEL + MARGIN + FOOTER + MARGIN
 OUTLINE = (255, 255, 0)
+PIXEL = 10.0  # the sample's pixel size (m)
 
 
 def check(name, ok, detail=""):
@@ -35,6 +36,7 @@ def main():
     with open(os.path.join(run, "suspects.csv"), encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     want = [r["patch_id"] for r in rows[:emax]]
+    rows_by_id = {r["patch_id"]: r for r in rows}
     pngs = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(run, "evidence", "*.png")))
     check("chips = min(patches, evidence_max) = %d" % len(want), len(pngs) == len(want),
           "%d chips" % len(pngs))
@@ -51,13 +53,18 @@ def main():
             continue
         yellow = int(np.all(a == OUTLINE, axis=2).sum())
         check("%s has the outline colour (%d px)" % (pid, yellow), yellow > 100, "%d px" % yellow)
-        # the patch is at the panel's centre; the false-colour row is the last
-        # (its box is the window's middle third)
-        lo, hi = PANEL // 3 + 4, 2 * PANEL // 3 - 4
+        # the patch's box is at the panel's centre, a third of the window
+        # (at least 96 px) wide: compare the middle of that box
+        r = rows_by_id[pid]
+        bw = (float(r["max_x"]) - float(r["min_x"])) / PIXEL
+        bh = (float(r["max_y"]) - float(r["min_y"])) / PIXEL
+        n = max(96.0, 3 * max(bw, bh) + 16)
+        half = max(2, int(PANEL * max(bw, bh) / n / 2 * 0.6))
+        c = PANEL // 2
         y0 = TOP + PANEL + MARGIN
-        t1 = a[y0 + lo:y0 + hi, MARGIN + lo:MARGIN + hi]
         x2 = 2 * MARGIN + PANEL
-        t2 = a[y0 + lo:y0 + hi, x2 + lo:x2 + hi]
+        t1 = a[y0 + c - half:y0 + c + half, MARGIN + c - half:MARGIN + c + half]
+        t2 = a[y0 + c - half:y0 + c + half, x2 + c - half:x2 + c + half]
         d = float(np.abs(t1 - t2).mean())
         check("%s: t1 and t2 differ over the patch (mean |d| %.1f)" % (pid, d), d > 20, "%.1f" % d)
     sheets = sorted(glob.glob(os.path.join(run, "maps", "*.pdf")))
