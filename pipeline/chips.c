@@ -635,6 +635,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         mw_reader_free(cb.rd);
         free(cb.buf);
         free(cb.scratch);
+        mw_draw_thread_done();
     }
     free(zone);
     free(gx);

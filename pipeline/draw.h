@@ -38,18 +38,23 @@ enum { MW_TOP_LEFT, MW_TOP_CENTRE, MW_CENTRE, MW_BOTTOM_LEFT, MW_TOP_RIGHT, MW_B
 /* Draw UTF-8 text in `family` at size_px (pixels), bold or not, anchored at
  * (x, y); with halo > 0 a white outline of that width first (readable over
  * imagery).  max_w > 0 wraps lines at that width.  Gives the text's width
- * and height in *w, *h (NULL-safe). */
+ * and height in *w, *h (NULL-safe).  On a PDF surface the text is drawn
+ * as outlines (vector, not selectable): cairo 1.16 leaks the font subsets
+ * of a PDF that shows text. */
 void mw_draw_text(cairo_t *cr, const char *family, double size_px, int bold, double x,
                   double y, int anchor, mw_rgba colour, double halo, double max_w,
                   const char *text, double *w, double *h);
 
-/* A short ASCII label (a patch number) through cairo's own text API in
- * the context's current font (cairo_select_font_face, cairo_set_font_size
- * once by the caller): no shaping and no font lookup, so ten thousand of
- * them cost little; its baseline starts at (x, y), with a white halo of
- * width halo (0 = none). */
-void mw_draw_label(cairo_t *cr, double x, double y, mw_rgba colour, double halo,
-                   const char *text);
+/* Many short labels (patch numbers) in one font: one pango layout made
+ * once and given each text in turn (no layout, font lookup or context per
+ * label, so ten thousand of them cost little).  Bold, the text's
+ * bottom-left at (x, y), with a white halo of width halo (0 = none).
+ * mw_labeller_new gives NULL (with mw_error) when out of memory. */
+typedef struct mw_labeller mw_labeller;
+mw_labeller *mw_labeller_new(cairo_t *cr, const char *family, double size_px);
+void mw_labeller_draw(mw_labeller *l, double x, double y, mw_rgba colour, double halo,
+                      const char *text);
+void mw_labeller_free(mw_labeller *l);
 
 /* Add the rings of a (multi)polygon or (multi)line geometry to the current
  * path through the frame (sub-paths closed for polygons). */
@@ -71,6 +76,15 @@ void mw_draw_north(cairo_t *cr, const char *family, double x, double y, double h
  * imagery).  No time or other varying chunk: the same pixels give the same
  * bytes.  0, or -1 with mw_error (MW_EXIT_OUTPUT) naming path. */
 int mw_draw_write_png(cairo_surface_t *s, const char *path);
+
+/* Free the calling thread's pango font map (pango keeps one per thread,
+ * with fontconfig patterns, until the thread ends: OpenMP's threads never
+ * do).  Each thread that drew text calls it when done. */
+void mw_draw_thread_done(void);
+
+/* Once no cairo object is left and every drawing thread is done: free
+ * cairo's and fontconfig's caches (what LeakSanitizer would report). */
+void mw_draw_done(void);
 
 /* Metres per map unit along x at latitude lat (degrees) for the CRS wkt:
  * the linear unit of a projected CRS, 111 320 cos(lat) for a geographic

@@ -110,8 +110,8 @@ static void legend_swatch(cairo_t *cr, double x, double y, mw_rgba fill, mw_rgba
     cairo_set_dash(cr, NULL, 0, 0);
 }
 
-/* The page in points on cr. */
-static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
+/* The page in points on cr.  0, or -1 with mw_error (out of memory). */
+static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
 {
     const mw_run *run = c->run;
     const mw_layers *L = run->layers;
@@ -212,8 +212,11 @@ static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
         OGR_G_DestroyGeometry(pt);
     }
     /* patches, worst drawn last (on top), each with its number */
-    cairo_select_font_face(cr, font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, 9);
+    mw_labeller *lab = mw_labeller_new(cr, font, 9);
+    if (!lab) {
+        cairo_restore(cr);
+        return -1;
+    }
     for (size_t kk = ps->n; kk-- > 0;) {
         const mw_patch *p = &ps->p[c->order[kk]];
         if (!patch_on_sheet(sh, p))
@@ -237,8 +240,9 @@ static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
         cairo_stroke(cr);
         char num[24];
         snprintf(num, sizeof num, "%zu", kk + 1);
-        mw_draw_label(cr, x + 4, y - 3, INK, 1.6, num);
+        mw_labeller_draw(lab, x + 4, y - 3, INK, 1.6, num);
     }
+    mw_labeller_free(lab);
     cairo_restore(cr);
     cairo_rectangle(cr, fx, fy, fw, fh);
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -320,6 +324,7 @@ static void draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
     snprintf(line, sizeof line, "minewatch %s", MW_VERSION);
     mw_draw_text(cr, font, 8, 0, W - M, H - 14, MW_TOP_RIGHT, (mw_rgba){0.4, 0.4, 0.4, 1}, 0, 0,
                  line, NULL, NULL);
+    return 0;
 }
 
 static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
@@ -333,12 +338,14 @@ static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
     cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_MOD_DATE, date);
     cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "minewatch");
     cairo_t *cr = cairo_create(pdf);
-    draw_sheet(cr, c, sh);
+    int drawn = draw_sheet(cr, c, sh);
     cairo_show_page(cr);
     cairo_destroy(cr);
     cairo_surface_finish(pdf);
     cairo_status_t st = cairo_surface_status(pdf);
     cairo_surface_destroy(pdf);
+    if (drawn)
+        return -1;
     if (st != CAIRO_STATUS_SUCCESS) {
         mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, cairo_status_to_string(st));
         return -1;
@@ -348,12 +355,14 @@ static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
                                                       (int)(MW_SHEET_H_PT * k));
     cr = cairo_create(png);
     cairo_scale(cr, k, k);
-    draw_sheet(cr, c, sh);
+    drawn = draw_sheet(cr, c, sh);
     cairo_destroy(cr);
     snprintf(path, sizeof path, "%s.png", base);
     st = cairo_surface_status(png);
     int rc = 0;
-    if (st != CAIRO_STATUS_SUCCESS) {
+    if (drawn) {
+        rc = -1;
+    } else if (st != CAIRO_STATUS_SUCCESS) {
         mw_error(MW_EXIT_INTERNAL, "%s: cannot draw: %s", path, cairo_status_to_string(st));
         rc = -1;
     } else {

@@ -832,12 +832,16 @@ static int write_evidence(const mw_run *run, const size_t *order, mw_outdir *od,
     mw_draw_font_check(run->cfg->font); /* a warning: fontconfig substitutes */
     double t0 = mw_now();
     mw_outdir_work_path(od, "evidence", dir, sizeof dir);
-    if (mw_chips_write(run, order, dir, &chips))
+    if (mw_chips_write(run, order, dir, &chips)) {
+        mw_draw_done();
         return -1;
+    }
     names[(*nn)++] = "evidence"; /* even empty: it replaces an earlier night's */
     double t1 = mw_now();
     mw_outdir_work_path(od, "maps", dir, sizeof dir);
-    if (mw_mapsheets_write(run, order, dir, &sheets))
+    int rc = mw_mapsheets_write(run, order, dir, &sheets);
+    mw_draw_done(); /* pango's, cairo's and fontconfig's caches */
+    if (rc)
         return -1;
     names[(*nn)++] = "maps";
     mw_log("evidence: %zu chip(s) in %.2f s, %zu map sheet(s) in %.2f s", chips, t1 - t0,
