@@ -554,6 +554,23 @@ out:
     return rc;
 }
 
+/* qsort of chip numbers (into order) by place: band of 512 rows, then x */
+static const size_t *g_chip_order;
+static const mw_patchset *g_chip_ps;
+static const double *g_chip_gt;
+static int by_place(const void *a, const void *b)
+{
+    const mw_patch *p = &g_chip_ps->p[g_chip_order[*(const size_t *)a]];
+    const mw_patch *q = &g_chip_ps->p[g_chip_order[*(const size_t *)b]];
+    long rp = (long)floor((p->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
+    long rq = (long)floor((q->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
+    if (rp != rq)
+        return rp < rq ? -1 : 1;
+    if (p->cx != q->cx)
+        return (p->cx < q->cx) == (g_chip_gt[1] > 0) ? -1 : 1;
+    return strcmp(p->id, q->id);
+}
+
 static OGREnvelope *envelopes(const mw_layer *l)
 {
     if (!l->present || !l->n)
@@ -603,10 +620,26 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         if (mw_cgcs2000_gk(p->lon, p->lat, &zone[k], &gx[k], &gy[k]))
             zone[k] = 0;
     }
+    /* drawn in the order of their place in the scene (bands of 512 rows,
+     * left to right), not of suspects.csv: neighbouring chips then share
+     * the source tiles the readers' cache holds, instead of each decoding
+     * its own */
+    size_t *proc = mw_calloc(n, sizeof *proc);
+    if (!proc)
+        failed = 1;
+    for (size_t k = 0; proc && k < n; k++)
+        proc[k] = k;
+    if (proc) {
+        g_chip_order = order;
+        g_chip_ps = ps;
+        g_chip_gt = s->gt;
+        qsort(proc, n, sizeof *proc, by_place);
+        g_chip_order = NULL;
+    }
     int threads = run->tiles && run->tiles->threads_used > 0 ? run->tiles->threads_used : 1;
     size_t done = 0;
 #pragma omp parallel num_threads(threads) default(none) \
-    shared(c, s, ps, order, n, zone, gx, gy, failed) reduction(+ : done)
+    shared(c, s, ps, order, proc, n, zone, gx, gy, failed) reduction(+ : done)
     {
         chip_buf cb = {0};
         cb.cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
@@ -614,17 +647,20 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         cb.buf = mw_calloc(cb.cap * MW_NROLES, sizeof *cb.buf);
         cb.scratch = mw_calloc(cb.cap, sizeof *cb.scratch);
         int ok = cb.rd && cb.buf && cb.scratch;
+        if (cb.rd) /* two tile columns either side of a chip, two tile rows */
+            mw_reader_span(cb.rd, 2 * MW_CHIP_PANEL, MW_CHIP_PANEL);
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
-        for (size_t k = 0; k < n; k++) {
+        for (size_t j = 0; j < n; j++) {
             int stop;
 #pragma omp atomic read
             stop = failed;
             if (stop || !ok)
                 continue;
+            size_t k = proc[j];
             if (draw_chip(&c, &cb, &ps->p[order[k]], zone[k], gx[k], gy[k])) {
 #pragma omp atomic write
                 failed = 1;
@@ -637,6 +673,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         free(cb.scratch);
         mw_draw_thread_done();
     }
+    free(proc);
     free(zone);
     free(gx);
     free(gy);

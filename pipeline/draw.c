@@ -291,7 +291,7 @@ static int png_rows(FILE *f, png_bytep *rows, int w, int h, char *msg, size_t ms
         return -1;
     }
     png_init_io(png, f);
-    png_set_compression_level(png, 3);
+    png_set_compression_level(png, 1);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_PAETH);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);

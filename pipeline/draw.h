@@ -71,7 +71,7 @@ void mw_draw_scalebar(cairo_t *cr, const char *family, double x, double y, doubl
 void mw_draw_north(cairo_t *cr, const char *family, double x, double y, double h);
 
 /* Write an RGB24 image surface as an 8-bit RGB PNG through libpng, zlib
- * level 3 and the Paeth filter alone (about 3 x faster than cairo's
+ * level 1 and the Paeth filter alone (about 3 x faster than cairo's
  * writer, which tries every filter at level 6, for 10-15 % more bytes on
  * imagery).  No time or other varying chunk: the same pixels give the same
  * bytes.  0, or -1 with mw_error (MW_EXIT_OUTPUT) naming path. */
