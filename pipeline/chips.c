@@ -353,7 +353,10 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     thousands(mu, sizeof mu, p->area_mu, 2);
     thousands(gx, sizeof gx, gkx, 1);
     thousands(gy, sizeof gy, gky, 1);
-    const char *rules = p->v.rules[0] ? p->v.rules : (c->zh ? "未违反规则" : "no rule broken");
+    const char *rules = p->v.rules[0] ? p->v.rules
+                        : p->v.finding == MW_FIND_NOT_JUDGED
+                            ? (c->zh ? "未判定(无采矿许可证图层)" : "not judged (no licence layer)")
+                            : (c->zh ? "未违反规则" : "no rule broken");
     snprintf(line, sizeof line, "%s   %s", p->id, rules);
     mw_draw_text(cr, font, 20, 1, M, 6, MW_TOP_LEFT, INK, 0, W - 2 * M, line, NULL, NULL);
     snprintf(line, sizeof line,
@@ -497,16 +500,18 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     /* legend */
     {
         double y = H - MW_CHIP_FOOTER + 2, x = M;
-        struct { mw_rgba c; int dash; const char *en, *zh; } items[] = {
-            {{1, 1, 0, 1}, 0, "patch", "图斑"},
-            {LIC_RGB, 0, "licence (number)", "采矿许可证(编号)"},
-            {RED_RGB, 1, "red line", "生态保护红线"},
-            {{NODATA_GREY / 255.0, NODATA_GREY / 255.0, NODATA_GREY / 255.0, 1}, 2,
+        struct { int on; mw_rgba c; int dash; const char *en, *zh; } items[] = {
+            {1, {1, 1, 0, 1}, 0, "patch", "图斑"},
+            {L->lic.present, LIC_RGB, 0, "licence (number)", "采矿许可证(编号)"},
+            {L->redline.present, RED_RGB, 1, "red line", "生态保护红线"},
+            {1, {NODATA_GREY / 255.0, NODATA_GREY / 255.0, NODATA_GREY / 255.0, 1}, 2,
              "masked / no data", "掩膜/无数据"},
-            {{OUTSIDE_GREY / 255.0, OUTSIDE_GREY / 255.0, OUTSIDE_GREY / 255.0, 1}, 2,
+            {1, {OUTSIDE_GREY / 255.0, OUTSIDE_GREY / 255.0, OUTSIDE_GREY / 255.0, 1}, 2,
              "outside the scene", "影像范围外"},
         };
         for (size_t k = 0; k < sizeof items / sizeof items[0]; k++) {
+            if (!items[k].on)
+                continue;
             if (items[k].dash == 2) {
                 cairo_rectangle(cr, x, y + 3, 18, 12);
                 set_rgba(cr, items[k].c);
