@@ -307,47 +307,14 @@ static int write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char
     return rc;
 }
 
-static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zone,
-                     double gkx, double gky)
+/* The text above the panels: id and rules, area, licence and county, the
+ * centre in CGCS2000 and WGS84, the dates over the columns. */
+static void chip_header(cairo_t *cr, const chip_ctx *c, const mw_patch *p, int zone,
+                        double gkx, double gky, int W)
 {
-    const mw_scene *s = c->run->scene;
     const mw_config *cfg = c->run->cfg;
-    const mw_layers *L = c->run->layers;
-    const double *gt = s->gt;
     const char *font = cfg->font;
-    /* the window: the patch's box and as much again on each side, square,
-     * at least 96 px */
-    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
-    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
-    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
-    int n = (int)ceil(side < 96 ? 96 : side);
-    int wx = (int)floor((px0 + px1) / 2 - n / 2.0), wy = (int)floor((py0 + py1) / 2 - n / 2.0);
-    /* read at most the panel's size (nearest decimation for a large patch) */
-    int bn = n > MW_CHIP_PANEL ? MW_CHIP_PANEL : n;
-    int rx0 = wx < 0 ? 0 : wx, ry0 = wy < 0 ? 0 : wy;
-    int rx1 = wx + n > s->width ? s->width : wx + n, ry1 = wy + n > s->height ? s->height : wy + n;
-    int rw = rx1 - rx0, rh = ry1 - ry0;
-    int bw = (int)((long)rw * bn / n), bh = (int)((long)rh * bn / n);
-    int ix = (int)((long)(rx0 - wx) * bn / n), iy = (int)((long)(ry0 - wy) * bn / n);
-    if (bw < 1 || bh < 1)
-        rw = rh = 0; /* nothing of the scene (cannot happen for a patch) */
     const int P = MW_CHIP_PANEL, M = MW_CHIP_MARGIN;
-    const int W = 2 * P + 3 * M, top = MW_CHIP_HEADER + 24;
-    const int nrows = c->true_colour ? 2 : 1;
-    const int H = top + nrows * P + (nrows - 1) * M + MW_CHIP_FOOTER + M;
-    cairo_surface_t *chip = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, bn, bn);
-    cairo_t *cr = cairo_create(chip);
-    int rc = 0;
-    if (cairo_status(cr) || cairo_surface_status(img)) {
-        mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d x %d image", W, H);
-        rc = -1;
-        goto out;
-    }
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-
-    /* header */
     char area[64], mu[64], line[512], gx[48], gy[48];
     thousands(area, sizeof area, p->area_m2, 0);
     thousands(mu, sizeof mu, p->area_mu, 2);
@@ -382,122 +349,105 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
                      INK, 0, 0, line, NULL, NULL);
     }
 
-    /* the window in map coordinates, and its frame on a panel */
-    double ox = gt[0] + wx * gt[1], oy = gt[3] + wy * gt[5];
-    double ex = gt[0] + (wx + n) * gt[1], ey = gt[3] + (wy + n) * gt[5];
-    OGRGeometryH win = rect_geom(ox, ey, ex, oy);
+}
+
+/* What a window of the scene looks like in map coordinates, and the
+ * licence labels in it. */
+typedef struct {
+    double ox, oy, ex, ey;    /* top-left and bottom-right corners */
+    int n;                    /* side in scene pixels */
     double lx[64], ly[64];
     const char *lid[64];
-    int nlab = 0;
-    /* label bands: 12-28 % and 72-88 % of the window from the top */
-    const double band[2][4] = {{ox, oy + 0.28 * (ey - oy), ex, oy + 0.12 * (ey - oy)},
-                               {ox, oy + 0.88 * (ey - oy), ex, oy + 0.72 * (ey - oy)}};
-    for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
-        if (!env_meets(&c->lic_env[i], ox, ey, ex, oy) || nlab == 64)
+    int nlab;
+    double m_per_px;          /* metres per chip pixel */
+} chip_win;
+
+/* Red lines, licences, the patch, the licence numbers, the panel's name,
+ * north arrow and scale bar on the panel at (X0, Y0); fc: the false-colour
+ * row. */
+static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
+                          const chip_win *w, double X0, double Y0, int fc)
+{
+    const mw_layers *L = c->run->layers;
+    const double *gt = c->run->scene->gt;
+    const char *font = c->run->cfg->font;
+    const int P = MW_CHIP_PANEL;
+    const double ox = w->ox, oy = w->oy, ex = w->ex, ey = w->ey;
+    const int n = w->n, nlab = w->nlab;
+    const double *lx = w->lx, *ly = w->ly;
+    const char *const *lid = w->lid;
+    const double m_per_px = w->m_per_px;
+    mw_frame f = {ox, oy, fabs(gt[1]) * n / P, fabs(gt[5]) * n / P, X0, Y0};
+    cairo_save(cr);
+    cairo_rectangle(cr, X0, Y0, P, P);
+    cairo_clip(cr);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    /* red lines: dashed red over white */
+    for (size_t i = 0; L->redline.present && i < L->redline.n; i++) {
+        if (!env_meets(&c->red_env[i], ox, ey, ex, oy))
             continue;
-        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, band, &lx[nlab], &ly[nlab]))
-            lid[nlab++] = L->lic.f[i].attr[LIC_ID];
+        cairo_new_path(cr);
+        mw_draw_geom_path(cr, mw_feature_scene_geom(&L->redline.f[i]), &f);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_set_line_width(cr, 3.5);
+        cairo_stroke_preserve(cr);
+        double dash[2] = {8, 5};
+        cairo_set_dash(cr, dash, 2, 0);
+        set_rgba(cr, RED_RGB);
+        cairo_set_line_width(cr, 2.5);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
     }
-    double m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
-
-    for (int d = 0; d < 2; d++) {
-        /* each date read once, for both rows */
-        float *planes[MW_NROLES];
-        for (int r = 0; r < MW_NROLES; r++)
-            planes[r] = cb->buf + (size_t)r * cb->cap;
-        if (rw > 0 && mw_reader_read_buf(cb->rd, d, rx0, ry0, rw, rh, bw, bh, planes,
-                                         cb->scratch)) {
-            rc = -1;
-            goto out_win;
-        }
-        for (int row = 0; row < nrows; row++) {
-            int fc = row == nrows - 1; /* the last row is the false colour */
-            int roles[3] = {MW_RED, MW_GREEN, MW_BLUE};
-            if (fc)
-                memcpy(roles, c->fc, sizeof roles);
-            fill_image(img, c->st, planes, roles, bn, ix, iy, rw > 0 ? bw : 0, rw > 0 ? bh : 0);
-            double X0 = M + d * (P + M), Y0 = top + row * (P + M);
-            cairo_save(cr);
-            cairo_rectangle(cr, X0, Y0, P, P);
-            cairo_clip(cr);
-            cairo_translate(cr, X0, Y0);
-            cairo_scale(cr, (double)P / bn, (double)P / bn);
-            cairo_set_source_surface(cr, img, 0, 0);
-            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-            cairo_paint(cr);
-            cairo_restore(cr);
-
-            mw_frame f = {ox, oy, fabs(gt[1]) * n / P, fabs(gt[5]) * n / P, X0, Y0};
-            cairo_save(cr);
-            cairo_rectangle(cr, X0, Y0, P, P);
-            cairo_clip(cr);
-            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-            /* red lines: dashed red over white */
-            for (size_t i = 0; L->redline.present && i < L->redline.n; i++) {
-                if (!env_meets(&c->red_env[i], ox, ey, ex, oy))
-                    continue;
-                cairo_new_path(cr);
-                mw_draw_geom_path(cr, mw_feature_scene_geom(&L->redline.f[i]), &f);
-                cairo_set_source_rgb(cr, 1, 1, 1);
-                cairo_set_line_width(cr, 3.5);
-                cairo_stroke_preserve(cr);
-                double dash[2] = {8, 5};
-                cairo_set_dash(cr, dash, 2, 0);
-                set_rgba(cr, RED_RGB);
-                cairo_set_line_width(cr, 2.5);
-                cairo_stroke(cr);
-                cairo_set_dash(cr, NULL, 0, 0);
-            }
-            for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
-                if (!env_meets(&c->lic_env[i], ox, ey, ex, oy))
-                    continue;
-                cairo_new_path(cr);
-                mw_draw_geom_path(cr, mw_feature_scene_geom(&L->lic.f[i]), &f);
-                cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
-                cairo_set_line_width(cr, 4);
-                cairo_stroke_preserve(cr);
-                set_rgba(cr, LIC_RGB);
-                cairo_set_line_width(cr, 2);
-                cairo_stroke(cr);
-            }
-            /* the patch: black under yellow */
-            cairo_new_path(cr);
-            mw_draw_geom_path(cr, p->geom, &f);
-            cairo_set_source_rgb(cr, 0, 0, 0);
-            cairo_set_line_width(cr, 4.5);
-            cairo_stroke_preserve(cr);
-            cairo_set_source_rgb(cr, ((MW_CHIP_OUTLINE >> 16) & 255) / 255.0,
-                                 ((MW_CHIP_OUTLINE >> 8) & 255) / 255.0,
-                                 (MW_CHIP_OUTLINE & 255) / 255.0);
-            cairo_set_line_width(cr, 2.5);
-            cairo_stroke(cr);
-            for (int k = 0; k < nlab; k++) {
-                /* kept inside the panel (a bold digit is about 0.6 em wide) */
-                double hw = 0.31 * 12 * (double)strlen(lid[k]) + 3;
-                double x = mw_frame_x(&f, lx[k]), y = mw_frame_y(&f, ly[k]);
-                x = fmax(X0 + hw, fmin(X0 + P - hw, x));
-                y = fmax(Y0 + 28, fmin(Y0 + P - 34, y));
-                mw_draw_text(cr, font, 12, 1, x, y, MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL,
-                             NULL);
-            }
-            /* the panel's name, north arrow, scale bar */
-            const char *name =
-                !fc ? (c->zh ? "真彩色" : "true colour")
-                    : c->fc[0] == MW_SWIR1 ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
-                                           : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
-            mw_draw_text(cr, font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0, name, NULL,
-                         NULL);
-            mw_draw_north(cr, font, X0 + P - 16, Y0 + 6, 34);
-            mw_draw_scalebar(cr, font, X0 + 10, Y0 + P - 8, m_per_px, P * 0.4, 11);
-            cairo_restore(cr);
-            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-            cairo_set_line_width(cr, 1);
-            cairo_rectangle(cr, X0 + 0.5, Y0 + 0.5, P - 1, P - 1);
-            cairo_stroke(cr);
-        }
+    for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
+        if (!env_meets(&c->lic_env[i], ox, ey, ex, oy))
+            continue;
+        cairo_new_path(cr);
+        mw_draw_geom_path(cr, mw_feature_scene_geom(&L->lic.f[i]), &f);
+        cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
+        cairo_set_line_width(cr, 4);
+        cairo_stroke_preserve(cr);
+        set_rgba(cr, LIC_RGB);
+        cairo_set_line_width(cr, 2);
+        cairo_stroke(cr);
     }
+    /* the patch: black under yellow */
+    cairo_new_path(cr);
+    mw_draw_geom_path(cr, p->geom, &f);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 4.5);
+    cairo_stroke_preserve(cr);
+    cairo_set_source_rgb(cr, ((MW_CHIP_OUTLINE >> 16) & 255) / 255.0,
+                         ((MW_CHIP_OUTLINE >> 8) & 255) / 255.0,
+                         (MW_CHIP_OUTLINE & 255) / 255.0);
+    cairo_set_line_width(cr, 2.5);
+    cairo_stroke(cr);
+    for (int k = 0; k < nlab; k++) {
+        /* kept inside the panel (a bold digit is about 0.6 em wide) */
+        double hw = 0.31 * 12 * (double)strlen(lid[k]) + 3;
+        double x = mw_frame_x(&f, lx[k]), y = mw_frame_y(&f, ly[k]);
+        x = fmax(X0 + hw, fmin(X0 + P - hw, x));
+        y = fmax(Y0 + 28, fmin(Y0 + P - 34, y));
+        mw_draw_text(cr, font, 12, 1, x, y, MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL,
+                     NULL);
+    }
+    /* the panel's name, north arrow, scale bar */
+    const char *name =
+        !fc ? (c->zh ? "真彩色" : "true colour")
+            : c->fc[0] == MW_SWIR1 ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
+                                   : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
+    mw_draw_text(cr, font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0, name, NULL,
+                 NULL);
+    mw_draw_north(cr, font, X0 + P - 16, Y0 + 6, 34);
+    mw_draw_scalebar(cr, font, X0 + 10, Y0 + P - 8, m_per_px, P * 0.4, 11);
+    cairo_restore(cr);
+}
 
-    /* legend */
+/* The legend under the panels, at the chip's bottom (height H). */
+static void chip_legend(cairo_t *cr, const chip_ctx *c, int H)
+{
+    const mw_layers *L = c->run->layers;
+    const char *font = c->run->cfg->font;
+    const int M = MW_CHIP_MARGIN;
     {
         double y = H - MW_CHIP_FOOTER + 2, x = M;
         struct { int on; mw_rgba c; int dash; const char *en, *zh; } items[] = {
@@ -542,6 +492,101 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             x += 22 + tw + 14;
         }
     }
+}
+
+static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zone,
+                     double gkx, double gky)
+{
+    const mw_scene *s = c->run->scene;
+    const mw_layers *L = c->run->layers;
+    const double *gt = s->gt;
+    /* the window: the patch's box and as much again on each side, square,
+     * at least 96 px */
+    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
+    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
+    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
+    int n = (int)ceil(side < 96 ? 96 : side);
+    int wx = (int)floor((px0 + px1) / 2 - n / 2.0), wy = (int)floor((py0 + py1) / 2 - n / 2.0);
+    /* read at most the panel's size (nearest decimation for a large patch) */
+    int bn = n > MW_CHIP_PANEL ? MW_CHIP_PANEL : n;
+    int rx0 = wx < 0 ? 0 : wx, ry0 = wy < 0 ? 0 : wy;
+    int rx1 = wx + n > s->width ? s->width : wx + n, ry1 = wy + n > s->height ? s->height : wy + n;
+    int rw = rx1 - rx0, rh = ry1 - ry0;
+    int bw = (int)((long)rw * bn / n), bh = (int)((long)rh * bn / n);
+    int ix = (int)((long)(rx0 - wx) * bn / n), iy = (int)((long)(ry0 - wy) * bn / n);
+    if (bw < 1 || bh < 1)
+        rw = rh = 0; /* nothing of the scene (cannot happen for a patch) */
+    const int P = MW_CHIP_PANEL, M = MW_CHIP_MARGIN;
+    const int W = 2 * P + 3 * M, top = MW_CHIP_HEADER + 24;
+    const int nrows = c->true_colour ? 2 : 1;
+    const int H = top + nrows * P + (nrows - 1) * M + MW_CHIP_FOOTER + M;
+    cairo_surface_t *chip = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, bn, bn);
+    cairo_t *cr = cairo_create(chip);
+    int rc = 0;
+    if (cairo_status(cr) || cairo_surface_status(img)) {
+        mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d x %d image", W, H);
+        rc = -1;
+        goto out;
+    }
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+
+    chip_header(cr, c, p, zone, gkx, gky, W);
+
+    /* the window in map coordinates, and its frame on a panel */
+    chip_win w = {.n = n};
+    double ox = w.ox = gt[0] + wx * gt[1], oy = w.oy = gt[3] + wy * gt[5];
+    double ex = w.ex = gt[0] + (wx + n) * gt[1], ey = w.ey = gt[3] + (wy + n) * gt[5];
+    OGRGeometryH win = rect_geom(ox, ey, ex, oy);
+    /* label bands: 12-28 % and 72-88 % of the window from the top */
+    const double band[2][4] = {{ox, oy + 0.28 * (ey - oy), ex, oy + 0.12 * (ey - oy)},
+                               {ox, oy + 0.88 * (ey - oy), ex, oy + 0.72 * (ey - oy)}};
+    for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
+        if (!env_meets(&c->lic_env[i], ox, ey, ex, oy) || w.nlab == 64)
+            continue;
+        if (label_point(mw_feature_scene_geom(&L->lic.f[i]), win, band, &w.lx[w.nlab],
+                        &w.ly[w.nlab]))
+            w.lid[w.nlab++] = L->lic.f[i].attr[LIC_ID];
+    }
+    w.m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
+
+    for (int d = 0; d < 2; d++) {
+        /* each date read once, for both rows */
+        float *planes[MW_NROLES];
+        for (int r = 0; r < MW_NROLES; r++)
+            planes[r] = cb->buf + (size_t)r * cb->cap;
+        if (rw > 0 && mw_reader_read_buf(cb->rd, d, rx0, ry0, rw, rh, bw, bh, planes,
+                                         cb->scratch)) {
+            rc = -1;
+            goto out_win;
+        }
+        for (int row = 0; row < nrows; row++) {
+            int fc = row == nrows - 1; /* the last row is the false colour */
+            int roles[3] = {MW_RED, MW_GREEN, MW_BLUE};
+            if (fc)
+                memcpy(roles, c->fc, sizeof roles);
+            fill_image(img, c->st, planes, roles, bn, ix, iy, rw > 0 ? bw : 0, rw > 0 ? bh : 0);
+            double X0 = M + d * (P + M), Y0 = top + row * (P + M);
+            cairo_save(cr);
+            cairo_rectangle(cr, X0, Y0, P, P);
+            cairo_clip(cr);
+            cairo_translate(cr, X0, Y0);
+            cairo_scale(cr, (double)P / bn, (double)P / bn);
+            cairo_set_source_surface(cr, img, 0, 0);
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+            cairo_paint(cr);
+            cairo_restore(cr);
+
+            chip_overlays(cr, c, p, &w, X0, Y0, fc);
+            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+            cairo_set_line_width(cr, 1);
+            cairo_rectangle(cr, X0 + 0.5, Y0 + 0.5, P - 1, P - 1);
+            cairo_stroke(cr);
+        }
+    }
+
+    chip_legend(cr, c, H);
     cairo_surface_flush(chip);
     {
         char png[MW_PATH_MAX + 64], jpg[MW_PATH_MAX + 64];

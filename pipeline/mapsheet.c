@@ -110,30 +110,46 @@ static void legend_swatch(cairo_t *cr, double x, double y, mw_rgba fill, mw_rgba
     cairo_set_dash(cr, NULL, 0, 0);
 }
 
-/* The page in points on cr.  0, or -1 with mw_error (out of memory). */
-static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
+/* Each licence's number at a point inside it. */
+static void licence_numbers(cairo_t *cr, const mw_layer *lic, const OGREnvelope *frame,
+                            const mw_frame *f, const char *font)
 {
-    const mw_run *run = c->run;
-    const mw_layers *L = run->layers;
-    const mw_config *cfg = run->cfg;
-    const mw_patchset *ps = run->patches;
-    const char *font = c->font;
-    const double W = MW_SHEET_W_PT, H = MW_SHEET_H_PT, M = 28;
-    const double fx = M, fy = 86, fw = 820, fh = H - fy - M;
-    const double px = fx + fw + 18, pw = W - M - px;
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
+    for (size_t i = 0; lic->present && i < lic->n; i++) {
+        OGRGeometryH g = mw_feature_scene_geom(&lic->f[i]);
+        OGREnvelope e;
+        OGR_G_GetEnvelope(g, &e);
+        if (!env_meets(&e, frame))
+            continue;
+        OGRGeometryH pt = OGR_G_PointOnSurface(g);
+        if (pt && !OGR_G_IsEmpty(pt))
+            mw_draw_text(cr, font, 8, 0, mw_frame_x(f, OGR_G_GetX(pt, 0)),
+                         mw_frame_y(f, OGR_G_GetY(pt, 0)), MW_CENTRE, LIC_RGB, 1.5, 0,
+                         lic->f[i].attr[LIC_ID], NULL, NULL);
+        OGR_G_DestroyGeometry(pt);
+    }
+}
 
-    /* counts of this sheet */
+/* The sheet's patches: their count and area (m2). */
+static size_t sheet_count(const sheet_ctx *c, const sheet *sh, double *area)
+{
+    const mw_patchset *ps = c->run->patches;
     size_t np = 0;
-    double area = 0;
+    *area = 0;
     for (size_t k = 0; k < ps->n; k++)
         if (patch_on_sheet(sh, &ps->p[c->order[k]])) {
             np++;
-            area += ps->p[c->order[k]].area_m2;
+            *area += ps->p[c->order[k]].area_m2;
         }
+    return np;
+}
 
-    /* title */
+/* The title: place, admin code, dates, count and area. */
+static void sheet_title(cairo_t *cr, const sheet_ctx *c, const sheet *sh, size_t np,
+                        double area)
+{
+    const mw_config *cfg = c->run->cfg;
+    const char *font = c->font;
+    const double W = MW_SHEET_W_PT, M = 28;
     char line[768];
     const char *place = sh->name ? sh->name : (c->zh ? "影像范围" : "scene");
     snprintf(line, sizeof line, c->zh ? "%s 卫片执法监测图斑分布图" : "%s — suspect patches (satellite enforcement map)",
@@ -148,110 +164,17 @@ static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
              code, cfg->t1_date, cfg->t2_date, np, area / MW_M2_PER_MU, area);
     mw_draw_text(cr, font, 13, 0, M, 54, MW_TOP_LEFT, INK, 0, W - 2 * M, line, NULL, NULL);
 
-    /* the frame: the extent, 6 % wider, at the frame's aspect */
-    double ew = sh->env.MaxX - sh->env.MinX, eh = sh->env.MaxY - sh->env.MinY;
-    if (!(ew > 0))
-        ew = 1;
-    if (!(eh > 0))
-        eh = 1;
-    double res = fmax(ew / fw, eh / fh) * 1.06;
-    double cxm = (sh->env.MinX + sh->env.MaxX) / 2, cym = (sh->env.MinY + sh->env.MaxY) / 2;
-    mw_frame f = {cxm - res * fw / 2, cym + res * fh / 2, res, res, fx, fy};
-    OGREnvelope frame = {cxm - res * fw / 2, cxm + res * fw / 2, cym - res * fh / 2,
-                         cym + res * fh / 2};
-    cairo_save(cr);
-    cairo_rectangle(cr, fx, fy, fw, fh);
-    cairo_clip(cr);
-    cairo_set_source_rgb(cr, 0.97, 0.97, 0.95);
-    cairo_paint(cr);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    /* the scene's extent */
-    {
-        const double *gt = run->scene->gt;
-        double x0 = mw_frame_x(&f, gt[0]), x1 = mw_frame_x(&f, gt[0] + run->scene->width * gt[1]);
-        double y0 = mw_frame_y(&f, gt[3]), y1 = mw_frame_y(&f, gt[3] + run->scene->height * gt[5]);
-        cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_fill_preserve(cr);
-        double d[2] = {6, 4};
-        cairo_set_dash(cr, d, 2, 0);
-        cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
-        cairo_set_line_width(cr, 0.8);
-        cairo_stroke(cr);
-        cairo_set_dash(cr, NULL, 0, 0);
-    }
-    fill_stroke_layer(cr, &L->farmland, &frame, &f, (mw_rgba){0.85, 0.93, 0.60, 0.7},
-                      (mw_rgba){0.55, 0.70, 0.25, 1}, 0.6);
-    fill_stroke_layer(cr, &L->urban, &frame, &f, (mw_rgba){0.85, 0.85, 0.92, 0.6},
-                      (mw_rgba){0.55, 0.55, 0.70, 1}, 0.6);
-    fill_stroke_layer(cr, &L->redline, &frame, &f, (mw_rgba){1.0, 0.75, 0.75, 0.45},
-                      (mw_rgba){0.85, 0.1, 0.1, 1}, 1.4);
-    fill_stroke_layer(cr, &L->expl, &frame, &f, (mw_rgba){0.6, 0.25, 0.75, 0.06},
-                      (mw_rgba){0.6, 0.25, 0.75, 1}, 0.8);
-    fill_stroke_layer(cr, &L->lic, &frame, &f, (mw_rgba){0.0, 0.45, 0.75, 0.06}, LIC_RGB, 1.2);
-    /* the county's outline */
-    if (sh->outline) {
-        cairo_new_path(cr);
-        mw_draw_geom_path(cr, sh->outline, &f);
-        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-        cairo_set_line_width(cr, 2.4);
-        cairo_stroke(cr);
-    }
-    /* licence numbers */
-    for (size_t i = 0; L->lic.present && i < L->lic.n; i++) {
-        OGRGeometryH g = mw_feature_scene_geom(&L->lic.f[i]);
-        OGREnvelope e;
-        OGR_G_GetEnvelope(g, &e);
-        if (!env_meets(&e, &frame))
-            continue;
-        OGRGeometryH pt = OGR_G_PointOnSurface(g);
-        if (pt && !OGR_G_IsEmpty(pt))
-            mw_draw_text(cr, font, 8, 0, mw_frame_x(&f, OGR_G_GetX(pt, 0)),
-                         mw_frame_y(&f, OGR_G_GetY(pt, 0)), MW_CENTRE, LIC_RGB, 1.5, 0,
-                         L->lic.f[i].attr[LIC_ID], NULL, NULL);
-        OGR_G_DestroyGeometry(pt);
-    }
-    /* patches, worst drawn last (on top), each with its number */
-    mw_labeller *lab = mw_labeller_new(cr, font, 9);
-    if (!lab) {
-        cairo_restore(cr);
-        return -1;
-    }
-    for (size_t kk = ps->n; kk-- > 0;) {
-        const mw_patch *p = &ps->p[c->order[kk]];
-        if (!patch_on_sheet(sh, p))
-            continue;
-        int sev = p->v.severity < 0 ? 0 : p->v.severity > 7 ? 7 : p->v.severity;
-        mw_rgba col = SEV_RGB[sev];
-        cairo_new_path(cr);
-        mw_draw_geom_path(cr, p->geom, &f);
-        cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.85);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 0.5);
-        cairo_stroke(cr);
-        /* a marker that stays visible when the patch is smaller than a point */
-        double x = mw_frame_x(&f, p->cx), y = mw_frame_y(&f, p->cy);
-        cairo_arc(cr, x, y, 2.6, 0, 2 * M_PI);
-        cairo_set_source_rgba(cr, col.r, col.g, col.b, 1);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 0.6);
-        cairo_stroke(cr);
-        char num[24];
-        snprintf(num, sizeof num, "%zu", kk + 1);
-        mw_labeller_draw(lab, x + 4, y - 3, INK, 1.6, num);
-    }
-    mw_labeller_free(lab);
-    cairo_restore(cr);
-    cairo_rectangle(cr, fx, fy, fw, fh);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_set_line_width(cr, 1);
-    cairo_stroke(cr);
-    mw_draw_north(cr, font, fx + fw - 26, fy + 10, 44);
-    mw_draw_scalebar(cr, font, fx + 14, fy + fh - 12, res * c->m_per_unit, fw * 0.3, 10);
+}
 
-    /* legend */
+/* Right of the map: the legend, then the patch list (x px, width pw, from
+ * fy down to fy + fh). */
+static void sheet_side(cairo_t *cr, const sheet_ctx *c, const sheet *sh, size_t np, double px,
+                       double pw, double fy, double fh)
+{
+    const mw_layers *L = c->run->layers;
+    const mw_patchset *ps = c->run->patches;
+    const char *font = c->font;
+    char line[768];
     double y = fy;
     mw_draw_text(cr, font, 14, 1, px, y, MW_TOP_LEFT, INK, 0, 0, c->zh ? "图例" : "Legend", NULL,
                  NULL);
@@ -321,6 +244,117 @@ static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
     if (np == 0)
         mw_draw_text(cr, font, 10, 0, px, y, MW_TOP_LEFT, INK, 0, pw,
                      c->zh ? "本次监测无疑似图斑" : "no suspect patch on this night", NULL, NULL);
+}
+
+/* The page in points on cr.  0, or -1 with mw_error (out of memory). */
+static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
+{
+    const mw_run *run = c->run;
+    const mw_layers *L = run->layers;
+    const mw_patchset *ps = run->patches;
+    const char *font = c->font;
+    const double W = MW_SHEET_W_PT, H = MW_SHEET_H_PT, M = 28;
+    const double fx = M, fy = 86, fw = 820, fh = H - fy - M;
+    const double px = fx + fw + 18, pw = W - M - px;
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+
+    double area;
+    size_t np = sheet_count(c, sh, &area);
+    sheet_title(cr, c, sh, np, area);
+
+    /* the frame: the extent, 6 % wider, at the frame's aspect */
+    double ew = sh->env.MaxX - sh->env.MinX, eh = sh->env.MaxY - sh->env.MinY;
+    if (!(ew > 0))
+        ew = 1;
+    if (!(eh > 0))
+        eh = 1;
+    double res = fmax(ew / fw, eh / fh) * 1.06;
+    double cxm = (sh->env.MinX + sh->env.MaxX) / 2, cym = (sh->env.MinY + sh->env.MaxY) / 2;
+    mw_frame f = {cxm - res * fw / 2, cym + res * fh / 2, res, res, fx, fy};
+    OGREnvelope frame = {cxm - res * fw / 2, cxm + res * fw / 2, cym - res * fh / 2,
+                         cym + res * fh / 2};
+    cairo_save(cr);
+    cairo_rectangle(cr, fx, fy, fw, fh);
+    cairo_clip(cr);
+    cairo_set_source_rgb(cr, 0.97, 0.97, 0.95);
+    cairo_paint(cr);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    /* the scene's extent */
+    {
+        const double *gt = run->scene->gt;
+        double x0 = mw_frame_x(&f, gt[0]), x1 = mw_frame_x(&f, gt[0] + run->scene->width * gt[1]);
+        double y0 = mw_frame_y(&f, gt[3]), y1 = mw_frame_y(&f, gt[3] + run->scene->height * gt[5]);
+        cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill_preserve(cr);
+        double d[2] = {6, 4};
+        cairo_set_dash(cr, d, 2, 0);
+        cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+        cairo_set_line_width(cr, 0.8);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    fill_stroke_layer(cr, &L->farmland, &frame, &f, (mw_rgba){0.85, 0.93, 0.60, 0.7},
+                      (mw_rgba){0.55, 0.70, 0.25, 1}, 0.6);
+    fill_stroke_layer(cr, &L->urban, &frame, &f, (mw_rgba){0.85, 0.85, 0.92, 0.6},
+                      (mw_rgba){0.55, 0.55, 0.70, 1}, 0.6);
+    fill_stroke_layer(cr, &L->redline, &frame, &f, (mw_rgba){1.0, 0.75, 0.75, 0.45},
+                      (mw_rgba){0.85, 0.1, 0.1, 1}, 1.4);
+    fill_stroke_layer(cr, &L->expl, &frame, &f, (mw_rgba){0.6, 0.25, 0.75, 0.06},
+                      (mw_rgba){0.6, 0.25, 0.75, 1}, 0.8);
+    fill_stroke_layer(cr, &L->lic, &frame, &f, (mw_rgba){0.0, 0.45, 0.75, 0.06}, LIC_RGB, 1.2);
+    /* the county's outline */
+    if (sh->outline) {
+        cairo_new_path(cr);
+        mw_draw_geom_path(cr, sh->outline, &f);
+        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        cairo_set_line_width(cr, 2.4);
+        cairo_stroke(cr);
+    }
+    licence_numbers(cr, &L->lic, &frame, &f, font);
+    /* patches, worst drawn last (on top), each with its number */
+    mw_labeller *lab = mw_labeller_new(cr, font, 9);
+    if (!lab) {
+        cairo_restore(cr);
+        return -1;
+    }
+    for (size_t kk = ps->n; kk-- > 0;) {
+        const mw_patch *p = &ps->p[c->order[kk]];
+        if (!patch_on_sheet(sh, p))
+            continue;
+        int sev = p->v.severity < 0 ? 0 : p->v.severity > 7 ? 7 : p->v.severity;
+        mw_rgba col = SEV_RGB[sev];
+        cairo_new_path(cr);
+        mw_draw_geom_path(cr, p->geom, &f);
+        cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.85);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 0.5);
+        cairo_stroke(cr);
+        /* a marker that stays visible when the patch is smaller than a point */
+        double x = mw_frame_x(&f, p->cx), y = mw_frame_y(&f, p->cy);
+        cairo_arc(cr, x, y, 2.6, 0, 2 * M_PI);
+        cairo_set_source_rgba(cr, col.r, col.g, col.b, 1);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 0.6);
+        cairo_stroke(cr);
+        char num[24];
+        snprintf(num, sizeof num, "%zu", kk + 1);
+        mw_labeller_draw(lab, x + 4, y - 3, INK, 1.6, num);
+    }
+    mw_labeller_free(lab);
+    cairo_restore(cr);
+    cairo_rectangle(cr, fx, fy, fw, fh);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+    mw_draw_north(cr, font, fx + fw - 26, fy + 10, 44);
+    mw_draw_scalebar(cr, font, fx + 14, fy + fh - 12, res * c->m_per_unit, fw * 0.3, 10);
+
+    sheet_side(cr, c, sh, np, px, pw, fy, fh);
+    char line[64];
     snprintf(line, sizeof line, "minewatch %s", MW_VERSION);
     mw_draw_text(cr, font, 8, 0, W - M, H - 14, MW_TOP_RIGHT, (mw_rgba){0.4, 0.4, 0.4, 1}, 0, 0,
                  line, NULL, NULL);
