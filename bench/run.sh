@@ -161,7 +161,8 @@ variant_ini raw raw tif
 variant_ini x1 x1 vrt
 variant_ini x2 x2 vrt
 # the same scan with the evidence package (chips for 500 patches, map sheet)
-sed -e "s#^evidence = off#evidence = on\nevidence_max = 500#" bench/bench.ini >"$DIR/evidence.ini"
+sed -e "s#cache/deflate/t\\([12]\\)\\.tif#$DIR/deflate/t\\1.tif#" \
+    -e "s#^evidence = off#evidence = on\nevidence_max = 500#" bench/bench.ini >"$DIR/evidence.ini"
 
 # Warm the page cache: every later figure is decode + compute, not disk.
 cat "$DIR"/deflate/t?.tif "$DIR"/raw/t?.tif >/dev/null
