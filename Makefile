@@ -17,7 +17,7 @@ BUILD    := $(if $(filter 1,$(SAN)),build-san,build)$(if $(filter 1,$(MPI)),-mpi
 
 GDAL_CFLAGS := $(shell gdal-config --cflags)
 GDAL_LIBS   := $(shell gdal-config --libs)
-PKG         := inih json-c libcrypto fftw3f libtiff-4 libisal xlsxwriter
+PKG         := inih json-c libcrypto fftw3f libtiff-4 libisal xlsxwriter pangocairo fontconfig libpng16
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKG))
 PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 
@@ -127,6 +127,7 @@ test: all samples unit $(BUILD)/tests/cog_check
 	BUILD=$(BUILD) tests/nightly.sh
 	BUILD=$(BUILD) tests/profiles.sh
 	BUILD=$(BUILD) tests/tables.sh
+	BUILD=$(BUILD) tests/evidence.sh
 	BUILD=$(BUILD) tests/real_data.sh
 	$(MAKE) MPI=1 SAN=$(SAN)
 	BUILD=$(BUILD) tests/mpi.sh

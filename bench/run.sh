@@ -10,6 +10,8 @@
 #   - build/minewatch scan bench/bench.ini end to end: DEFLATE and
 #     uncompressed, 1 thread on 1 core (taskset) and all threads; wall, CPU
 #     and peak RSS (and, as information, 1 thread left free on all cores);
+#   - the same scan with the evidence package (evidence.ini: chips for
+#     500 patches and the map sheet) against it: wall, CPU, peak RSS;
 #   - peak RSS on a VRT mosaic of twice the area (two copies side by side),
 #     against a VRT of the scene itself (same access path);
 #   - the peer: the gdal_calc.py chain (NDVI and BSI of both dates, their
@@ -158,6 +160,9 @@ variant_ini() { # NAME PATHPREFIX EXT
 variant_ini raw raw tif
 variant_ini x1 x1 vrt
 variant_ini x2 x2 vrt
+# the same scan with the evidence package (chips for 500 patches, map sheet)
+sed -e "s#cache/deflate/t\\([12]\\)\\.tif#$DIR/deflate/t\\1.tif#" \
+    -e "s#^evidence = off#evidence = on\nevidence_max = 500#" bench/bench.ini >"$DIR/evidence.ini"
 
 # Warm the page cache: every later figure is decode + compute, not disk.
 cat "$DIR"/deflate/t?.tif "$DIR"/raw/t?.tif >/dev/null
@@ -291,6 +296,13 @@ else
     log "minewatch-mpi: not built (make MPI=1), skipped"
 fi
 
+# What the evidence package costs (issue 15): the DEFLATE scan with chips
+# and map sheets against the same scan without them (SCAN_* above).
+log "minewatch scan (deflate) with the evidence package"
+scan "$DIR/evidence.ini" "$THREADS" "$RUNS"
+EV_WALL=$S_WALL; EV_CPU=$S_CPU; EV_RSS=$S_RSS
+EV_CHIPS=$(ls "$WORK/scan/evidence" 2>/dev/null | grep -c '\.png$')
+
 log "minewatch scan (uncompressed)"
 scan "$DIR/raw.ini" "$THREADS" "$RUNS"
 SCAN_RAW_WALL=$S_WALL; SCAN_RAW_CPU=$S_CPU; PEAK_RSS_RAW=$S_RSS
@@ -373,6 +385,9 @@ KERNEL_OVER_STREAM=$(calc %.2f 'a/b' "$KERNEL_GBPS" "$STREAM_GBPS")
 SPEEDUP=$(calc %.3f 'a/b' "$SCAN_WALL_1T" "$SCAN_WALL")
 SPEEDUP_FREE=$(calc %.3f 'a/b' "$SCAN_WALL_1T_FREE" "$SCAN_WALL")
 SPEEDUP_RAW=$(calc %.2f 'a/b' "$SCAN_RAW_WALL_1T" "$SCAN_RAW_WALL")
+EV_OVER_SCAN=$(calc %.3f 'a/b' "$EV_WALL" "$SCAN_WALL")
+EV_CPU_OVER_SCAN=$(calc %.3f 'a/b' "$EV_CPU" "$SCAN_CPU")
+EV_RSS_OVER_SCAN=$(calc %.3f 'a/b' "$EV_RSS" "$PEAK_RSS")
 MPX=$(calc %.2f 'a*a/1e6' "$SIZE")
 SCAN_MPX_S=$(calc %.1f 'b/a' "$SCAN_WALL" "$MPX")   # scene pixels (both dates) per s
 
@@ -389,6 +404,7 @@ V_RSS=$(verdict "$PEAK_RSS" '<=' 512)
 V_FLAT=$(verdict "$(calc %.3f 'a<0?-a:a' "$RSS_GROWTH_2X")" '<' 0.10)
 V_KERNEL=$(verdict "$KERNEL_OVER_STREAM" '>=' 0.5)
 V_THREADS=$(verdict "$SPEEDUP" '>=' 1.6)
+V_EVIDENCE=$(verdict "$EV_OVER_SCAN" '<=' 1.1)
 
 j() { [ -z "$1" ] && echo null || echo "$1"; } # empty -> null
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
@@ -443,6 +459,10 @@ cat >"$RESULTS" <<EOF
   "mpi_ranks_wall_s": $(j "$MPI_WALL"),
   "mpi_peak_rss_mb": $(j "$MPI_RSS"),
   "mpi_reports_identical": $(j "$MPI_SAME"),
+  "evidence_wall_s": $(j "$EV_WALL"),
+  "evidence_cpu_s": $(j "$EV_CPU"),
+  "evidence_peak_rss_mb": $(j "$EV_RSS"),
+  "evidence_chips": $(j "$EV_CHIPS"),
 
   "ratios": {
     "scan_over_read_floor": $(j "$SCAN_OVER_FLOOR"),
@@ -450,7 +470,10 @@ cat >"$RESULTS" <<EOF
     "gdal_calc_over_scan": $(j "$CALC_OVER_SCAN"),
     "rss_growth_2x_vs_1x_vrt": $(j "$RSS_GROWTH_2X"),
     "rss_2x_vs_tif": $(j "$RSS_2X_OVER_TIF"),
-    "kernel_over_stream": $(j "$KERNEL_OVER_STREAM")
+    "kernel_over_stream": $(j "$KERNEL_OVER_STREAM"),
+    "evidence_wall_over_scan": $(j "$EV_OVER_SCAN"),
+    "evidence_cpu_over_scan": $(j "$EV_CPU_OVER_SCAN"),
+    "evidence_rss_over_scan": $(j "$EV_RSS_OVER_SCAN")
   },
   "targets": {
     "scan_le_1.5x_read_floor": "$V_FLOOR",
@@ -458,7 +481,8 @@ cat >"$RESULTS" <<EOF
     "peak_rss_le_512mb": "$V_RSS",
     "rss_2x_within_10pct": "$V_FLAT",
     "kernel_ge_50pct_stream": "$V_KERNEL",
-    "threads_1_to_2_ge_1.6x": "$V_THREADS"
+    "threads_1_to_2_ge_1.6x": "$V_THREADS",
+    "evidence_le_10pct_more_wall": "$V_EVIDENCE"
   },
   "setup": {
     "size_px": $SIZE, "runs": $RUNS, "peer_runs": $PEER_RUNS, "runs_2x": $RUNS_2X,
@@ -501,6 +525,8 @@ row "STREAM triad (GB/s)" "$STREAM_GBPS" "" ""
 row "  kernels / STREAM" "$KERNEL_OVER_STREAM" ">= 0.5" "$V_KERNEL"
 row "scan DEFLATE 1 thread on 1 core (s)" "$SCAN_WALL_1T" "" ""
 row "  speedup 1 -> $THREADS threads" "$SPEEDUP" ">= 1.6" "$V_THREADS"
+row "scan with evidence, $EV_CHIPS chips (s)" "$EV_WALL" "" ""
+row "  with evidence / without" "$EV_OVER_SCAN" "<= 1.1" "$V_EVIDENCE"
 echo "other figures:"
 row "  scan CPU (s), $THREADS threads / 1 thread" "$SCAN_CPU / $SCAN_CPU_1T" "" ""
 row "  1 thread, not pinned (s) / speedup" "$SCAN_WALL_1T_FREE / $SPEEDUP_FREE" "" ""
@@ -512,6 +538,7 @@ row "  gdal_calc part / polygonize part (s)" "$CALC_CALC_WALL / $CALC_POLY_WALL"
 row "  gdal_calc chain peak RSS (MB)" "$CALC_RSS" "" ""
 row "  kernel chain Mpx/s streaming / tiled" "$KERNEL_MPX / $KERNEL_TILED_MPX" "" ""
 row "  patches (minewatch) / polygons (peer)" "$PATCHES / $POLYGONS" "" ""
+row "  evidence: CPU / peak RSS over the scan" "$EV_CPU_OVER_SCAN / $EV_RSS_OVER_SCAN" "" ""
 row "  MPI: $THREADS ranks x 1 thread (s) / same reports" "$MPI_WALL / $MPI_SAME" "" ""
 echo "results: $RESULTS"
 if [ -n "$FAILED" ]; then

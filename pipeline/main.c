@@ -477,9 +477,10 @@ static void summary(const mw_run *run, const mw_outdir *od)
     printf("  report     %s/report.html\n", od->out_dir);
     printf("  reports    %s/{change.tif,change.tif.aux.xml,change.qml,suspects.csv,suspects.xlsx,"
            "patches.gpkg,report.html,"
-           "manifest.json%s%s}\n",
+           "manifest.json%s%s%s}\n",
            od->out_dir, run->restoration->n ? ",restoration.csv,restoration_by_county.csv" : "",
-           run->layers->lic.present ? ",licences.csv" : "");
+           run->layers->lic.present ? ",licences.csv" : "",
+           strcmp(run->cfg->evidence, "on") ? "" : ",evidence/,maps/");
 }
 
 #define STAGE(name, call)                                                      \

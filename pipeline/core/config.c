@@ -112,7 +112,9 @@ static const key_def KEYS[] = {
     {"nightly", "max_cloud", K_DOUBLE, 0, 1, F(max_cloud), 0, "0.3"},
     {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
     {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
-    {"report", "evidence_max", K_INT, 0, 100000, F(evidence_max), 0, "500"},
+    {"report", "evidence", K_STRING, 0, 0, F(evidence), 0, "on"},
+    {"report", "evidence_max", K_INT, 0, 1000000, F(evidence_max), 0, "500"},
+    {"report", "font", K_STRING, 0, 0, F(font), 0, "Noto Sans CJK SC"},
     {"output", "dir", K_PATH, 0, 0, F(out_dir), 0, "out"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -435,6 +437,11 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
     if (strcmp(cfg->language, "en") && strcmp(cfg->language, "zh")) {
         mw_error(MW_EXIT_CONFIG, "%s: [report] language = '%s' is not en or zh", path,
                  cfg->language);
+        return -1;
+    }
+    if (strcmp(cfg->evidence, "on") && strcmp(cfg->evidence, "off")) {
+        mw_error(MW_EXIT_CONFIG, "%s: [report] evidence = '%s' is not on or off", path,
+                 cfg->evidence);
         return -1;
     }
     if (cfg->tile_size % 16) {

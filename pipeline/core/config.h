@@ -102,8 +102,10 @@ typedef struct {
 
     /* [report] */
     char language[8]; /* en | zh: CSV header language */
-    int evidence_max; /* report.html: cards for the N worst patches */
     int csv_bom;
+    char evidence[8];        /* on | off: chips and map sheets (chips.h, mapsheet.h) */
+    int evidence_max;        /* chips, and report.html cards, for the first N patches of suspects.csv */
+    char font[128];          /* font family of chips and map sheets */
 
     /* [output] */
     char out_dir[MW_PATH_MAX];

@@ -1,6 +1,9 @@
 /* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json; the hooks of
  * suspects.xlsx, report.html and the QGIS styles (xlsx.c, report_html.c, styles.c). */
 #include "reports.h"
+#include "chips.h"
+#include "mapsheet.h"
+#include "draw.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -874,6 +877,10 @@ static int write_manifest(const mw_run *run, const char *path)
                                   "report.html"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         json_object_array_add(out, json_object_new_string(files[i]));
+    if (!strcmp(run->cfg->evidence, "on")) { /* folders: the chips, the map sheets */
+        json_object_array_add(out, json_object_new_string("evidence/"));
+        json_object_array_add(out, json_object_new_string("maps/"));
+    }
     json_object_object_add(m, "outputs", out);
 
     int rc = json_object_to_file_ext(path, m, JSON_C_TO_STRING_PRETTY |
@@ -1096,6 +1103,30 @@ int mw_outdir_publish(mw_outdir *od)
     return rc;
 }
 
+/* evidence/ (the chips) and maps/ (the map sheets) in the work folder */
+static int write_evidence(const mw_run *run, const size_t *order, mw_outdir *od)
+{
+    char dir[MW_PATH_MAX + 64];
+    size_t chips, sheets;
+    mw_draw_font_check(run->cfg->font); /* a warning: fontconfig substitutes */
+    double t0 = mw_now();
+    mw_outdir_work_path(od, "evidence", dir, sizeof dir);
+    if (mw_chips_write(run, order, dir, &chips)) {
+        mw_draw_done();
+        return -1;
+    }
+    /* evidence/ is made even with no chip: the set published has one */
+    double t1 = mw_now();
+    mw_outdir_work_path(od, "maps", dir, sizeof dir);
+    int rc = mw_mapsheets_write(run, order, dir, &sheets);
+    mw_draw_done(); /* pango's, cairo's and fontconfig's caches */
+    if (rc)
+        return -1;
+    mw_log("evidence: %zu chip(s) in %.2f s, %zu map sheet(s) in %.2f s", chips, t1 - t0,
+           sheets, mw_now() - t1);
+    return 0;
+}
+
 int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
 {
     /* change.tif is written meanwhile by run->cog (or from now on): the
@@ -1129,6 +1160,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
         mw_outdir_work_path(od, "patches.gpkg", path, sizeof path);
         rc = write_gpkg(run->scene->wkt, tables, nt, path);
     }
+    if (rc == 0 && !strcmp(run->cfg->evidence, "on")) /* chips.h, mapsheet.h */
+        rc = write_evidence(run, order, od);
     if (rc == 0) {
         mw_outdir_work_path(od, "suspects.xlsx", path, sizeof path);
         rc = mw_xlsx_write(&tables[0], run->cfg, od->work_dir, path);
