@@ -156,9 +156,13 @@ else
   t_has "sample (en): restoration per county against the plan" 'id="restoration-progress"' "$(cat "$TMP/chrome/dom")"
   t_has "sample (en): the licence audit, 9 licences" "9" \
     "$(sed -n '/id="licence-table"/,/<\/table>/p' "$TMP/chrome/dom" | grep -c '^<tr')"
-  t_has "sample (en): a card without a chip says so" 'no image chip for this patch' "$(cat "$TMP/chrome/dom")"
+  t_eq "sample (en): every card shows its patch's chip (the evidence stage wrote 9)" "9" \
+    "$(grep -o '<img class="chip" src="evidence/P[0-9]*\.png"' "$TMP/chrome/dom" | sort -u | wc -l)"
+  t_eq "sample (en): no card says its chip is missing" "0" \
+    "$(grep -c 'no image chip for this patch' "$TMP/chrome/dom")"
 
-  # chips (evidence/<id>.png) in a card: tests/unit/test_report_html.c
+  # a card without a chip ([report] evidence = off), and chips in a card:
+  # tests/unit/test_report_html.c
   # sorting: the page's own script, clicked by a harness script appended to
   # a copy (area_m2 ascending: the smallest patch first)
   sed 's|</body>|<script>document.querySelector("#suspect-table thead th:nth-child(8)").click();document.body.setAttribute("data-first",document.querySelector("#suspect-table tbody td").textContent);</script></body>|' \
