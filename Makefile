@@ -167,7 +167,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 #                        time minewatch against the GDAL read floor, gdal_calc.py,
 #                        memory bandwidth and the kernels; writes bench/results.json.
 #                        BENCH_SIZE=2048 for a quick run; see bench/run.sh.
-BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench read_floor stream kernel_bench)
+BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench gen_layers read_floor stream kernel_bench)
 
 $(BUILD)/bench/kernel_bench: $(KERNEL_OBJ)
 
