@@ -109,11 +109,12 @@ samples: $(SAMPLE)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test: all samples unit $(BUILD)/tests/cog_check
+test: all samples unit $(BUILD)/tests/cog_check $(BUILD)/bench/gen_layers
 	BUILD=$(BUILD) tests/selftest.sh
 	BUILD=$(BUILD) tests/cli.sh
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/verdicts.sh
+	BUILD=$(BUILD) tests/layers.sh
 	BUILD=$(BUILD) tests/bad_input.sh
 	BUILD=$(BUILD) tests/ledger.sh
 	BUILD=$(BUILD) tests/nightly.sh

@@ -441,6 +441,19 @@ static int in_region(const mw_index *rix, const OGREnvelope *rects, OGRGeometryH
     return 0;
 }
 
+/* Does g's envelope (in the measuring CRS) meet one of the region's
+ * rectangles (r, indexed by mix)? */
+static int meets_region(const mw_index *mix, const OGREnvelope *r, OGRGeometryH g, mw_hits *h)
+{
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    mw_index_query(mix, &e, 0, h);
+    for (size_t k = 0; k < mw_hits_count(h, mix->n); k++)
+        if (box_meets(&r[mw_hits_at(h, k)], &e))
+            return 1;
+    return 0;
+}
+
 int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *measure_wkt,
                   const mw_region *region, mw_layer *l)
 {
@@ -460,7 +473,7 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         return -1;
     int rc = -1, same = 0, same_s = 0;
     OGRCoordinateTransformationH ct = NULL, ct_s = NULL;
-    mw_index rix = {0};
+    mw_index rix = {0}, mix = {0}; /* the region in the layer's CRS, in the measuring CRS */
     mw_hits hits = {0};
     OGREnvelope *rects = NULL;
     OGRLayerH lyr = spec->layer && spec->layer[0] ? GDALDatasetGetLayerByName(ds, spec->layer)
@@ -485,7 +498,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         goto done;
     GIntBig total = OGR_L_GetFeatureCount(lyr, FALSE); /* -1: not known cheaply */
     int filtered = region && region->n > 0 &&
-                   region_filter(lyr, ct, region, &rix, &rects, path, l->name) == 0;
+                   region_filter(lyr, ct, region, &rix, &rects, path, l->name) == 0 &&
+                   mw_index_build(&mix, region->r, region->n, sizeof *region->r) == 0;
     const char *enc = spec->encoding && spec->encoding[0] ? spec->encoding : "GBK";
     OGR_L_ResetReading(lyr);
     OGRFeatureH f;
@@ -513,6 +527,14 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         int skip;
         OGRGeometryH sg = NULL;
         OGRGeometryH g = feature_geometry(f, ct, other, ct_s, &sg, path, l->name, &skip);
+        if (g && filtered && !meets_region(&mix, region->r, g, &hits)) {
+            /* what the layer's CRS let through: outside the region itself */
+            OGR_G_DestroyGeometry(g);
+            if (sg)
+                OGR_G_DestroyGeometry(sg);
+            OGR_F_Destroy(f);
+            continue;
+        }
         if (g) {
             mw_feature *o = &l->f[l->n++];
             o->geom = g;
@@ -553,6 +575,7 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
     rc = 0;
 done:
     mw_index_free(&rix);
+    mw_index_free(&mix);
     mw_hits_free(&hits);
     free(rects);
     if (ct)
