@@ -9,6 +9,8 @@
 
 #include "audit.h"
 #include "dates.h"
+#include "digest.h"
+#include "dist.h"
 #include "mw.h"
 
 static const struct { const char *code; int severity; } RULES[MW_RULE_COUNT] = {
@@ -193,6 +195,19 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
         L->lic_valid[i] = (unsigned char)licence_valid_at(&L->lic.f[i], t2);
         L->lic_exempt[i] = (unsigned char)mw_mineral_exempt(L->lic.f[i].attr[LIC_MINERAL]);
     }
+    /* the files' checksums, while the scan runs (only the rank that writes
+     * the manifest); none started: hashed when the manifest asks */
+    const char *paths[sizeof dst / sizeof dst[0]];
+    size_t np = 0;
+    for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++) {
+        int seen = !dst[i]->present;
+        for (size_t j = 0; j < np && !seen; j++)
+            seen = !strcmp(paths[j], dst[i]->path);
+        if (!seen)
+            paths[np++] = dst[i]->path;
+    }
+    if (np && mw_dist_rank() == 0)
+        L->digests = mw_digests_start(paths, NULL, np, NULL, NULL);
     return 0;
 }
 
@@ -207,6 +222,8 @@ void mw_layers_free(mw_layers *L)
     free(L->lic_valid);
     free(L->lic_exempt);
     L->lic_valid = L->lic_exempt = NULL;
+    mw_digests_free(L->digests);
+    L->digests = NULL;
 }
 
 /* ---- geometry helpers ------------------------------------------------------ */
