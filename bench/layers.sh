@@ -144,14 +144,11 @@ log "scan: small layers $SMALL s, province layers $BIG s (x $RATIO), peak RSS $R
     "same reports: $SAME"
 
 # ---- the licence audit alone, one core ----------------------------------------
-AUDIT=null; AUDIT_RSS=null; AUDIT_ROWS=null; AUDIT_ST=null
+AUDIT=null; AUDIT_RSS=null; AUDIT_ROWS=null
 if OMP_NUM_THREADS=1 timed taskset -c 0 "$BUILD/minewatch" licences audit \
        "$LDIR/province.ini" -o "$WORK/layers-audit" -q; then
     AUDIT=$T_WALL; AUDIT_RSS=$T_RSS
     AUDIT_ROWS=$(($(wc -l <"$WORK/layers-audit/licences.csv") - 1))
-    AUDIT_ST=$(tr -d ' \n' <"$WORK/layers-audit/manifest.json" 2>/dev/null |
-               grep -o '"timings_s":{[^}]*}' | sed 's/^"timings_s"://')
-    [ -n "$AUDIT_ST" ] || AUDIT_ST=null
 else
     fail "licences audit: $(tail -1 "$WORK/layers-last.err")"
 fi
@@ -176,7 +173,6 @@ cat >"$OUT" <<EOF
     "audit_wall_s_1core": $(j "$AUDIT"),
     "audit_peak_rss_mb": $(j "$AUDIT_RSS"),
     "audit_licences": $(j "$AUDIT_ROWS"),
-    "audit_stage_s": $(j "$AUDIT_ST"),
     "targets": {
         "province_scan_le_1.15x_small": "$V_RATIO",
         "province_peak_rss_le_512mb": "$V_RSS",
