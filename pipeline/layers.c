@@ -560,7 +560,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
     }
     if (!bad && (filtered || nothing)) {
         /* the order of an unfiltered read, whatever order the index gave */
-        qsort(l->f, l->n, sizeof *l->f, by_fid);
+        if (l->n > 1)
+            qsort(l->f, l->n, sizeof *l->f, by_fid);
         mw_log("%s: layer '%s' ([%s]): %zu of %lld features meet the region read", path,
                l->name, spec->section, l->n, (long long)total);
     }
@@ -770,7 +771,7 @@ void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_
     int top = ix->levels - 1;
     for (size_t j = 0; j < ix->count[top]; j++)
         query(ix, top, j, &g, h);
-    if (!h->all)
+    if (!h->all && h->n > 1)
         qsort(h->i, h->n, sizeof *h->i, by_u32);
 }
 
