@@ -412,9 +412,10 @@ static int region_filter(OGRLayerH lyr, OGRCoordinateTransformationH to_measure,
         e->MaxY += metre;
         env_grow(&all, e);
     }
-    if (rc == 0 && region->n > 1 && mw_index_build(rix, rr, region->n, sizeof *rr))
+    if (rc == 0 && (region->n > 1 || region->every_record) &&
+        mw_index_build(rix, rr, region->n, sizeof *rr))
         rc = -1;
-    if (rc == 0)
+    if (rc == 0 && !region->every_record)
         OGR_L_SetSpatialFilterRect(lyr, all.MinX, all.MinY, all.MaxX, all.MaxY);
     else
         mw_log("%s: layer '%s': the region cannot be taken to its CRS; read whole", path,
@@ -430,7 +431,7 @@ static int region_filter(OGRLayerH lyr, OGRCoordinateTransformationH to_measure,
 static int in_region(const mw_index *rix, const OGREnvelope *rects, OGRGeometryH g,
                      mw_hits *h)
 {
-    if (!g)
+    if (!g || OGR_G_IsEmpty(g))
         return 1; /* feature_geometry says what is wrong with it */
     OGREnvelope e;
     OGR_G_GetEnvelope(g, &e);
@@ -507,7 +508,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
     size_t cap = 0;
     int nothing = region && region->n == 0; /* a region of no rectangle */
     while (!bad && !nothing && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        if (filtered && rix.n > 1 && !in_region(&rix, rects, OGR_F_GetGeometryRef(f), &hits)) {
+        if (filtered && (rix.n > 1 || region->every_record) &&
+            !in_region(&rix, rects, OGR_F_GetGeometryRef(f), &hits)) {
             OGR_F_Destroy(f);
             continue;
         }

@@ -101,6 +101,8 @@ static inline size_t mw_hits_at(const mw_hits *h, size_t k)
 typedef struct {
     size_t n;
     const OGREnvelope *r;
+    int every_record;   /* look at every record (no OGR filter: for small layers,
+                         * whose features without geometry are then reported) */
 } mw_region;
 
 typedef struct {

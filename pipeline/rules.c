@@ -145,11 +145,13 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
         mw_layers_free(L);
         return -1;
     }
-    const mw_region near_scene = {1, &scene_r};
+    /* the rights and plots are few: every record is looked at (one without
+     * geometry is reported), only those near the scene kept */
+    const mw_region near_scene = {1, &scene_r, 1};
     enum { FIRST_PASS = 3 }; /* licences, exploration, restoration: then the rest */
     const size_t order[] = {0, 1, 5, 2, 3, 4, 6};
     OGREnvelope *touched = NULL;
-    mw_region rest = {0, NULL};
+    mw_region rest = {0, NULL, 0};
     int rc = 0;
     for (size_t k = 0; k < sizeof order / sizeof order[0] && rc == 0; k++) {
         size_t i = order[k];
