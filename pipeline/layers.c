@@ -567,7 +567,7 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         mw_log("%s: layer '%s' ([%s]): %zu of %lld features meet the region read", path,
                l->name, spec->section, l->n, (long long)total);
     }
-    if (!bad && mw_index_build(&l->ix, &l->f[0].env, l->n, sizeof *l->f))
+    if (!bad && mw_index_build(&l->ix, l->f ? &l->f[0].env : NULL, l->n, sizeof *l->f))
         bad = 1;
     if (bad)
         goto done;
