@@ -117,11 +117,12 @@ samples: $(SAMPLE)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test: all samples unit $(BUILD)/tests/cog_check
+test: all samples unit $(BUILD)/tests/cog_check $(BUILD)/bench/gen_layers
 	BUILD=$(BUILD) tests/selftest.sh
 	BUILD=$(BUILD) tests/cli.sh
 	BUILD=$(BUILD) tests/integration.sh
 	BUILD=$(BUILD) tests/verdicts.sh
+	BUILD=$(BUILD) tests/layers.sh
 	BUILD=$(BUILD) tests/bad_input.sh
 	BUILD=$(BUILD) tests/ledger.sh
 	BUILD=$(BUILD) tests/nightly.sh
@@ -177,7 +178,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 #                        time minewatch against the GDAL read floor, gdal_calc.py,
 #                        memory bandwidth and the kernels; writes bench/results.json.
 #                        BENCH_SIZE=2048 for a quick run; see bench/run.sh.
-BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench read_floor stream kernel_bench)
+BENCH_BIN := $(addprefix $(BUILD)/bench/,gen_bench gen_layers read_floor stream kernel_bench)
 
 $(BUILD)/bench/kernel_bench: $(KERNEL_OBJ) $(BUILD)/obj/pipeline/core/simd.o
 

@@ -14,6 +14,9 @@
 #     500 patches and the map sheet) against it: wall, CPU, peak RSS;
 #   - peak RSS on a VRT mosaic of twice the area (two copies side by side),
 #     against a VRT of the scene itself (same access path);
+#   - province-sized legal layers (bench/layers.sh; BENCH_LAYERS=0 skips):
+#     the scan with 2,000 licences, 10^5 red-line and 10^6 farmland polygons
+#     against the same with those cut to the scene, and the licence audit;
 #   - the peer: the gdal_calc.py chain (NDVI and BSI of both dates, their
 #     differences, the mask (dNDVI < -0.2) AND (dBSI > 0.1)) then
 #     gdal_polygonize.py, with GDAL's defaults as users run it.
@@ -374,6 +377,20 @@ if [ "$PEER_RUNS" -gt 0 ]; then
     rm -rf "$WORK/peer"
 fi
 
+# ---- province-sized legal layers (issue 18): bench/layers.sh ----------------------
+LAYERS_JSON=null
+if [ "${BENCH_LAYERS:-1}" != 0 ]; then
+    log "province layers (bench/layers.sh)"
+    if BENCH_FROM_RUN=1 OUT="$WORK/layers.json" BUILD="$BUILD" BENCH_SIZE="$SIZE" \
+           BENCH_RUNS="$RUNS" BENCH_THREADS="$THREADS" MINEWATCH_BENCH_CACHE="$CACHE" \
+           bench/layers.sh >"$WORK/layers.table"; then
+        LAYERS_JSON=$(cat "$WORK/layers.json")
+    else
+        fail "bench/layers.sh"
+        [ -s "$WORK/layers.json" ] && LAYERS_JSON=$(cat "$WORK/layers.json")
+    fi
+fi
+
 # ---- ratios, targets, results.json, table -----------------------------------------
 
 SCAN_OVER_FLOOR=$(calc %.3f 'a/b' "$SCAN_WALL" "$READ_FLOOR")
@@ -463,6 +480,7 @@ cat >"$RESULTS" <<EOF
   "evidence_cpu_s": $(j "$EV_CPU"),
   "evidence_peak_rss_mb": $(j "$EV_RSS"),
   "evidence_chips": $(j "$EV_CHIPS"),
+  "province_layers": $LAYERS_JSON,
 
   "ratios": {
     "scan_over_read_floor": $(j "$SCAN_OVER_FLOOR"),
@@ -540,6 +558,7 @@ row "  kernel chain Mpx/s streaming / tiled" "$KERNEL_MPX / $KERNEL_TILED_MPX" "
 row "  patches (minewatch) / polygons (peer)" "$PATCHES / $POLYGONS" "" ""
 row "  evidence: CPU / peak RSS over the scan" "$EV_CPU_OVER_SCAN / $EV_RSS_OVER_SCAN" "" ""
 row "  MPI: $THREADS ranks x 1 thread (s) / same reports" "$MPI_WALL / $MPI_SAME" "" ""
+[ -s "$WORK/layers.table" ] && cat "$WORK/layers.table"
 echo "results: $RESULTS"
 if [ -n "$FAILED" ]; then
     echo "bench: could not run:${FAILED#;}" >&2

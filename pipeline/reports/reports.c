@@ -635,7 +635,7 @@ static int add_layer_inputs(json_object *arr, const mw_layers *L)
         {"farmland", &L->farmland}, {"urban", &L->urban}, {"restoration", &L->resto},
         {"counties", &L->counties}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (all[i].l->present && add_input(arr, all[i].role, all[i].l->path, NULL))
+        if (all[i].l->present && add_input(arr, all[i].role, all[i].l->path, L->digests))
             return -1;
     return 0;
 }

@@ -305,8 +305,158 @@ static int known_encoding(const char *enc)
     return 1;
 }
 
+static void env_grow(OGREnvelope *a, const OGREnvelope *b);
+static int box_meets(const OGREnvelope *b, const OGREnvelope *q);
+
+static int by_fid(const void *a, const void *b)
+{
+    const mw_feature *x = a, *y = b;
+    return (x->fid > y->fid) - (x->fid < y->fid);
+}
+
+/* (px, py) of the measuring CRS in the layer's CRS: Newton's method on the
+ * layer's transformation to it, from (*x, *y); h: a step in the layer's
+ * units.  (A transformation the other way could cost a search of PROJ's
+ * database for every layer.)  0, or -1 when it does not converge. */
+static int point_back(OGRCoordinateTransformationH fwd, double px, double py, double h,
+                      double *x, double *y)
+{
+    double qx = *x, qy = *y;
+    for (int it = 0; it < 40; it++) {
+        double X[3] = {qx, qx + h, qx}, Y[3] = {qy, qy, qy + h};
+        int ok[3] = {0, 0, 0};
+        if (!OCTTransformEx(fwd, 3, X, Y, NULL, ok) || !ok[0] || !ok[1] || !ok[2])
+            return -1;
+        double fx = X[0] - px, fy = Y[0] - py; /* metres */
+        if (fabs(fx) < 1e-3 && fabs(fy) < 1e-3) {
+            *x = qx;
+            *y = qy;
+            return 0;
+        }
+        double a = (X[1] - X[0]) / h, b = (X[2] - X[0]) / h;
+        double c = (Y[1] - Y[0]) / h, d = (Y[2] - Y[0]) / h, det = a * d - b * c;
+        if (det == 0 || !isfinite(det))
+            return -1;
+        qx -= (d * fx - b * fy) / det;
+        qy -= (a * fy - c * fx) / det;
+        if (!isfinite(qx) || !isfinite(qy))
+            return -1;
+    }
+    return -1;
+}
+
+/* The bounds in the layer's CRS of rectangle q of the measuring CRS: its
+ * edges at 21 points each taken back (point_back), from the guess (*gx,
+ * *gy), which follows the points. */
+static int bounds_back(OGRCoordinateTransformationH fwd, const OGREnvelope *q, double h,
+                       double *gx, double *gy, OGREnvelope *e)
+{
+    *e = (OGREnvelope){INFINITY, -INFINITY, INFINITY, -INFINITY};
+    const double cx[5] = {q->MinX, q->MaxX, q->MaxX, q->MinX, q->MinX};
+    const double cy[5] = {q->MinY, q->MinY, q->MaxY, q->MaxY, q->MinY};
+    for (int side = 0; side < 4; side++)
+        for (int k = 0; k < 21; k++) {
+            double t = k / 21.0;
+            double px = cx[side] + t * (cx[side + 1] - cx[side]);
+            double py = cy[side] + t * (cy[side + 1] - cy[side]);
+            if (point_back(fwd, px, py, h, gx, gy))
+                return -1;
+            e->MinX = fmin(e->MinX, *gx);
+            e->MaxX = fmax(e->MaxX, *gx);
+            e->MinY = fmin(e->MinY, *gy);
+            e->MaxY = fmax(e->MaxY, *gy);
+        }
+    return 0;
+}
+
+/* The region's rectangles in the layer's CRS into *rix (an index over them,
+ * rix->box[0] in the layer's units), and the layer's spatial filter set to
+ * their bounding box.  -1 (not an error: the whole layer is read) when they
+ * cannot be taken there. */
+static int region_filter(OGRLayerH lyr, OGRCoordinateTransformationH to_measure,
+                         const mw_region *region, mw_index *rix, OGREnvelope **rects,
+                         const char *path, const char *name)
+{
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
+    if (!lsrs || !OGR_L_GetGeomType(lyr))
+        return -1;
+    int same = !to_measure;
+    /* a metre's worth of the layer's units: nothing on the region's edge is lost */
+    double metre = OSRIsGeographic(lsrs) ? 1e-5
+                                         : 1.0 / fmax(1e-9, OSRGetLinearUnits(lsrs, NULL));
+    /* Newton's first guess: the middle of the layer's extent (known cheaply
+     * by GeoPackage, PostGIS and shapefiles) */
+    OGREnvelope ext;
+    double gx = 0, gy = 0;
+    if (!same) {
+        if (OGR_L_GetExtent(lyr, &ext, FALSE) != OGRERR_NONE)
+            return -1;
+        gx = 0.5 * (ext.MinX + ext.MaxX);
+        gy = 0.5 * (ext.MinY + ext.MaxY);
+    }
+    OGREnvelope *rr = mw_calloc(region->n, sizeof *rr);
+    int rc = !rr ? -1 : 0;
+    OGREnvelope all = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+    for (size_t i = 0; rc == 0 && i < region->n; i++) {
+        const OGREnvelope *q = &region->r[i];
+        OGREnvelope *e = &rr[i];
+        if (!same) {
+            if (bounds_back(to_measure, q, metre, &gx, &gy, e))
+                rc = -1;
+        } else {
+            *e = *q;
+        }
+        e->MinX -= metre;
+        e->MinY -= metre;
+        e->MaxX += metre;
+        e->MaxY += metre;
+        env_grow(&all, e);
+    }
+    if (rc == 0 && (region->n > 1 || region->every_record) &&
+        mw_index_build(rix, rr, region->n, sizeof *rr))
+        rc = -1;
+    if (rc == 0 && !region->every_record)
+        OGR_L_SetSpatialFilterRect(lyr, all.MinX, all.MinY, all.MaxX, all.MaxY);
+    else
+        mw_log("%s: layer '%s': the region cannot be taken to its CRS; read whole", path,
+               name);
+    if (rc == 0)
+        *rects = rr;
+    else
+        free(rr);
+    return rc;
+}
+
+/* Does g's envelope (in the layer's CRS) meet one of the region's rectangles? */
+static int in_region(const mw_index *rix, const OGREnvelope *rects, OGRGeometryH g,
+                     mw_hits *h)
+{
+    if (!g || OGR_G_IsEmpty(g))
+        return 1; /* feature_geometry says what is wrong with it */
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    mw_index_query(rix, &e, 0, h);
+    for (size_t k = 0; k < mw_hits_count(h, rix->n); k++)
+        if (box_meets(&rects[mw_hits_at(h, k)], &e))
+            return 1;
+    return 0;
+}
+
+/* Does g's envelope (in the measuring CRS) meet one of the region's
+ * rectangles (r, indexed by mix)? */
+static int meets_region(const mw_index *mix, const OGREnvelope *r, OGRGeometryH g, mw_hits *h)
+{
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    mw_index_query(mix, &e, 0, h);
+    for (size_t k = 0; k < mw_hits_count(h, mix->n); k++)
+        if (box_meets(&r[mw_hits_at(h, k)], &e))
+            return 1;
+    return 0;
+}
+
 int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *measure_wkt,
-                  mw_layer *l)
+                  const mw_region *region, mw_layer *l)
 {
     memset(l, 0, sizeof *l);
     if (!spec->path || !spec->path[0])
@@ -324,6 +474,9 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         return -1;
     int rc = -1, same = 0, same_s = 0;
     OGRCoordinateTransformationH ct = NULL, ct_s = NULL;
+    mw_index rix = {0}, mix = {0}; /* the region in the layer's CRS, in the measuring CRS */
+    mw_hits hits = {0};
+    OGREnvelope *rects = NULL;
     OGRLayerH lyr = spec->layer && spec->layer[0] ? GDALDatasetGetLayerByName(ds, spec->layer)
                                                    : GDALDatasetGetLayer(ds, 0);
     if (!lyr) {
@@ -344,18 +497,46 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
     int other = strcmp(scene_wkt, measure_wkt) != 0;
     if (other && !(ct_s = to_crs(lyr, scene_wkt, "scene", path, l->name, &same_s)) && !same_s)
         goto done;
-    GIntBig count = OGR_L_GetFeatureCount(lyr, TRUE);
-    l->f = mw_calloc(count > 0 ? (size_t)count : 1, sizeof *l->f);
-    if (!l->f)
-        goto done;
+    GIntBig total = OGR_L_GetFeatureCount(lyr, FALSE); /* -1: not known cheaply */
+    int filtered = region && region->n > 0 &&
+                   region_filter(lyr, ct, region, &rix, &rects, path, l->name) == 0 &&
+                   mw_index_build(&mix, region->r, region->n, sizeof *region->r) == 0;
     const char *enc = spec->encoding && spec->encoding[0] ? spec->encoding : "GBK";
     OGR_L_ResetReading(lyr);
     OGRFeatureH f;
     int bad = 0;
-    while (!bad && (GIntBig)l->n < count && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+    size_t cap = 0;
+    int nothing = region && region->n == 0; /* a region of no rectangle */
+    while (!bad && !nothing && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        if (filtered && (rix.n > 1 || region->every_record) &&
+            !in_region(&rix, rects, OGR_F_GetGeometryRef(f), &hits)) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        if (l->n == cap) {
+            size_t ncap = cap ? 2 * cap : 256;
+            mw_feature *p = realloc(l->f, ncap * sizeof *p);
+            if (!p) {
+                mw_error(MW_EXIT_INTERNAL, "out of memory");
+                OGR_F_Destroy(f);
+                bad = 1;
+                break;
+            }
+            memset(p + cap, 0, (ncap - cap) * sizeof *p);
+            l->f = p;
+            cap = ncap;
+        }
         int skip;
         OGRGeometryH sg = NULL;
         OGRGeometryH g = feature_geometry(f, ct, other, ct_s, &sg, path, l->name, &skip);
+        if (g && filtered && !meets_region(&mix, region->r, g, &hits)) {
+            /* what the layer's CRS let through: outside the region itself */
+            OGR_G_DestroyGeometry(g);
+            if (sg)
+                OGR_G_DestroyGeometry(sg);
+            OGR_F_Destroy(f);
+            continue;
+        }
         if (g) {
             mw_feature *o = &l->f[l->n++];
             o->geom = g;
@@ -379,6 +560,15 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         }
         OGR_F_Destroy(f);
     }
+    if (!bad && (filtered || nothing)) {
+        /* the order of an unfiltered read, whatever order the index gave */
+        if (l->n > 1)
+            qsort(l->f, l->n, sizeof *l->f, by_fid);
+        mw_log("%s: layer '%s' ([%s]): %zu of %lld features meet the region read", path,
+               l->name, spec->section, l->n, (long long)total);
+    }
+    if (!bad && mw_index_build(&l->ix, l->f ? &l->f[0].env : NULL, l->n, sizeof *l->f))
+        bad = 1;
     if (bad)
         goto done;
     if (l->n == 0)
@@ -387,6 +577,10 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
         mw_log("%s: layer '%s': attribute text decoded from %s to UTF-8", path, l->name, enc);
     rc = 0;
 done:
+    mw_index_free(&rix);
+    mw_index_free(&mix);
+    mw_hits_free(&hits);
+    free(rects);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
     if (ct_s)
@@ -414,18 +608,173 @@ void mw_layer_free(mw_layer *l)
     free(l->f);
     l->f = NULL;
     l->n = 0;
+    mw_index_free(&l->ix);
 }
 
-OGRGeometryH mw_layer_union(const mw_layer *l)
+/* ---- the spatial index ----------------------------------------------------- */
+
+typedef struct {
+    double cx, cy;
+    uint32_t i;
+} str_item;
+
+static int by_cx(const void *a, const void *b)
 {
-    OGRGeometryH u = NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        OGRGeometryH next = u ? OGR_G_Union(u, l->f[i].geom) : OGR_G_Clone(l->f[i].geom);
-        if (u)
-            OGR_G_DestroyGeometry(u);
-        u = next;
+    const str_item *x = a, *y = b;
+    int c = (x->cx > y->cx) - (x->cx < y->cx);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int by_cy(const void *a, const void *b)
+{
+    const str_item *x = a, *y = b;
+    int c = (x->cy > y->cy) - (x->cy < y->cy);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static void env_grow(OGREnvelope *a, const OGREnvelope *b)
+{
+    a->MinX = fmin(a->MinX, b->MinX);
+    a->MinY = fmin(a->MinY, b->MinY);
+    a->MaxX = fmax(a->MaxX, b->MaxX);
+    a->MaxY = fmax(a->MaxY, b->MaxY);
+}
+
+void mw_index_free(mw_index *ix)
+{
+    for (int k = 0; k < MW_INDEX_LEVELS; k++)
+        free(ix->box[k]);
+    free(ix->item);
+    memset(ix, 0, sizeof *ix);
+}
+
+int mw_index_build(mw_index *ix, const OGREnvelope *env, size_t n, size_t stride)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->n = n;
+    if (n == 0)
+        return 0;
+    if (n > UINT32_MAX) {
+        mw_error(MW_EXIT_INTERNAL, "too many features to index (%zu)", n);
+        return -1;
     }
-    return u;
+    str_item *it = mw_calloc(n, sizeof *it);
+    ix->item = mw_calloc(n, sizeof *ix->item);
+    ix->box[0] = mw_calloc(n, sizeof *ix->box[0]);
+    if (!it || !ix->item || !ix->box[0]) {
+        free(it);
+        mw_index_free(ix);
+        return -1;
+    }
+#define ENV(i) ((const OGREnvelope *)((const char *)env + (i) * stride))
+    for (size_t i = 0; i < n; i++) {
+        const OGREnvelope *e = ENV(i);
+        it[i] = (str_item){0.5 * (e->MinX + e->MaxX), 0.5 * (e->MinY + e->MaxY), (uint32_t)i};
+    }
+    /* Sort-Tile-Recursive: vertical slices of about sqrt(n / M) leaves, each
+     * sorted by y */
+    qsort(it, n, sizeof *it, by_cx);
+    size_t leaves = (n + MW_INDEX_FANOUT - 1) / MW_INDEX_FANOUT;
+    size_t slices = (size_t)ceil(sqrt((double)leaves));
+    size_t per = slices * MW_INDEX_FANOUT;
+    for (size_t s = 0; s < n; s += per)
+        qsort(it + s, n - s < per ? n - s : per, sizeof *it, by_cy);
+    for (size_t i = 0; i < n; i++) {
+        ix->item[i] = it[i].i;
+        ix->box[0][i] = *ENV(it[i].i);
+    }
+#undef ENV
+    free(it);
+    ix->count[0] = n;
+    ix->levels = 1;
+    /* every level above groups M consecutive nodes of the one below */
+    while (ix->count[ix->levels - 1] > 1 && ix->levels < MW_INDEX_LEVELS) {
+        int k = ix->levels;
+        size_t below = ix->count[k - 1], m = (below + MW_INDEX_FANOUT - 1) / MW_INDEX_FANOUT;
+        if (k == MW_INDEX_LEVELS - 1)
+            m = 1; /* cannot happen below 16^11 items */
+        ix->box[k] = mw_calloc(m, sizeof *ix->box[k]);
+        if (!ix->box[k]) {
+            mw_index_free(ix);
+            return -1;
+        }
+        size_t group = k == MW_INDEX_LEVELS - 1 ? below : MW_INDEX_FANOUT;
+        for (size_t j = 0; j < m; j++) {
+            ix->box[k][j] = ix->box[k - 1][j * group];
+            for (size_t c = j * group + 1; c < below && c < (j + 1) * group; c++)
+                env_grow(&ix->box[k][j], &ix->box[k - 1][c]);
+        }
+        ix->count[k] = m;
+        ix->levels++;
+    }
+    return 0;
+}
+
+void mw_hits_free(mw_hits *h)
+{
+    free(h->i);
+    memset(h, 0, sizeof *h);
+}
+
+static void hit(mw_hits *h, uint32_t i)
+{
+    if (h->all)
+        return;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        uint32_t *p = realloc(h->i, cap * sizeof *p);
+        if (!p) { /* stands for every item: slow, still right */
+            h->all = 1;
+            return;
+        }
+        h->i = p;
+        h->cap = cap;
+    }
+    h->i[h->n++] = i;
+}
+
+static int box_meets(const OGREnvelope *b, const OGREnvelope *q)
+{
+    return b->MinX <= q->MaxX && q->MinX <= b->MaxX && b->MinY <= q->MaxY &&
+           q->MinY <= b->MaxY;
+}
+
+static void query(const mw_index *ix, int level, size_t node, const OGREnvelope *q, mw_hits *h)
+{
+    if (level == 0) {
+        if (box_meets(&ix->box[0][node], q))
+            hit(h, ix->item[node]);
+        return;
+    }
+    if (!box_meets(&ix->box[level][node], q))
+        return;
+    size_t group = level == MW_INDEX_LEVELS - 1 ? ix->count[level - 1] : MW_INDEX_FANOUT;
+    for (size_t c = node * group; c < ix->count[level - 1] && c < (node + 1) * group; c++)
+        query(ix, level - 1, c, q, h);
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_hits *h)
+{
+    h->n = 0;
+    h->all = 0;
+    if (ix->levels == 0)
+        return;
+    /* grown a little more than asked: the callers' own tests decide */
+    double slack = 1e-6 * fmax(1.0, fmax(fmax(fabs(q->MinX), fabs(q->MaxX)),
+                                         fmax(fabs(q->MinY), fabs(q->MaxY))));
+    double m = margin + slack;
+    OGREnvelope g = {q->MinX - m, q->MaxX + m, q->MinY - m, q->MaxY + m};
+    int top = ix->levels - 1;
+    for (size_t j = 0; j < ix->count[top]; j++)
+        query(ix, top, j, &g, h);
+    if (!h->all && h->n > 1)
+        qsort(h->i, h->n, sizeof *h->i, by_u32);
 }
 
 static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
@@ -436,27 +785,56 @@ static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
 
 double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env)
 {
-    OGRGeometryH u = NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        if (!env_meet(env, &l->f[i].env))
+    mw_hits h = {0};
+    mw_index_query(&l->ix, env, 0, &h);
+    /* the polygonal parts of g in each feature it meets; unioned at once
+     * (a union grown one piece at a time re-nodes all it holds at each step) */
+    OGRGeometryH first = NULL, pieces = NULL;
+    for (size_t k = 0; k < mw_hits_count(&h, l->n); k++) {
+        const mw_feature *f = &l->f[mw_hits_at(&h, k)];
+        if (!env_meet(env, &f->env))
             continue;
-        OGRGeometryH in = OGR_G_Intersection(g, l->f[i].geom);
+        OGRGeometryH in = OGR_G_Intersection(g, f->geom);
         if (!in)
             continue;
         if (OGR_G_IsEmpty(in)) {
             OGR_G_DestroyGeometry(in);
             continue;
         }
-        OGRGeometryH next = u ? OGR_G_Union(u, in) : in;
-        if (u) {
-            OGR_G_DestroyGeometry(u);
-            OGR_G_DestroyGeometry(in);
+        if (!first) {
+            first = in;
+            continue;
         }
-        u = next;
+        if (!pieces) {
+            pieces = OGR_G_CreateGeometry(wkbMultiPolygon);
+            add_polygons(pieces, first);
+        }
+        add_polygons(pieces, in);
+        OGR_G_DestroyGeometry(in);
     }
-    double a = u ? OGR_G_Area(u) : 0;
-    if (u)
-        OGR_G_DestroyGeometry(u);
+    mw_hits_free(&h);
+    double a = 0;
+    if (pieces) {
+        int np = OGR_G_GetGeometryCount(pieces);
+        OGRGeometryH u = np > 1 ? OGR_G_UnionCascaded(pieces) : NULL;
+        for (int k = 1; !u && k < np; k++) { /* GEOS refused: one at a time */
+            OGRGeometryH next = OGR_G_Union(k == 1 ? OGR_G_GetGeometryRef(pieces, 0) : u,
+                                            OGR_G_GetGeometryRef(pieces, k));
+            if (k > 1)
+                OGR_G_DestroyGeometry(u);
+            u = next;
+            if (!u)
+                break;
+        }
+        a = OGR_G_Area(u ? u : pieces);
+        if (u)
+            OGR_G_DestroyGeometry(u);
+        OGR_G_DestroyGeometry(pieces);
+    } else if (first) {
+        a = OGR_G_Area(first);
+    }
+    if (first)
+        OGR_G_DestroyGeometry(first);
     return a;
 }
 

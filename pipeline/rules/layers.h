@@ -17,6 +17,7 @@
 #define MW_LAYERS_H
 
 #include <ogr_api.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -53,6 +54,57 @@ static inline OGRGeometryH mw_feature_scene_geom(const mw_feature *f)
     return f->sgeom ? f->sgeom : f->geom;
 }
 
+/* A packed R-tree (Sort-Tile-Recursive) over envelopes: what meets a
+ * rectangle without looking at every item. */
+#define MW_INDEX_FANOUT 16
+#define MW_INDEX_LEVELS 12
+typedef struct {
+    size_t n;                          /* items */
+    int levels;                        /* 0 when empty */
+    size_t count[MW_INDEX_LEVELS];     /* nodes of each level; level 0: the items */
+    OGREnvelope *box[MW_INDEX_LEVELS]; /* [count] envelopes, level 0 in STR order */
+    uint32_t *item;                    /* [n] the item at each level-0 slot */
+} mw_index;
+
+/* The items' envelopes: env[0], env at env + stride bytes, ... (n of them).
+ * 0, or -1 with mw_error (out of memory). */
+int mw_index_build(mw_index *ix, const OGREnvelope *env, size_t n, size_t stride);
+void mw_index_free(mw_index *ix);
+
+/* Items found by a query, ascending (the order of a loop over every item,
+ * so that results do not depend on the index).  all = 1: the query could not
+ * allocate and stands for every item. */
+typedef struct {
+    size_t n, cap;
+    uint32_t *i;
+    int all;
+} mw_hits;
+
+/* The items whose envelope may meet q grown by margin on every side: every
+ * item that does (and perhaps a few just beyond, by less than a millionth
+ * of the coordinates: callers keep their exact test).  h is reused between
+ * queries (set n = 0 first; mw_hits_free at the end). */
+void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_hits *h);
+void mw_hits_free(mw_hits *h);
+
+static inline size_t mw_hits_count(const mw_hits *h, size_t nitems)
+{
+    return h->all ? nitems : h->n;
+}
+static inline size_t mw_hits_at(const mw_hits *h, size_t k)
+{
+    return h->all ? k : h->i[k];
+}
+
+/* What to read of a layer: the features whose envelope meets one of n
+ * rectangles of the measuring CRS (n = 0: none; no region: every feature). */
+typedef struct {
+    size_t n;
+    const OGREnvelope *r;
+    int every_record;   /* look at every record (no OGR filter: for small layers,
+                         * whose features without geometry are then reported) */
+} mw_region;
+
 typedef struct {
     int present;                  /* configured */
     char path[MW_PATH_MAX];
@@ -60,19 +112,26 @@ typedef struct {
     size_t n;
     mw_feature *f;
     int recoded;                  /* some text was decoded from the encoding */
+    mw_index ix;                  /* over the features' env */
 } mw_layer;
 
 /* Load one layer into measure_wkt (and scene_wkt when it differs).  A layer
- * that is not configured loads as present = 0.  0, or -1 with mw_error
- * (MW_EXIT_VECTOR) naming the file and problem. */
+ * that is not configured loads as present = 0.  With a region (NULL: the whole
+ * layer) only the features that meet it are read: the region's
+ * rectangles are taken to the layer's CRS (OCTTransformBounds, densified
+ * edges, grown by a metre's worth), the layer is read through an OGR spatial
+ * filter on their bounding box (the layer's own index: GeoPackage R-tree,
+ * PostGIS GiST, a shapefile's .qix; without one OGR reads every record once)
+ * and a feature is kept when its envelope meets one of them.  A filtered
+ * read is put in FID order.  0, or -1 with mw_error (MW_EXIT_VECTOR) naming
+ * the file and problem. */
 int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *measure_wkt,
-                  mw_layer *out);
+                  const mw_region *region, mw_layer *out);
 void mw_layer_free(mw_layer *l);
 
-/* Union of all features' geometries (NULL if none); caller owns. */
-OGRGeometryH mw_layer_union(const mw_layer *l);
-
-/* Area of g inside the features of l whose envelope meets env. */
+/* Area of g inside the features of l whose envelope meets env (the features
+ * found through l's index; the parts of g in them are unioned in one cascaded
+ * union, never the layer). */
 double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env);
 
 /* The WKT of a layer's CRS, and of the CRS to measure it in (the licence

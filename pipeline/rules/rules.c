@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ogr_srs_api.h>
+
+#include "audit.h"
 #include "dates.h"
+#include "digest.h"
+#include "dist.h"
 #include "mw.h"
 
 static const struct { const char *code; int severity; } RULES[MW_RULE_COUNT] = {
@@ -56,6 +61,41 @@ static int licence_valid_at(const mw_feature *f, int t2)
            (to == MW_NO_DATE || t2 <= to);
 }
 
+/* The scene's rectangle in the measuring CRS, grown by the larger of near_m
+ * and the consolidation distance and two pixels. */
+static int scene_rect(const mw_config *cfg, const mw_scene *s, OGREnvelope *r)
+{
+    double x0 = s->gt[0], x1 = s->gt[0] + s->width * s->gt[1];
+    double y0 = s->gt[3] + s->height * s->gt[5], y1 = s->gt[3];
+    *r = (OGREnvelope){fmin(x0, x1), fmax(x0, x1), fmin(y0, y1), fmax(y0, y1)};
+    if (strcmp(s->wkt, s->measure_wkt) != 0) {
+        OGRSpatialReferenceH a = OSRNewSpatialReference(s->wkt);
+        OGRSpatialReferenceH b = OSRNewSpatialReference(s->measure_wkt);
+        OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(a, b);
+        OGREnvelope m;
+        int ok = ct && OCTTransformBounds(ct, r->MinX, r->MinY, r->MaxX, r->MaxY, &m.MinX,
+                                          &m.MinY, &m.MaxX, &m.MaxY, 21);
+        if (ct)
+            OCTDestroyCoordinateTransformation(ct);
+        OSRDestroySpatialReference(a);
+        OSRDestroySpatialReference(b);
+        if (!ok) {
+            mw_error(MW_EXIT_VECTOR, "cannot take the scene's extent to the measuring CRS "
+                     "(%s)", mw_gdal_message());
+            return -1;
+        }
+        *r = m;
+    }
+    double grow = fmax(cfg->near_m, MW_CONSOLIDATE_DIST_M) + 2 * sqrt(s->pixel_area_m2);
+    r->MinX -= grow;
+    r->MinY -= grow;
+    r->MaxX += grow;
+    r->MaxY += grow;
+    return 0;
+}
+
 #define SPEC(sec, lc, ...)                                                     \
     (mw_layer_spec)                                                            \
     {                                                                          \
@@ -94,11 +134,52 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
     };
     mw_layer *dst[] = {&L->lic, &L->expl, &L->redline, &L->farmland,
                        &L->urban, &L->resto, &L->counties};
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        if (mw_layer_load(&specs[i], s->wkt, s->measure_wkt, dst[i])) {
-            mw_layers_free(L);
-            return -1;
+    /* A scan reads what its scene touches: the rights and plots that meet
+     * the scene (licences within the larger of near_m and the consolidation
+     * distance), then the control lines and counties that meet the scene or
+     * one of those (a licence's overlap is the whole licence's).  The audit
+     * without imagery reads every licence and what meets one of them. */
+    OGREnvelope scene_r;
+    int scan = s->width > 0 && s->height > 0;
+    if (scan && scene_rect(cfg, s, &scene_r)) {
+        mw_layers_free(L);
+        return -1;
+    }
+    /* the rights and plots are few: every record is looked at (one without
+     * geometry is reported), only those near the scene kept */
+    const mw_region near_scene = {1, &scene_r, 1};
+    enum { FIRST_PASS = 3 }; /* licences, exploration, restoration: then the rest */
+    const size_t order[] = {0, 1, 5, 2, 3, 4, 6};
+    OGREnvelope *touched = NULL;
+    mw_region rest = {0, NULL, 0};
+    int rc = 0;
+    for (size_t k = 0; k < sizeof order / sizeof order[0] && rc == 0; k++) {
+        size_t i = order[k];
+        if (k == FIRST_PASS) {
+            size_t n = (scan ? 1 + L->lic.n + L->expl.n + L->resto.n : L->lic.n);
+            touched = mw_calloc(n + 1, sizeof *touched);
+            if (!touched) {
+                rc = -1;
+                break;
+            }
+            if (scan)
+                touched[rest.n++] = scene_r;
+            for (size_t j = 0; j < L->lic.n; j++)
+                touched[rest.n++] = L->lic.f[j].env;
+            for (size_t j = 0; scan && j < L->expl.n; j++)
+                touched[rest.n++] = L->expl.f[j].env;
+            for (size_t j = 0; scan && j < L->resto.n; j++)
+                touched[rest.n++] = L->resto.f[j].env;
+            rest.r = touched;
         }
+        const mw_region *region = k < FIRST_PASS ? (scan ? &near_scene : NULL)
+                                                 : (scan || L->lic.present ? &rest : NULL);
+        rc = mw_layer_load(&specs[i], s->wkt, s->measure_wkt, region, dst[i]);
+    }
+    free(touched);
+    if (rc) {
+        mw_layers_free(L);
+        return -1;
     }
     L->lic_valid = mw_calloc(L->lic.n, 1);
     L->lic_exempt = mw_calloc(L->lic.n, 1);
@@ -116,6 +197,19 @@ int mw_layers_load(const mw_config *cfg, const mw_scene *s, mw_layers *L)
         L->lic_valid[i] = (unsigned char)licence_valid_at(&L->lic.f[i], t2);
         L->lic_exempt[i] = (unsigned char)mw_mineral_exempt(L->lic.f[i].attr[LIC_MINERAL]);
     }
+    /* the files' checksums, while the scan runs (only the rank that writes
+     * the manifest); none started: hashed when the manifest asks */
+    const char *paths[sizeof dst / sizeof dst[0]];
+    size_t np = 0;
+    for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++) {
+        int seen = !dst[i]->present;
+        for (size_t j = 0; j < np && !seen; j++)
+            seen = !strcmp(paths[j], dst[i]->path);
+        if (!seen)
+            paths[np++] = dst[i]->path;
+    }
+    if (np && mw_dist_rank() == 0)
+        L->digests = mw_digests_start(paths, NULL, np, NULL, NULL);
     return 0;
 }
 
@@ -130,6 +224,8 @@ void mw_layers_free(mw_layers *L)
     free(L->lic_valid);
     free(L->lic_exempt);
     L->lic_valid = L->lic_exempt = NULL;
+    mw_digests_free(L->digests);
+    L->digests = NULL;
 }
 
 /* ---- geometry helpers ------------------------------------------------------ */
@@ -193,7 +289,10 @@ static const mw_feature *best_overlap(const mw_layer *l, OGRGeometryH p,
 {
     const mw_feature *best = NULL;
     *area = 0;
-    for (size_t i = 0; i < l->n; i++) {
+    mw_hits h = {0};
+    mw_index_query(&l->ix, env, 0, &h);
+    for (size_t k = 0; k < mw_hits_count(&h, l->n); k++) {
+        size_t i = mw_hits_at(&h, k);
         if ((want && want[i] != want_value) || !env_near(env, &l->f[i].env, 0))
             continue;
         double a = area_in(p, l->f[i].geom);
@@ -202,6 +301,7 @@ static const mw_feature *best_overlap(const mw_layer *l, OGRGeometryH p,
             best = &l->f[i];
         }
     }
+    mw_hits_free(&h);
     return best;
 }
 
@@ -287,7 +387,10 @@ static int judge(const mw_config *cfg, const mw_layers *L, mw_patch *p, OGRGeome
     OGRGeometryH valid = NULL, rights = NULL, all = NULL;
     double nearest = INFINITY;
     const mw_feature *nearest_f = NULL;
-    for (size_t i = 0; i < L->lic.n; i++) {
+    mw_hits h = {0};
+    mw_index_query(&L->lic.ix, &env, cfg->near_m, &h);
+    for (size_t k = 0; k < mw_hits_count(&h, L->lic.n); k++) {
+        size_t i = mw_hits_at(&h, k);
         const mw_feature *f = &L->lic.f[i];
         int ok = L->lic_valid[i];
         if (!env_near(&env, &f->env, ok ? cfg->near_m : 0))
@@ -305,9 +408,13 @@ static int judge(const mw_config *cfg, const mw_layers *L, mw_patch *p, OGRGeome
         rights = add_to(rights, f->geom);
     }
     all = rights ? OGR_G_Clone(rights) : NULL;
-    for (size_t i = 0; i < L->expl.n; i++)
+    mw_index_query(&L->expl.ix, &env, 0, &h);
+    for (size_t k = 0; k < mw_hits_count(&h, L->expl.n); k++) {
+        size_t i = mw_hits_at(&h, k);
         if (env_near(&env, &L->expl.f[i].env, 0) && OGR_G_Intersects(g, L->expl.f[i].geom))
             all = add_to(all, L->expl.f[i].geom);
+    }
+    mw_hits_free(&h);
 
     double in_valid = area_in(g, valid);
     double in_rights = area_in(g, rights);

@@ -34,8 +34,13 @@ enum { RES_ID, RES_COUNTY, RES_PARTY, RES_BASELINE, RES_DEADLINE, RES_TARGET,
        RES_NFIELDS };
 enum { CNTY_NAME, CNTY_NFIELDS };
 
+struct mw_digests;
+
 typedef struct {
     mw_layer lic, expl, redline, farmland, urban, resto, counties;
+    struct mw_digests *digests; /* the layer files' SHA-256 for the manifest, hashed in
+                                 * the background from the load on (digest.h; a
+                                 * province layer is hundreds of MB); NULL: on demand */
     unsigned char *lic_valid;  /* [lic.n] valid for mining at t2 */
     unsigned char *lic_exempt; /* [lic.n] geothermal / mineral water */
 } mw_layers;
