@@ -6,6 +6,8 @@
 #include <ogr_srs_api.h>
 #include <pango/pangocairo.h>
 #include <png.h>
+#include <isa-l/igzip_lib.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -274,9 +276,67 @@ double mw_draw_m_per_unit(const char *wkt, double lat)
     return m > 0 ? m : 1;
 }
 
-/* libpng reports errors by longjmp to the setjmp of the caller (the
- * library's only way); kept inside this function. */
-static int png_rows(FILE *f, png_bytep *rows, int w, int h, char *msg, size_t msize)
+/* The image's rows as PNG scanlines, each a filter byte (2, "Up": the
+ * difference to the row above, the cheapest filter that helps on imagery)
+ * and its RGB bytes, compressed into one zlib stream by ISA-L at level 1
+ * (about 5 x faster than zlib's level 1 on chips, the size within a few per
+ * cent).  *out malloc'd, *len its bytes.  0, or -1 (out of memory). */
+static int png_idat(const unsigned char *data, int stride, int w, int h, unsigned char **out,
+                    size_t *len)
+{
+    const size_t rb = (size_t)w * 3, n = (size_t)h * (rb + 1);
+    unsigned char *raw = malloc(n), *prev = calloc(rb, 1), *cur = malloc(rb);
+    size_t cap = n + n / 8 + 4096;
+    unsigned char *z = malloc(cap), *lvl = malloc(ISAL_DEF_LVL1_DEFAULT);
+    int rc = -1;
+    if (raw && prev && cur && z && lvl) {
+        for (int y = 0; y < h; y++) {
+            const uint32_t *src = (const uint32_t *)(data + (size_t)y * stride);
+            unsigned char *o = raw + (size_t)y * (rb + 1);
+            o[0] = 2;
+            for (int x = 0; x < w; x++) {
+                cur[3 * x] = (unsigned char)(src[x] >> 16);
+                cur[3 * x + 1] = (unsigned char)(src[x] >> 8);
+                cur[3 * x + 2] = (unsigned char)src[x];
+            }
+            for (size_t i = 0; i < rb; i++)
+                o[1 + i] = (unsigned char)(cur[i] - prev[i]);
+            unsigned char *t = prev;
+            prev = cur;
+            cur = t;
+        }
+        struct isal_zstream zs;
+        isal_deflate_stateless_init(&zs);
+        zs.level = 1;
+        zs.level_buf = lvl;
+        zs.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+        zs.gzip_flag = IGZIP_ZLIB;
+        zs.end_of_stream = 1;
+        zs.flush = NO_FLUSH;
+        zs.next_in = raw;
+        zs.avail_in = (uint32_t)n;
+        zs.next_out = z;
+        zs.avail_out = (uint32_t)cap;
+        if (isal_deflate_stateless(&zs) == COMP_OK) {
+            *out = z;
+            *len = zs.total_out;
+            z = NULL;
+            rc = 0;
+        }
+    }
+    free(raw);
+    free(prev);
+    free(cur);
+    free(z);
+    free(lvl);
+    return rc;
+}
+
+/* libpng (signature, IHDR, the chunks' framing and CRCs) around the IDAT
+ * of png_idat.  libpng reports errors by longjmp to the setjmp of the
+ * caller (the library's only way); kept inside this function. */
+static int png_file(FILE *f, const unsigned char *idat, size_t len, int w, int h, char *msg,
+                    size_t msize)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -291,13 +351,11 @@ static int png_rows(FILE *f, png_bytep *rows, int w, int h, char *msg, size_t ms
         return -1;
     }
     png_init_io(png, f);
-    png_set_compression_level(png, 1);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_PAETH);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
     png_write_info(png, info);
-    png_write_image(png, rows);
-    png_write_end(png, info);
+    png_write_chunk(png, (png_const_bytep) "IDAT", idat, len);
+    png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
     png_destroy_write_struct(&png, &info);
     return 0;
 }
@@ -308,22 +366,11 @@ int mw_draw_write_png(cairo_surface_t *s, const char *path)
     int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
     int stride = cairo_image_surface_get_stride(s);
     const unsigned char *data = cairo_image_surface_get_data(s);
-    unsigned char *rgb = mw_calloc((size_t)w * h, 3);
-    png_bytep *rows = mw_calloc((size_t)h, sizeof *rows);
-    if (!rgb || !rows || !data) {
-        free(rgb);
-        free(rows);
+    unsigned char *idat = NULL;
+    size_t len = 0;
+    if (!data || png_idat(data, stride, w, h, &idat, &len)) {
+        mw_error(MW_EXIT_OUTPUT, "%s: cannot write: out of memory", path);
         return -1;
-    }
-    for (int y = 0; y < h; y++) {
-        const uint32_t *src = (const uint32_t *)(data + (size_t)y * stride);
-        unsigned char *d = rgb + (size_t)y * w * 3;
-        for (int x = 0; x < w; x++) {
-            d[3 * x] = (unsigned char)(src[x] >> 16);
-            d[3 * x + 1] = (unsigned char)(src[x] >> 8);
-            d[3 * x + 2] = (unsigned char)src[x];
-        }
-        rows[y] = d;
     }
     char msg[256] = "";
     FILE *f = fopen(path, "wb");
@@ -332,7 +379,7 @@ int mw_draw_write_png(cairo_surface_t *s, const char *path)
         snprintf(msg, sizeof msg, "%s", strerror(errno));
     } else {
         errno = 0;
-        rc = png_rows(f, rows, w, h, msg, sizeof msg);
+        rc = png_file(f, idat, len, w, h, msg, sizeof msg);
         if (fclose(f) != 0 && rc == 0) {
             snprintf(msg, sizeof msg, "%s", strerror(errno));
             rc = -1;
@@ -340,8 +387,7 @@ int mw_draw_write_png(cairo_surface_t *s, const char *path)
     }
     if (rc)
         mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, msg);
-    free(rows);
-    free(rgb);
+    free(idat);
     return rc;
 }
 
