@@ -4,6 +4,9 @@
 #include <cairo.h>
 #include <errno.h>
 #include <gdal.h>
+#include <jpeglib.h>
+#include <setjmp.h>
+#include <unistd.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -258,52 +261,86 @@ static int env_meets(const OGREnvelope *e, double x0, double y0, double x1, doub
     return e->MaxX >= x0 && e->MinX <= x1 && e->MaxY >= y0 && e->MinY <= y1;
 }
 
-/* The JPEG beside the PNG, kept only when smaller (GDAL's JPEG driver from
- * a MEM copy of the image). */
-static int write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg)
+/* libjpeg reports errors through error_exit, which must not return: a
+ * longjmp back into jpeg_encode. */
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+} jpeg_err;
+
+static void jpeg_fail(j_common_ptr j)
+{
+    longjmp(((jpeg_err *)j->err)->jb, 1);
+}
+
+/* The image as a baseline JPEG (quality 90, 4:2:0, Huffman tables not
+ * optimized: one pass) in memory, libjpeg-turbo reading cairo's pixels as
+ * they are.  *out malloc'd by libjpeg (free it), *len its bytes; 0, or -1. */
+static int jpeg_encode(cairo_surface_t *s, unsigned char **out, unsigned long *len)
 {
     int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
     int stride = cairo_image_surface_get_stride(s);
-    const unsigned char *data = cairo_image_surface_get_data(s);
-    unsigned char *rgb = mw_calloc((size_t)w * h * 3, 1);
-    if (!rgb)
+    unsigned char *data = cairo_image_surface_get_data(s);
+    struct jpeg_compress_struct j;
+    jpeg_err err;
+    j.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = jpeg_fail;
+    *out = NULL;
+    *len = 0;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_compress(&j);
+        free(*out);
+        *out = NULL;
         return -1;
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(data + (size_t)y * stride);
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            rgb[i] = (unsigned char)(row[x] >> 16);
-            rgb[(size_t)w * h + i] = (unsigned char)(row[x] >> 8);
-            rgb[(size_t)2 * w * h + i] = (unsigned char)row[x];
-        }
     }
-    GDALDriverH mem = GDALGetDriverByName("MEM"), jd = GDALGetDriverByName("JPEG");
-    int rc = -1;
-    if (mem && jd) {
-        GDALDatasetH ds = GDALCreate(mem, "", w, h, 3, GDT_Byte, NULL);
-        if (ds && GDALDatasetRasterIO(ds, GF_Write, 0, 0, w, h, rgb, w, h, GDT_Byte, 3, NULL,
-                                      1, w, (GSpacing)w * h) == CE_None) {
-            char *opts[] = {"QUALITY=90", NULL};
-            GDALDatasetH out = GDALCreateCopy(jd, jpg, ds, FALSE, opts, NULL, NULL);
-            if (!out)
-                mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, mw_gdal_message());
-            else if (mw_gdal_close(out, jpg) == 0)
-                rc = 0;
-        } else {
-            mw_error(MW_EXIT_INTERNAL, "%s: cannot make the JPEG image", jpg);
+    jpeg_create_compress(&j);
+    jpeg_mem_dest(&j, out, len);
+    j.image_width = (JDIMENSION)w;
+    j.image_height = (JDIMENSION)h;
+    j.input_components = 4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    j.in_color_space = JCS_EXT_BGRX; /* cairo's RGB24: 0xXXRRGGBB words */
+#else
+    j.in_color_space = JCS_EXT_XRGB;
+#endif
+    jpeg_set_defaults(&j);
+    jpeg_set_quality(&j, 90, TRUE);
+    jpeg_start_compress(&j, TRUE);
+    while (j.next_scanline < j.image_height) {
+        JSAMPROW row = data + (size_t)j.next_scanline * stride;
+        jpeg_write_scanlines(&j, &row, 1);
+    }
+    jpeg_finish_compress(&j);
+    jpeg_destroy_compress(&j);
+    return 0;
+}
+
+/* The JPEG beside the PNG, written only when smaller (a stale one of an
+ * earlier run removed otherwise). */
+static int write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg)
+{
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    struct stat a;
+    if (jpeg_encode(s, &buf, &len)) {
+        mw_error(MW_EXIT_INTERNAL, "%s: cannot make the JPEG image", jpg);
+        return -1;
+    }
+    int rc = 0;
+    if (stat(png, &a) == 0 && (off_t)len < a.st_size) {
+        FILE *f = fopen(jpg, "wb");
+        if (!f || fwrite(buf, 1, len, f) != len) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
+            rc = -1;
         }
-        if (ds)
-            GDALClose(ds);
+        if (f && fclose(f) != 0 && rc == 0) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
+            rc = -1;
+        }
     } else {
-        rc = 0; /* no JPEG driver: the PNG alone */
-    }
-    free(rgb);
-    struct stat a, b;
-    if (rc == 0 && stat(png, &a) == 0 && stat(jpg, &b) == 0 && b.st_size >= a.st_size)
         unlink(jpg);
-    char aux[MW_PATH_MAX + 80];
-    snprintf(aux, sizeof aux, "%s.aux.xml", jpg);
-    unlink(aux);
+    }
+    free(buf);
     return rc;
 }
 
@@ -494,19 +531,26 @@ static void chip_legend(cairo_t *cr, const chip_ctx *c, int H)
     }
 }
 
+/* The chip's window on the scene grid: the patch's box and as much again
+ * on each side, square, at least 96 px; top-left (wx, wy), side n. */
+static void chip_window(const double *gt, const mw_patch *p, int *wx, int *wy, int *n)
+{
+    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
+    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
+    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
+    *n = (int)ceil(side < 96 ? 96 : side);
+    *wx = (int)floor((px0 + px1) / 2 - *n / 2.0);
+    *wy = (int)floor((py0 + py1) / 2 - *n / 2.0);
+}
+
 static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zone,
                      double gkx, double gky)
 {
     const mw_scene *s = c->run->scene;
     const mw_layers *L = c->run->layers;
     const double *gt = s->gt;
-    /* the window: the patch's box and as much again on each side, square,
-     * at least 96 px */
-    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
-    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
-    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
-    int n = (int)ceil(side < 96 ? 96 : side);
-    int wx = (int)floor((px0 + px1) / 2 - n / 2.0), wy = (int)floor((py0 + py1) / 2 - n / 2.0);
+    int n, wx, wy;
+    chip_window(gt, p, &wx, &wy, &n);
     /* read at most the panel's size (nearest decimation for a large patch) */
     int bn = n > MW_CHIP_PANEL ? MW_CHIP_PANEL : n;
     int rx0 = wx < 0 ? 0 : wx, ry0 = wy < 0 ? 0 : wy;
@@ -604,7 +648,10 @@ out:
     return rc;
 }
 
-/* qsort of chip numbers (into order) by place: band of 512 rows, then x */
+/* qsort of chip numbers (into order) by place: the band of MW_CHIP_BAND
+ * rows (the source's tile rows, for 512-px tiles) the window's top lies
+ * in, then the window's left edge */
+#define MW_CHIP_BAND 512
 static const size_t *g_chip_order;
 static const mw_patchset *g_chip_ps;
 static const double *g_chip_gt;
@@ -612,12 +659,14 @@ static int by_place(const void *a, const void *b)
 {
     const mw_patch *p = &g_chip_ps->p[g_chip_order[*(const size_t *)a]];
     const mw_patch *q = &g_chip_ps->p[g_chip_order[*(const size_t *)b]];
-    long rp = (long)floor((p->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
-    long rq = (long)floor((q->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
+    int px, py, pn, qx, qy, qn;
+    chip_window(g_chip_gt, p, &px, &py, &pn);
+    chip_window(g_chip_gt, q, &qx, &qy, &qn);
+    long rp = (long)floor((double)py / MW_CHIP_BAND), rq = (long)floor((double)qy / MW_CHIP_BAND);
     if (rp != rq)
         return rp < rq ? -1 : 1;
-    if (p->cx != q->cx)
-        return (p->cx < q->cx) == (g_chip_gt[1] > 0) ? -1 : 1;
+    if (px != qx)
+        return px < qx ? -1 : 1;
     return strcmp(p->id, q->id);
 }
 
@@ -689,7 +738,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     int threads = run->tiles && run->tiles->threads_used > 0 ? run->tiles->threads_used : 1;
     size_t done = 0;
 #pragma omp parallel num_threads(threads) default(none) \
-    shared(c, s, ps, order, proc, n, zone, gx, gy, failed) reduction(+ : done)
+    shared(c, s, ps, order, proc, n, zone, gx, gy, failed, threads) reduction(+ : done)
     {
         chip_buf cb = {0};
         cb.cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
@@ -697,8 +746,13 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         cb.buf = mw_calloc(cb.cap * MW_NROLES, sizeof *cb.buf);
         cb.scratch = mw_calloc(cb.cap, sizeof *cb.scratch);
         int ok = cb.rd && cb.buf && cb.scratch;
-        if (cb.rd) /* two tile columns either side of a chip, two tile rows */
-            mw_reader_span(cb.rd, 2 * MW_CHIP_PANEL, MW_CHIP_PANEL);
+        /* the chips go along a band of tile rows, left to right, their
+         * windows reaching into the tile row below, which the next band
+         * reads again: the threads' shares of the scene's tile cache
+         * together hold two tile rows of the scene (each source tile then
+         * decoded once; 4 slots a thread is all a chip needs otherwise) */
+        if (cb.rd)
+            mw_reader_span(cb.rd, (s->width + threads - 1) / threads, MW_CHIP_BAND);
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
