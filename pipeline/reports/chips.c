@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <gdal.h>
 #include <jpeglib.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <unistd.h>
 #include <math.h>
@@ -145,6 +146,7 @@ typedef struct {
     float *buf;               /* MW_NROLES planes of cap px */
     uint16_t *scratch;
     size_t cap;
+    cairo_surface_t *over;    /* ARGB32 panel: chip_overlays, drawn once a chip */
 } chip_buf;
 
 /* grey for no data (masked) and outside the scene */
@@ -402,8 +404,11 @@ typedef struct {
 /* Red lines, licences, the patch, the licence numbers, the panel's name,
  * north arrow and scale bar on the panel at (X0, Y0); fc: the false-colour
  * row. */
+/* What every panel of a chip shows over its image (the same on each):
+ * red lines, licences, the patch, the licence numbers, north arrow and
+ * scale bar, drawn with the panel's top-left at (X0, Y0). */
 static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
-                          const chip_win *w, double X0, double Y0, int fc)
+                          const chip_win *w, double X0, double Y0)
 {
     const mw_layers *L = c->run->layers;
     const double *gt = c->run->scene->gt;
@@ -467,13 +472,7 @@ static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
         mw_draw_text(cr, font, 12, 1, x, y, MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL,
                      NULL);
     }
-    /* the panel's name, north arrow, scale bar */
-    const char *name =
-        !fc ? (c->zh ? "真彩色" : "true colour")
-            : c->fc[0] == MW_SWIR1 ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
-                                   : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
-    mw_draw_text(cr, font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0, name, NULL,
-                 NULL);
+    /* north arrow, scale bar */
     mw_draw_north(cr, font, X0 + P - 16, Y0 + 6, 34);
     mw_draw_scalebar(cr, font, X0 + 10, Y0 + P - 8, m_per_px, P * 0.4, 11);
     cairo_restore(cr);
@@ -594,6 +593,17 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             w.lid[w.nlab++] = L->lic.f[i].attr[LIC_ID];
     }
     w.m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
+    {
+        /* the overlays once, composited on each panel (stroking the
+         * outlines once instead of once a panel) */
+        cairo_t *oc = cairo_create(cb->over);
+        cairo_set_operator(oc, CAIRO_OPERATOR_CLEAR);
+        cairo_paint(oc);
+        cairo_set_operator(oc, CAIRO_OPERATOR_OVER);
+        chip_overlays(oc, c, p, &w, 0, 0);
+        cairo_destroy(oc);
+        cairo_surface_flush(cb->over);
+    }
 
     for (int d = 0; d < 2; d++) {
         /* each date read once, for both rows */
@@ -622,7 +632,15 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             cairo_paint(cr);
             cairo_restore(cr);
 
-            chip_overlays(cr, c, p, &w, X0, Y0, fc);
+            cairo_set_source_surface(cr, cb->over, X0, Y0);
+            cairo_paint(cr);
+            const char *name =
+                !fc ? (c->zh ? "真彩色" : "true colour")
+                : c->fc[0] == MW_SWIR1
+                    ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
+                    : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
+            mw_draw_text(cr, c->run->cfg->font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0,
+                         name, NULL, NULL);
             cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
             cairo_set_line_width(cr, 1);
             cairo_rectangle(cr, X0 + 0.5, Y0 + 0.5, P - 1, P - 1);
@@ -745,7 +763,9 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         cb.rd = mw_reader_new(s);
         cb.buf = mw_calloc(cb.cap * MW_NROLES, sizeof *cb.buf);
         cb.scratch = mw_calloc(cb.cap, sizeof *cb.scratch);
-        int ok = cb.rd && cb.buf && cb.scratch;
+        cb.over = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, MW_CHIP_PANEL);
+        int ok = cb.rd && cb.buf && cb.scratch &&
+                 cairo_surface_status(cb.over) == CAIRO_STATUS_SUCCESS;
         /* the chips go along a band of tile rows, left to right, their
          * windows reaching into the tile row below, which the next band
          * reads again: the threads' shares of the scene's tile cache
@@ -775,6 +795,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         mw_reader_free(cb.rd);
         free(cb.buf);
         free(cb.scratch);
+        cairo_surface_destroy(cb.over);
         mw_draw_thread_done();
     }
     free(proc);
@@ -783,6 +804,10 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     free(gy);
     free(c.lic_env);
     free(c.red_env);
+    /* the decoded tiles the readers held (two tile rows of each date) go
+     * back to the system, not kept in the heap under what comes next (the
+     * map sheets) */
+    malloc_trim(0);
     *written = done;
     return failed ? -1 : 0;
 }
