@@ -156,15 +156,30 @@ void mw_labeller_free(mw_labeller *l)
     free(l);
 }
 
+/* Points of a ring closer than this (device units: pixels of an image, points
+ * of a PDF) to the last one kept are left out: the pixel steps of a patch
+ * polygon on a county's sheet are a tenth of a point apart, and stroking
+ * (and writing into the PDF) each of them cost more than the rest of the
+ * sheet. */
+#define MW_PATH_MIN_STEP 0.3
+
 static void ring_path(cairo_t *cr, OGRGeometryH r, const mw_frame *f, int close)
 {
     int n = OGR_G_GetPointCount(r);
+    double lx = 0, ly = 0;
     for (int i = 0; i < n; i++) {
-        double X = OGR_G_GetX(r, i), Y = OGR_G_GetY(r, i);
-        if (i == 0)
-            cairo_move_to(cr, mw_frame_x(f, X), mw_frame_y(f, Y));
-        else
-            cairo_line_to(cr, mw_frame_x(f, X), mw_frame_y(f, Y));
+        double x = mw_frame_x(f, OGR_G_GetX(r, i)), y = mw_frame_y(f, OGR_G_GetY(r, i));
+        if (i == 0) {
+            cairo_move_to(cr, x, y);
+        } else {
+            double dx = x - lx, dy = y - ly;
+            cairo_user_to_device_distance(cr, &dx, &dy);
+            if (i < n - 1 && fabs(dx) < MW_PATH_MIN_STEP && fabs(dy) < MW_PATH_MIN_STEP)
+                continue;
+            cairo_line_to(cr, x, y);
+        }
+        lx = x;
+        ly = y;
     }
     if (close && n)
         cairo_close_path(cr);
