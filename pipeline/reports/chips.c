@@ -4,10 +4,7 @@
 #include <cairo.h>
 #include <errno.h>
 #include <gdal.h>
-#include <jpeglib.h>
 #include <malloc.h>
-#include <setjmp.h>
-#include <unistd.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -263,89 +260,6 @@ static int env_meets(const OGREnvelope *e, double x0, double y0, double x1, doub
     return e->MaxX >= x0 && e->MinX <= x1 && e->MaxY >= y0 && e->MinY <= y1;
 }
 
-/* libjpeg reports errors through error_exit, which must not return: a
- * longjmp back into jpeg_encode. */
-typedef struct {
-    struct jpeg_error_mgr pub;
-    jmp_buf jb;
-} jpeg_err;
-
-static void jpeg_fail(j_common_ptr j)
-{
-    longjmp(((jpeg_err *)j->err)->jb, 1);
-}
-
-/* The image as a baseline JPEG (quality 90, 4:2:0, Huffman tables not
- * optimized: one pass) in memory, libjpeg-turbo reading cairo's pixels as
- * they are.  *out malloc'd by libjpeg (free it), *len its bytes; 0, or -1. */
-static int jpeg_encode(cairo_surface_t *s, unsigned char **out, unsigned long *len)
-{
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s);
-    unsigned char *data = cairo_image_surface_get_data(s);
-    struct jpeg_compress_struct j;
-    jpeg_err err;
-    j.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = jpeg_fail;
-    *out = NULL;
-    *len = 0;
-    if (setjmp(err.jb)) {
-        jpeg_destroy_compress(&j);
-        free(*out);
-        *out = NULL;
-        return -1;
-    }
-    jpeg_create_compress(&j);
-    jpeg_mem_dest(&j, out, len);
-    j.image_width = (JDIMENSION)w;
-    j.image_height = (JDIMENSION)h;
-    j.input_components = 4;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    j.in_color_space = JCS_EXT_BGRX; /* cairo's RGB24: 0xXXRRGGBB words */
-#else
-    j.in_color_space = JCS_EXT_XRGB;
-#endif
-    jpeg_set_defaults(&j);
-    jpeg_set_quality(&j, 90, TRUE);
-    jpeg_start_compress(&j, TRUE);
-    while (j.next_scanline < j.image_height) {
-        JSAMPROW row = data + (size_t)j.next_scanline * stride;
-        jpeg_write_scanlines(&j, &row, 1);
-    }
-    jpeg_finish_compress(&j);
-    jpeg_destroy_compress(&j);
-    return 0;
-}
-
-/* The JPEG beside the PNG, written only when smaller (a stale one of an
- * earlier run removed otherwise). */
-static int write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg)
-{
-    unsigned char *buf = NULL;
-    unsigned long len = 0;
-    struct stat a;
-    if (jpeg_encode(s, &buf, &len)) {
-        mw_error(MW_EXIT_INTERNAL, "%s: cannot make the JPEG image", jpg);
-        return -1;
-    }
-    int rc = 0;
-    if (stat(png, &a) == 0 && (off_t)len < a.st_size) {
-        FILE *f = fopen(jpg, "wb");
-        if (!f || fwrite(buf, 1, len, f) != len) {
-            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
-            rc = -1;
-        }
-        if (f && fclose(f) != 0 && rc == 0) {
-            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
-            rc = -1;
-        }
-    } else {
-        unlink(jpg);
-    }
-    free(buf);
-    return rc;
-}
-
 /* The text above the panels: id and rules, area, licence and county, the
  * centre in CGCS2000 and WGS84, the dates over the columns. */
 static void chip_header(cairo_t *cr, const chip_ctx *c, const mw_patch *p, int zone,
@@ -478,6 +392,20 @@ static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
     cairo_restore(cr);
 }
 
+/* The overlays once a chip on the ARGB panel over, composited on each
+ * panel after (stroking the outlines once instead of once a panel). */
+static void overlay_panel(cairo_surface_t *over, const chip_ctx *c, const mw_patch *p,
+                          const chip_win *w)
+{
+    cairo_t *oc = cairo_create(over);
+    cairo_set_operator(oc, CAIRO_OPERATOR_CLEAR);
+    cairo_paint(oc);
+    cairo_set_operator(oc, CAIRO_OPERATOR_OVER);
+    chip_overlays(oc, c, p, w, 0, 0);
+    cairo_destroy(oc);
+    cairo_surface_flush(over);
+}
+
 /* The legend under the panels, at the chip's bottom (height H). */
 static void chip_legend(cairo_t *cr, const chip_ctx *c, int H)
 {
@@ -593,17 +521,7 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             w.lid[w.nlab++] = L->lic.f[i].attr[LIC_ID];
     }
     w.m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
-    {
-        /* the overlays once, composited on each panel (stroking the
-         * outlines once instead of once a panel) */
-        cairo_t *oc = cairo_create(cb->over);
-        cairo_set_operator(oc, CAIRO_OPERATOR_CLEAR);
-        cairo_paint(oc);
-        cairo_set_operator(oc, CAIRO_OPERATOR_OVER);
-        chip_overlays(oc, c, p, &w, 0, 0);
-        cairo_destroy(oc);
-        cairo_surface_flush(cb->over);
-    }
+    overlay_panel(cb->over, c, p, &w);
 
     for (int d = 0; d < 2; d++) {
         /* each date read once, for both rows */
@@ -654,7 +572,7 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         char png[MW_PATH_MAX + 64], jpg[MW_PATH_MAX + 64];
         snprintf(png, sizeof png, "%s/%s.png", c->dir, p->id);
         snprintf(jpg, sizeof jpg, "%s/%s.jpg", c->dir, p->id);
-        if (mw_draw_write_png(chip, png) || write_jpeg_if_smaller(chip, png, jpg))
+        if (mw_draw_write_png(chip, png) || mw_draw_write_jpeg_if_smaller(chip, png, jpg))
             rc = -1;
     }
 out_win:

@@ -5,7 +5,11 @@
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <pango/pangocairo.h>
+#include <jpeglib.h>
 #include <png.h>
+#include <setjmp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <isa-l/igzip_lib.h>
 #include <stdint.h>
 #include <errno.h>
@@ -403,6 +407,87 @@ int mw_draw_write_png(cairo_surface_t *s, const char *path)
     if (rc)
         mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, msg);
     free(idat);
+    return rc;
+}
+
+/* libjpeg reports errors through error_exit, which must not return: a
+ * longjmp back into jpeg_encode. */
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+} jpeg_err;
+
+static void jpeg_fail(j_common_ptr j)
+{
+    longjmp(((jpeg_err *)j->err)->jb, 1);
+}
+
+/* The image as a baseline JPEG (quality 90, 4:2:0, Huffman tables not
+ * optimized: one pass) in memory, libjpeg-turbo reading cairo's pixels as
+ * they are.  *out malloc'd by libjpeg (free it), *len its bytes; 0, or -1. */
+static int jpeg_encode(cairo_surface_t *s, unsigned char **out, unsigned long *len)
+{
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    struct jpeg_compress_struct j;
+    jpeg_err err;
+    j.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = jpeg_fail;
+    *out = NULL;
+    *len = 0;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_compress(&j);
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    jpeg_create_compress(&j);
+    jpeg_mem_dest(&j, out, len);
+    j.image_width = (JDIMENSION)w;
+    j.image_height = (JDIMENSION)h;
+    j.input_components = 4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    j.in_color_space = JCS_EXT_BGRX; /* cairo's RGB24: 0xXXRRGGBB words */
+#else
+    j.in_color_space = JCS_EXT_XRGB;
+#endif
+    jpeg_set_defaults(&j);
+    jpeg_set_quality(&j, 90, TRUE);
+    jpeg_start_compress(&j, TRUE);
+    while (j.next_scanline < j.image_height) {
+        JSAMPROW row = data + (size_t)j.next_scanline * stride;
+        jpeg_write_scanlines(&j, &row, 1);
+    }
+    jpeg_finish_compress(&j);
+    jpeg_destroy_compress(&j);
+    return 0;
+}
+
+int mw_draw_write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg)
+{
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    struct stat a;
+    if (jpeg_encode(s, &buf, &len)) {
+        mw_error(MW_EXIT_INTERNAL, "%s: cannot make the JPEG image", jpg);
+        return -1;
+    }
+    int rc = 0;
+    if (stat(png, &a) == 0 && (off_t)len < a.st_size) {
+        FILE *f = fopen(jpg, "wb");
+        if (!f || fwrite(buf, 1, len, f) != len) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
+            rc = -1;
+        }
+        if (f && fclose(f) != 0 && rc == 0) {
+            mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, strerror(errno));
+            rc = -1;
+        }
+    } else {
+        unlink(jpg);
+    }
+    free(buf);
     return rc;
 }
 

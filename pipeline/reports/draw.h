@@ -78,6 +78,11 @@ void mw_draw_north(cairo_t *cr, const char *family, double x, double y, double h
  * naming path. */
 int mw_draw_write_png(cairo_surface_t *s, const char *path);
 
+/* The image as a JPEG (libjpeg-turbo, quality 90, baseline, one pass) at
+ * jpg when it is smaller than the file png already written; otherwise no
+ * jpg (one of an earlier run removed).  0, or -1 with mw_error. */
+int mw_draw_write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg);
+
 /* Free the calling thread's pango font map (pango keeps one per thread,
  * with fontconfig patterns, until the thread ends: OpenMP's threads never
  * do).  Each thread that drew text calls it when done. */
