@@ -17,7 +17,7 @@ BUILD    := $(if $(filter 1,$(SAN)),build-san,build)$(if $(filter 1,$(MPI)),-mpi
 
 GDAL_CFLAGS := $(shell gdal-config --cflags)
 GDAL_LIBS   := $(shell gdal-config --libs)
-PKG         := inih json-c libcrypto fftw3f libtiff-4 libisal xlsxwriter pangocairo fontconfig libpng16
+PKG         := inih json-c libcrypto fftw3f libtiff-4 libisal xlsxwriter pangocairo fontconfig libpng16 libjpeg
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKG))
 PKG_LIBS    := $(shell pkg-config --libs $(PKG))
 

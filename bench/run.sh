@@ -302,6 +302,12 @@ fi
 # What the evidence package costs (issue 15): the DEFLATE scan with chips
 # and map sheets against the same scan without them (SCAN_* above).
 log "minewatch scan (deflate) with the evidence package"
+# folders of a scan from before the report set was published as links
+# (OUTDIR/latest) are in the way of evidence/ and maps/: the scan refuses
+# to replace them
+for d in evidence maps; do
+    [ -d "$WORK/scan/$d" ] && [ ! -L "$WORK/scan/$d" ] && rm -rf "${WORK:?}/scan/$d"
+done
 scan "$DIR/evidence.ini" "$THREADS" "$RUNS"
 EV_WALL=$S_WALL; EV_CPU=$S_CPU; EV_RSS=$S_RSS
 EV_CHIPS=$(ls "$WORK/scan/evidence" 2>/dev/null | grep -c '\.png$')

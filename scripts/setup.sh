@@ -20,7 +20,7 @@ PACKAGES="
   clang libclang-rt-14-dev valgrind
   time linux-perf strace
   openmpi-bin libopenmpi-dev
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils libjpeg62-turbo-dev
 "
 # Skip apt entirely when everything is already there (fast re-runs, offline).
 missing=""

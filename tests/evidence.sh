@@ -29,7 +29,7 @@ t_eq "no work folder left" "" "$(ls -A "$TMP/a" | grep minewatch-work || true)"
 echo "== evidence: byte-identical reruns (1 and 2 threads)"
 $MW scan configs/sample.ini -o "$TMP/b" --threads 1 -q 2>"$TMP/stderr"
 t_ok "chips identical across runs and thread counts" diff -r "$TMP/a/evidence" "$TMP/b/evidence"
-t_ok "map sheets identical across runs" diff -r "$TMP/a/maps" "$TMP/b/maps"
+t_ok "map sheets identical across runs and thread counts (PDF and PNG drawn at once on 2 threads, in turn on 1)" diff -r "$TMP/a/maps" "$TMP/b/maps"
 # a second run into the same folder replaces the folders
 $MW scan configs/sample.ini -o "$TMP/b" -q 2>"$TMP/stderr"
 t_eq "a rerun into the same folder exits 0 and keeps 9 chips" "9" "$(ls "$TMP/b/evidence" | grep -c '\.png$')"

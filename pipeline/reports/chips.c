@@ -4,6 +4,7 @@
 #include <cairo.h>
 #include <errno.h>
 #include <gdal.h>
+#include <malloc.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -142,6 +143,7 @@ typedef struct {
     float *buf;               /* MW_NROLES planes of cap px */
     uint16_t *scratch;
     size_t cap;
+    cairo_surface_t *over;    /* ARGB32 panel: chip_overlays, drawn once a chip */
 } chip_buf;
 
 /* grey for no data (masked) and outside the scene */
@@ -258,55 +260,6 @@ static int env_meets(const OGREnvelope *e, double x0, double y0, double x1, doub
     return e->MaxX >= x0 && e->MinX <= x1 && e->MaxY >= y0 && e->MinY <= y1;
 }
 
-/* The JPEG beside the PNG, kept only when smaller (GDAL's JPEG driver from
- * a MEM copy of the image). */
-static int write_jpeg_if_smaller(cairo_surface_t *s, const char *png, const char *jpg)
-{
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s);
-    const unsigned char *data = cairo_image_surface_get_data(s);
-    unsigned char *rgb = mw_calloc((size_t)w * h * 3, 1);
-    if (!rgb)
-        return -1;
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(data + (size_t)y * stride);
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            rgb[i] = (unsigned char)(row[x] >> 16);
-            rgb[(size_t)w * h + i] = (unsigned char)(row[x] >> 8);
-            rgb[(size_t)2 * w * h + i] = (unsigned char)row[x];
-        }
-    }
-    GDALDriverH mem = GDALGetDriverByName("MEM"), jd = GDALGetDriverByName("JPEG");
-    int rc = -1;
-    if (mem && jd) {
-        GDALDatasetH ds = GDALCreate(mem, "", w, h, 3, GDT_Byte, NULL);
-        if (ds && GDALDatasetRasterIO(ds, GF_Write, 0, 0, w, h, rgb, w, h, GDT_Byte, 3, NULL,
-                                      1, w, (GSpacing)w * h) == CE_None) {
-            char *opts[] = {"QUALITY=90", NULL};
-            GDALDatasetH out = GDALCreateCopy(jd, jpg, ds, FALSE, opts, NULL, NULL);
-            if (!out)
-                mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", jpg, mw_gdal_message());
-            else if (mw_gdal_close(out, jpg) == 0)
-                rc = 0;
-        } else {
-            mw_error(MW_EXIT_INTERNAL, "%s: cannot make the JPEG image", jpg);
-        }
-        if (ds)
-            GDALClose(ds);
-    } else {
-        rc = 0; /* no JPEG driver: the PNG alone */
-    }
-    free(rgb);
-    struct stat a, b;
-    if (rc == 0 && stat(png, &a) == 0 && stat(jpg, &b) == 0 && b.st_size >= a.st_size)
-        unlink(jpg);
-    char aux[MW_PATH_MAX + 80];
-    snprintf(aux, sizeof aux, "%s.aux.xml", jpg);
-    unlink(aux);
-    return rc;
-}
-
 /* The text above the panels: id and rules, area, licence and county, the
  * centre in CGCS2000 and WGS84, the dates over the columns. */
 static void chip_header(cairo_t *cr, const chip_ctx *c, const mw_patch *p, int zone,
@@ -365,8 +318,11 @@ typedef struct {
 /* Red lines, licences, the patch, the licence numbers, the panel's name,
  * north arrow and scale bar on the panel at (X0, Y0); fc: the false-colour
  * row. */
+/* What every panel of a chip shows over its image (the same on each):
+ * red lines, licences, the patch, the licence numbers, north arrow and
+ * scale bar, drawn with the panel's top-left at (X0, Y0). */
 static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
-                          const chip_win *w, double X0, double Y0, int fc)
+                          const chip_win *w, double X0, double Y0)
 {
     const mw_layers *L = c->run->layers;
     const double *gt = c->run->scene->gt;
@@ -430,16 +386,24 @@ static void chip_overlays(cairo_t *cr, const chip_ctx *c, const mw_patch *p,
         mw_draw_text(cr, font, 12, 1, x, y, MW_CENTRE, LABEL_RGB, 2.5, 0, lid[k], NULL,
                      NULL);
     }
-    /* the panel's name, north arrow, scale bar */
-    const char *name =
-        !fc ? (c->zh ? "真彩色" : "true colour")
-            : c->fc[0] == MW_SWIR1 ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
-                                   : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
-    mw_draw_text(cr, font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0, name, NULL,
-                 NULL);
+    /* north arrow, scale bar */
     mw_draw_north(cr, font, X0 + P - 16, Y0 + 6, 34);
     mw_draw_scalebar(cr, font, X0 + 10, Y0 + P - 8, m_per_px, P * 0.4, 11);
     cairo_restore(cr);
+}
+
+/* The overlays once a chip on the ARGB panel over, composited on each
+ * panel after (stroking the outlines once instead of once a panel). */
+static void overlay_panel(cairo_surface_t *over, const chip_ctx *c, const mw_patch *p,
+                          const chip_win *w)
+{
+    cairo_t *oc = cairo_create(over);
+    cairo_set_operator(oc, CAIRO_OPERATOR_CLEAR);
+    cairo_paint(oc);
+    cairo_set_operator(oc, CAIRO_OPERATOR_OVER);
+    chip_overlays(oc, c, p, w, 0, 0);
+    cairo_destroy(oc);
+    cairo_surface_flush(over);
 }
 
 /* The legend under the panels, at the chip's bottom (height H). */
@@ -494,19 +458,26 @@ static void chip_legend(cairo_t *cr, const chip_ctx *c, int H)
     }
 }
 
+/* The chip's window on the scene grid: the patch's box and as much again
+ * on each side, square, at least 96 px; top-left (wx, wy), side n. */
+static void chip_window(const double *gt, const mw_patch *p, int *wx, int *wy, int *n)
+{
+    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
+    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
+    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
+    *n = (int)ceil(side < 96 ? 96 : side);
+    *wx = (int)floor((px0 + px1) / 2 - *n / 2.0);
+    *wy = (int)floor((py0 + py1) / 2 - *n / 2.0);
+}
+
 static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zone,
                      double gkx, double gky)
 {
     const mw_scene *s = c->run->scene;
     const mw_layers *L = c->run->layers;
     const double *gt = s->gt;
-    /* the window: the patch's box and as much again on each side, square,
-     * at least 96 px */
-    double px0 = (p->minx - gt[0]) / gt[1], px1 = (p->maxx - gt[0]) / gt[1];
-    double py0 = (p->maxy - gt[3]) / gt[5], py1 = (p->miny - gt[3]) / gt[5];
-    double side = fmax(px1 - px0, py1 - py0) * 3.0 + 16;
-    int n = (int)ceil(side < 96 ? 96 : side);
-    int wx = (int)floor((px0 + px1) / 2 - n / 2.0), wy = (int)floor((py0 + py1) / 2 - n / 2.0);
+    int n, wx, wy;
+    chip_window(gt, p, &wx, &wy, &n);
     /* read at most the panel's size (nearest decimation for a large patch) */
     int bn = n > MW_CHIP_PANEL ? MW_CHIP_PANEL : n;
     int rx0 = wx < 0 ? 0 : wx, ry0 = wy < 0 ? 0 : wy;
@@ -550,6 +521,7 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             w.lid[w.nlab++] = L->lic.f[i].attr[LIC_ID];
     }
     w.m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
+    overlay_panel(cb->over, c, p, &w);
 
     for (int d = 0; d < 2; d++) {
         /* each date read once, for both rows */
@@ -578,7 +550,15 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
             cairo_paint(cr);
             cairo_restore(cr);
 
-            chip_overlays(cr, c, p, &w, X0, Y0, fc);
+            cairo_set_source_surface(cr, cb->over, X0, Y0);
+            cairo_paint(cr);
+            const char *name =
+                !fc ? (c->zh ? "真彩色" : "true colour")
+                : c->fc[0] == MW_SWIR1
+                    ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
+                    : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
+            mw_draw_text(cr, c->run->cfg->font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0,
+                         name, NULL, NULL);
             cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
             cairo_set_line_width(cr, 1);
             cairo_rectangle(cr, X0 + 0.5, Y0 + 0.5, P - 1, P - 1);
@@ -592,7 +572,7 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         char png[MW_PATH_MAX + 64], jpg[MW_PATH_MAX + 64];
         snprintf(png, sizeof png, "%s/%s.png", c->dir, p->id);
         snprintf(jpg, sizeof jpg, "%s/%s.jpg", c->dir, p->id);
-        if (mw_draw_write_png(chip, png) || write_jpeg_if_smaller(chip, png, jpg))
+        if (mw_draw_write_png(chip, png) || mw_draw_write_jpeg_if_smaller(chip, png, jpg))
             rc = -1;
     }
 out_win:
@@ -604,7 +584,10 @@ out:
     return rc;
 }
 
-/* qsort of chip numbers (into order) by place: band of 512 rows, then x */
+/* qsort of chip numbers (into order) by place: the band of MW_CHIP_BAND
+ * rows (the source's tile rows, for 512-px tiles) the window's top lies
+ * in, then the window's left edge */
+#define MW_CHIP_BAND 512
 static const size_t *g_chip_order;
 static const mw_patchset *g_chip_ps;
 static const double *g_chip_gt;
@@ -612,12 +595,14 @@ static int by_place(const void *a, const void *b)
 {
     const mw_patch *p = &g_chip_ps->p[g_chip_order[*(const size_t *)a]];
     const mw_patch *q = &g_chip_ps->p[g_chip_order[*(const size_t *)b]];
-    long rp = (long)floor((p->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
-    long rq = (long)floor((q->cy - g_chip_gt[3]) / g_chip_gt[5] / 512);
+    int px, py, pn, qx, qy, qn;
+    chip_window(g_chip_gt, p, &px, &py, &pn);
+    chip_window(g_chip_gt, q, &qx, &qy, &qn);
+    long rp = (long)floor((double)py / MW_CHIP_BAND), rq = (long)floor((double)qy / MW_CHIP_BAND);
     if (rp != rq)
         return rp < rq ? -1 : 1;
-    if (p->cx != q->cx)
-        return (p->cx < q->cx) == (g_chip_gt[1] > 0) ? -1 : 1;
+    if (px != qx)
+        return px < qx ? -1 : 1;
     return strcmp(p->id, q->id);
 }
 
@@ -689,16 +674,23 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     int threads = run->tiles && run->tiles->threads_used > 0 ? run->tiles->threads_used : 1;
     size_t done = 0;
 #pragma omp parallel num_threads(threads) default(none) \
-    shared(c, s, ps, order, proc, n, zone, gx, gy, failed) reduction(+ : done)
+    shared(c, s, ps, order, proc, n, zone, gx, gy, failed, threads) reduction(+ : done)
     {
         chip_buf cb = {0};
         cb.cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
         cb.rd = mw_reader_new(s);
         cb.buf = mw_calloc(cb.cap * MW_NROLES, sizeof *cb.buf);
         cb.scratch = mw_calloc(cb.cap, sizeof *cb.scratch);
-        int ok = cb.rd && cb.buf && cb.scratch;
-        if (cb.rd) /* two tile columns either side of a chip, two tile rows */
-            mw_reader_span(cb.rd, 2 * MW_CHIP_PANEL, MW_CHIP_PANEL);
+        cb.over = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, MW_CHIP_PANEL);
+        int ok = cb.rd && cb.buf && cb.scratch &&
+                 cairo_surface_status(cb.over) == CAIRO_STATUS_SUCCESS;
+        /* the chips go along a band of tile rows, left to right, their
+         * windows reaching into the tile row below, which the next band
+         * reads again: the threads' shares of the scene's tile cache
+         * together hold two tile rows of the scene (each source tile then
+         * decoded once; 4 slots a thread is all a chip needs otherwise) */
+        if (cb.rd)
+            mw_reader_span(cb.rd, (s->width + threads - 1) / threads, MW_CHIP_BAND);
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
@@ -721,6 +713,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
         mw_reader_free(cb.rd);
         free(cb.buf);
         free(cb.scratch);
+        cairo_surface_destroy(cb.over);
         mw_draw_thread_done();
     }
     free(proc);
@@ -729,6 +722,10 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     free(gy);
     free(c.lic_env);
     free(c.red_env);
+    /* the decoded tiles the readers held (two tile rows of each date) go
+     * back to the system, not kept in the heap under what comes next (the
+     * map sheets) */
+    malloc_trim(0);
     *written = done;
     return failed ? -1 : 0;
 }

@@ -361,7 +361,7 @@ static int draw_sheet(cairo_t *cr, const sheet_ctx *c, const sheet *sh)
     return 0;
 }
 
-static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
+static int write_sheet_pdf(const sheet_ctx *c, const sheet *sh, const char *base)
 {
     char path[MW_PATH_MAX + 300];
     snprintf(path, sizeof path, "%s.pdf", base);
@@ -384,15 +384,21 @@ static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
         mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", path, cairo_status_to_string(st));
         return -1;
     }
+    return 0;
+}
+
+static int write_sheet_png(const sheet_ctx *c, const sheet *sh, const char *base)
+{
+    char path[MW_PATH_MAX + 300];
     const double k = MW_SHEET_DPI / 72.0;
     cairo_surface_t *png = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(MW_SHEET_W_PT * k),
                                                       (int)(MW_SHEET_H_PT * k));
-    cr = cairo_create(png);
+    cairo_t *cr = cairo_create(png);
     cairo_scale(cr, k, k);
-    drawn = draw_sheet(cr, c, sh);
+    int drawn = draw_sheet(cr, c, sh);
     cairo_destroy(cr);
     snprintf(path, sizeof path, "%s.png", base);
-    st = cairo_surface_status(png);
+    cairo_status_t st = cairo_surface_status(png);
     int rc = 0;
     if (drawn) {
         rc = -1;
@@ -404,6 +410,28 @@ static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
     }
     cairo_surface_destroy(png);
     return rc;
+}
+
+/* The sheet's PDF and its PNG, drawn at once on two of the scan's threads
+ * (each on its own surface, with its own pango font map) when it has two. */
+static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
+{
+    int threads = c->run->tiles && c->run->tiles->threads_used > 1 ? 2 : 1;
+    int rc_pdf = 0, rc_png = 0;
+#pragma omp parallel sections num_threads(threads) default(none) shared(c, sh, base, rc_pdf, rc_png)
+    {
+#pragma omp section
+        {
+            rc_pdf = write_sheet_pdf(c, sh, base);
+            mw_draw_thread_done();
+        }
+#pragma omp section
+        {
+            rc_png = write_sheet_png(c, sh, base);
+            mw_draw_thread_done();
+        }
+    }
+    return rc_pdf || rc_png ? -1 : 0;
 }
 
 /* The [counties] code_field key, when the configuration has it. */
