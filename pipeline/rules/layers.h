@@ -86,6 +86,9 @@ typedef struct {
  * queries (set n = 0 first; mw_hits_free at the end). */
 void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_hits *h);
 void mw_hits_free(mw_hits *h);
+/* a grown to cover b too; whether two envelopes meet (edges included) */
+void mw_env_grow(OGREnvelope *a, const OGREnvelope *b);
+int mw_env_meets(const OGREnvelope *b, const OGREnvelope *q);
 
 static inline size_t mw_hits_count(const mw_hits *h, size_t nitems)
 {
