@@ -278,12 +278,8 @@ static int cmd_scan(int argc, char **argv)
     /* change.tif, while the stages below run */
     g_cog = mw_cog_start(class_path, &od, tiles.threads_used);
     STAGE("patches", mw_patches_build(&cfg, &scene, &survey, &tiles, class_path, &patches));
-    /* restoration and the reports read the scene as co-registered, and the
-     * reports the coreg and survey results, through a view (phase 2 of
-     * issue 14: they take the results as parameters) */
-    mw_scene seen = mw_coreg_view(&scene, &coreg);
-    seen.coreg = coreg.enabled ? &coreg : NULL;
-    seen.survey = survey.enabled ? &survey : NULL;
+    /* restoration and the reports read the scene as co-registered */
+    const mw_scene seen = mw_coreg_view(&scene, &coreg);
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &seen, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
@@ -302,7 +298,7 @@ static int cmd_scan(int argc, char **argv)
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
     mw_run run = {&cfg, &seen, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog,
-                  &codes};
+                  &codes, coreg.enabled ? &coreg : NULL, survey.enabled ? &survey : NULL};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
     STAGE("publish_check", mw_outdir_publish_check(&od));

@@ -326,8 +326,8 @@ int mw_manifest_write(const mw_run *run, const char *path)
         return -1;
     }
     json_object_object_add(m, "scene", scene_json(run->scene));
-    json_object_object_add(m, "coregistration", coreg_json(run->scene->coreg));
-    json_object_object_add(m, "survey", survey_json(run, run->scene->survey));
+    json_object_object_add(m, "coregistration", coreg_json(run->coreg));
+    json_object_object_add(m, "survey", survey_json(run, run->survey));
     add_tiles_timings(m, run);
     json_object_object_add(m, "outputs", outputs_json(run->cfg));
 

@@ -35,6 +35,8 @@ typedef struct {
     struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
     struct mw_cog_job *cog;     /* change.tif being written in the background, or NULL */
     const struct mw_county_codes_s *county_codes; /* codes.h; NULL = none */
+    const struct mw_coreg *coreg;   /* the coreg stage's result; NULL = none (off) */
+    const struct mw_survey *survey; /* the survey stage's result; NULL = none */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
