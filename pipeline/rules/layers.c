@@ -690,6 +690,31 @@ double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *en
     return a;
 }
 
+const mw_feature *mw_layer_best(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env,
+                                const unsigned char *want, unsigned char want_value,
+                                double *area)
+{
+    const mw_feature *best = NULL;
+    *area = 0;
+    mw_hits h = {0};
+    mw_index_query(&l->ix, env, 0, &h);
+    for (size_t k = 0; k < mw_hits_count(&h, l->n); k++) {
+        size_t i = mw_hits_at(&h, k);
+        if ((want && want[i] != want_value) || !env_meet(env, &l->f[i].env))
+            continue;
+        OGRGeometryH in = OGR_G_Intersection(g, l->f[i].geom);
+        double a = in ? OGR_G_Area(in) : 0;
+        if (in)
+            OGR_G_DestroyGeometry(in);
+        if (a > *area) {
+            *area = a;
+            best = &l->f[i];
+        }
+    }
+    mw_hits_free(&h);
+    return best;
+}
+
 int mw_layer_crs(const char *path, const char *layer, char **wkt, char **measure_wkt)
 {
     *wkt = *measure_wkt = NULL;

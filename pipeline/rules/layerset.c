@@ -1,6 +1,7 @@
 /* layerset.c - the legal layers of a run (mw_layers_load, rules.h): every
  * configured layer read through layers.c, cut to what the scene touches,
- * licence validity at t2 and the mineral-water exemption worked out once. */
+ * licence validity at t2 and the mineral-water exemption worked out once;
+ * the county a geometry lies in (mw_county_of). */
 #include "rules.h"
 
 #include <math.h>
@@ -197,4 +198,15 @@ void mw_layers_free(mw_layers *L)
     L->lic_valid = L->lic_exempt = NULL;
     mw_digests_free(L->digests);
     L->digests = NULL;
+}
+
+/* ---- which county --------------------------------------------------------- */
+
+const char *mw_county_of(const mw_layers *L, OGRGeometryH g)
+{
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    double a;
+    const mw_feature *c = mw_layer_best(&L->counties, g, &env, NULL, 0, &a);
+    return c ? c->attr[CNTY_NAME] : "";
 }

@@ -99,37 +99,6 @@ static double farthest_vertex(OGRGeometryH g, OGRGeometryH target)
 }
 
 /* Feature of l with the largest overlap with p (NULL if none); its area. */
-static const mw_feature *best_overlap(const mw_layer *l, OGRGeometryH p,
-                                      const OGREnvelope *env, const unsigned char *want,
-                                      unsigned char want_value, double *area)
-{
-    const mw_feature *best = NULL;
-    *area = 0;
-    mw_hits h = {0};
-    mw_index_query(&l->ix, env, 0, &h);
-    for (size_t k = 0; k < mw_hits_count(&h, l->n); k++) {
-        size_t i = mw_hits_at(&h, k);
-        if ((want && want[i] != want_value) || !env_near(env, &l->f[i].env, 0))
-            continue;
-        double a = area_in(p, l->f[i].geom);
-        if (a > *area) {
-            *area = a;
-            best = &l->f[i];
-        }
-    }
-    mw_hits_free(&h);
-    return best;
-}
-
-const char *mw_county_of(const mw_layers *L, OGRGeometryH g)
-{
-    OGREnvelope env;
-    OGR_G_GetEnvelope(g, &env);
-    double a;
-    const mw_feature *c = best_overlap(&L->counties, g, &env, NULL, 0, &a);
-    return c ? c->attr[CNTY_NAME] : "";
-}
-
 /* ---- the rules --------------------------------------------------------------- */
 
 static void set_rule(mw_verdict *v, mw_rule r)
@@ -172,7 +141,7 @@ static void control_lines(const mw_layers *L, mw_patch *p, OGRGeometryH g,
     double a;
     v->redline_m2 = v->farmland_m2 = v->urban_m2 = NAN;
     if (L->redline.present) {
-        const mw_feature *red = best_overlap(&L->redline, g, env, NULL, 0, &a);
+        const mw_feature *red = mw_layer_best(&L->redline, g, env, NULL, 0, &a);
         v->redline_m2 = mw_layer_overlap(&L->redline, g, env);
         if (red)
             mw_copy_utf8(v->redline_name, sizeof v->redline_name, red->attr[RED_NAME]);
@@ -265,12 +234,12 @@ static int judge(const mw_config *cfg, const mw_layers *L, mw_patch *p, OGRGeome
     /* the licence the row names: the valid one it lies in, else the invalid
      * one, else the exploration right, else the nearest valid licence */
     double a;
-    const mw_feature *f = best_overlap(&L->lic, g, &env, L->lic_valid, 1, &a);
+    const mw_feature *f = mw_layer_best(&L->lic, g, &env, L->lic_valid, 1, &a);
     if (!f)
-        f = best_overlap(&L->lic, g, &env, L->lic_valid, 0, &a);
+        f = mw_layer_best(&L->lic, g, &env, L->lic_valid, 0, &a);
     if (f)
         name_licence(v, f, 1);
-    else if ((f = best_overlap(&L->expl, g, &env, NULL, 0, &a)) != NULL)
+    else if ((f = mw_layer_best(&L->expl, g, &env, NULL, 0, &a)) != NULL)
         name_licence(v, f, 0);
     else if (nearest_f)
         name_licence(v, nearest_f, 1);
