@@ -1,9 +1,9 @@
-/* main.c - the minewatch command line: parse, then run the stages in order.
+/* main.c - the minewatch commands: each a straight list of stages.
  *
  *   minewatch scan CONFIG.ini [-o OUTDIR] [--threads N] [--tile-size N] ...
  *   minewatch evaluate | nightly | ledger set-status | licences ... | version
  *
- * (every command and option: the tables below, `minewatch --help`)
+ * (every command and option: the tables of cli.c, `minewatch --help`)
  *
  * Each stage returns 0 or -1; on -1 main prints the one recorded error line,
  * names the stage, removes the run's partial output and exits with the
@@ -168,6 +168,24 @@ static void summary(const mw_run *run, const mw_outdir *od)
            strcmp(run->cfg->evidence, "on") ? "" : ",evidence/,maps/");
 }
 
+/* --threads and --tile-size over the configuration's [tiles] */
+static void scan_overrides(const scan_args *a, mw_config *cfg)
+{
+    if (a->threads >= 0)
+        cfg->threads = a->threads;
+    if (a->tile_size > 0)
+        cfg->tile_size = a->tile_size;
+}
+
+/* one more entry of the manifest's timings, while there is room */
+static void note_time(mw_timings *tm, const char *name, double seconds)
+{
+    if (tm->nstages < (int)(sizeof tm->stage / sizeof tm->stage[0])) {
+        tm->stage[tm->nstages] = name;
+        tm->seconds[tm->nstages++] = seconds;
+    }
+}
+
 #define STAGE(name, call)                                                      \
     do {                                                                       \
         double t0_ = mw_now();                                                 \
@@ -179,10 +197,7 @@ static void summary(const mw_run *run, const mw_outdir *od)
             goto done;                                                         \
         }                                                                      \
         mw_warn_release(1);                                                    \
-        if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {       \
-            tm.stage[tm.nstages] = name;                                       \
-            tm.seconds[tm.nstages++] = mw_now() - t0_;                         \
-        }                                                                      \
+        note_time(&tm, name, mw_now() - t0_);                                 \
     } while (0)
 
 /* An MPI rank other than 0: the scene as rank 0 reads it (its shift and
@@ -201,10 +216,7 @@ static int scan_worker(const scan_args *a)
         return fail("share", NULL);
     if (mw_config_load(a->config, &cfg))
         return fail("config", NULL);
-    if (a->threads >= 0)
-        cfg.threads = a->threads;
-    if (a->tile_size > 0)
-        cfg.tile_size = a->tile_size;
+    scan_overrides(a, &cfg);
     if (mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg))
         rc = fail("ingest", NULL);
     else if (mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, cfg.threads, &tiles, NULL,
@@ -248,10 +260,7 @@ static int cmd_scan(int argc, char **argv)
     double t_start = mw_now();
 
     STAGE("config", mw_config_load(a.config, &cfg));
-    if (a.threads >= 0)
-        cfg.threads = a.threads;
-    if (a.tile_size > 0)
-        cfg.tile_size = a.tile_size;
+    scan_overrides(&a, &cfg);
     STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
                                          a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
                         mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
@@ -290,10 +299,7 @@ static int cmd_scan(int argc, char **argv)
         STAGE("ledger_open", mw_ledger_open(cfg.ledger, 1, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));
     }
-    if (tm.nstages < (int)(sizeof tm.stage / sizeof tm.stage[0])) {
-        tm.stage[tm.nstages] = "total_before_reports";
-        tm.seconds[tm.nstages++] = mw_now() - t_start;
-    }
+    note_time(&tm, "total_before_reports", mw_now() - t_start);
     STAGE("input_check", check_inputs(digests));
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
