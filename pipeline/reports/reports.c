@@ -1,37 +1,19 @@
-/* reports.c - change.tif, suspects.csv, patches.gpkg, manifest.json; the hooks of
- * suspects.xlsx, report.html and the QGIS styles (xlsx.c, report_html.c, styles.c). */
+/* reports.c - the patch table (suspects.csv, the patches layer) and the
+ * order a scan's reports are written in: the tables (tables.c), the evidence
+ * (chips.c, mapsheet.c), suspects.xlsx, report.html, change.tif joined
+ * (cog.c), the QGIS styles, manifest.json last (manifest.c). */
 #include "reports.h"
 #include "chips.h"
 #include "mapsheet.h"
 #include "draw.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <cpl_string.h>
-#include <gdal.h>
-#include <json-c/json.h>
-#include <limits.h>
-#include <math.h>
-#include <ogr_srs_api.h>
-#include <openssl/evp.h>
-#include <signal.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "digest.h"
 #include "mw.h"
-#include "coreg.h"
-#include "dist.h"
 #include "report_html.h"
 #include "styles.h"
-#include "survey.h"
 #include "xlsx.h"
 
 /* ---- the patch table (suspects.csv and the patches layer) ---------------- */
