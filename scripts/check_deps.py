@@ -4,7 +4,7 @@
     scripts/check_deps.py [ROOT] [--graph]
 
 The order, lowest first: kernels, then pipeline/core, ingest, survey, tiles,
-patches, rules, reports, ops, and pipeline/main.c on top.  A file may
+patches, rules, reports, ops, and pipeline/*.c (main.c, cli.c) on top.  A file may
 include the headers of its own room and of the rooms below it, never of a
 room above (docs/architecture.md, "The one-way rule").  Headers are named by
 file name alone ("tiles.h": every room is on the include path), so names are

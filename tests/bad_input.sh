@@ -132,7 +132,7 @@ journal_records() {
   $PY tests/resume_journal.py count "$1"
 }
 # The tiles are trusted once the run's key is written, when its inputs are
-# hashed (pipeline/reports/resume.h): the kill waits for both.
+# hashed (pipeline/tiles/resume.h): the kill waits for both.
 $MW scan configs/sample.ini -o "$OUT" --tile-size 256 -q 2>/dev/null &
 pid=$!
 k=0

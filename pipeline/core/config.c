@@ -380,55 +380,11 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
     return rc;
 }
 
-int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
+/* The values a key's type and range cannot check: the dates' order, the
+ * words of the choice keys, the keys that go together or exclude each
+ * other.  0, or -1 with mw_error naming the file. */
+static int check_values(const mw_config *cfg, const char *path, int need_scene)
 {
-    memset(cfg, 0, sizeof *cfg);
-    snprintf(cfg->file, sizeof cfg->file, "%s", path);
-    parse_state st = {.cfg = cfg};
-    snprintf(st.dir, sizeof st.dir, "%s", path);
-    char *slash = strrchr(st.dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(st.dir, sizeof st.dir, ".");
-    /* paths become absolute, so a configuration can be rewritten elsewhere
-     * (minewatch nightly) and still name the same files */
-    char *abs = realpath(st.dir, NULL);
-    if (abs && strlen(abs) < sizeof st.dir)
-        snprintf(st.dir, sizeof st.dir, "%s", abs);
-    free(abs);
-
-    int line = parse_ini(f, &st);
-    if (line != 0 || st.err[0]) {
-        if (line > 0)
-            mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,
-                     st.err[0] ? st.err : "syntax error");
-        else
-            mw_error(MW_EXIT_CONFIG, "%s: %s", path, st.err[0] ? st.err : "cannot read");
-        return -1;
-    }
-    if (cfg->sensor[0] && read_profile(&st, cfg->sensor))
-        return -1;
-    for (size_t i = 0; i < NKEYS; i++) {
-        if (st.seen[i])
-            continue;
-        if (KEYS[i].required && (need_scene || (strcmp(KEYS[i].section, "scene") &&
-                                                strcmp(KEYS[i].section, "bands")))) {
-            mw_error(MW_EXIT_CONFIG, "%s: missing required key '%s' in section [%s]",
-                     path, KEYS[i].key, KEYS[i].section);
-            return -1;
-        }
-        if (KEYS[i].dflt && store(&st, &KEYS[i], KEYS[i].dflt)) {
-            mw_error(MW_EXIT_CONFIG, "%s: bad default: %s", path, st.err);
-            return -1;
-        }
-    }
-    if (!need_scene && !cfg->t2_date[0]) { /* a licence audit judges validity today */
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(cfg->t2_date, sizeof cfg->t2_date, "%Y-%m-%d", &tm);
-    }
     if (need_scene && strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
         mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
                  path, cfg->t2_date, cfg->t1_date);
@@ -510,6 +466,58 @@ int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
         return -1;
     }
     return 0;
+}
+
+int mw_config_parse(FILE *f, const char *path, mw_config *cfg, int need_scene)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->file, sizeof cfg->file, "%s", path);
+    parse_state st = {.cfg = cfg};
+    snprintf(st.dir, sizeof st.dir, "%s", path);
+    char *slash = strrchr(st.dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(st.dir, sizeof st.dir, ".");
+    /* paths become absolute, so a configuration can be rewritten elsewhere
+     * (minewatch nightly) and still name the same files */
+    char *abs = realpath(st.dir, NULL);
+    if (abs && strlen(abs) < sizeof st.dir)
+        snprintf(st.dir, sizeof st.dir, "%s", abs);
+    free(abs);
+
+    int line = parse_ini(f, &st);
+    if (line != 0 || st.err[0]) {
+        if (line > 0)
+            mw_error(MW_EXIT_CONFIG, "%s:%d: %s", path, line,
+                     st.err[0] ? st.err : "syntax error");
+        else
+            mw_error(MW_EXIT_CONFIG, "%s: %s", path, st.err[0] ? st.err : "cannot read");
+        return -1;
+    }
+    if (cfg->sensor[0] && read_profile(&st, cfg->sensor))
+        return -1;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (st.seen[i])
+            continue;
+        if (KEYS[i].required && (need_scene || (strcmp(KEYS[i].section, "scene") &&
+                                                strcmp(KEYS[i].section, "bands")))) {
+            mw_error(MW_EXIT_CONFIG, "%s: missing required key '%s' in section [%s]",
+                     path, KEYS[i].key, KEYS[i].section);
+            return -1;
+        }
+        if (KEYS[i].dflt && store(&st, &KEYS[i], KEYS[i].dflt)) {
+            mw_error(MW_EXIT_CONFIG, "%s: bad default: %s", path, st.err);
+            return -1;
+        }
+    }
+    if (!need_scene && !cfg->t2_date[0]) { /* a licence audit judges validity today */
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cfg->t2_date, sizeof cfg->t2_date, "%Y-%m-%d", &tm);
+    }
+    return check_values(cfg, path, need_scene);
 }
 
 void mw_config_visit(const mw_config *cfg, mw_config_visit_fn fn, void *arg)

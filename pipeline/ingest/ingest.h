@@ -58,12 +58,6 @@ typedef struct mw_scene {
     char *qa_src[2];       /* the QA on the scene grid, nearest, shifted with its
                             * date: a warped /vsimem/ VRT (owned) */
     int cloud_test;        /* spectral cloud test on every read (no QA) */
-    /* The results of the coreg and survey stages, for the reports (the
-     * manifest) only: no stage sets or reads them; main sets them on the
-     * view of the scene it hands to the reports (phase 2 of issue 14: the
-     * reports take the results as parameters, and these go). */
-    const struct mw_survey *survey; /* NULL = none */
-    const struct mw_coreg *coreg;   /* NULL = none */
 } mw_scene;
 
 /* QA masks: Landsat Collection-2 QA_PIXEL bits, Sentinel-2 L2A SCL classes,

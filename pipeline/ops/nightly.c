@@ -566,6 +566,24 @@ static int *assign(const pair *p, long np, long nscenes, int ranks)
     return owner;
 }
 
+/* How many of the n scenes are bad (tonight or before: state/bad), their
+ * names listed in names (", " between, as many as fit). */
+static long bad_names(const mw_config *cfg, const scene *sc, long n, char *names, size_t size)
+{
+    long nbad = 0;
+    for (long j = 0; j < n; j++) {
+        char p[MW_PATH_MAX + 1024];
+        bad_path(cfg, &sc[j], p, sizeof p);
+        if (sc[j].bad || access(p, F_OK) == 0) {
+            size_t len = strlen(names);
+            if (len + strlen(sc[j].name) + 8 < size)
+                snprintf(names + len, size - len, "%s%s", nbad ? ", " : "", sc[j].name);
+            nbad++;
+        }
+    }
+    return nbad;
+}
+
 int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
 {
     if (!cfg->catalog[0]) {
@@ -675,17 +693,7 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
     /* the bad scenes: rank 0 knows those of earlier nights, and of tonight
      * its own; the others' are in state/bad */
     char names[1024] = "";
-    long nbad = 0;
-    for (long j = 0; j < n; j++) {
-        char p[MW_PATH_MAX + 1024];
-        bad_path(cfg, &sc[j], p, sizeof p);
-        if (sc[j].bad || access(p, F_OK) == 0) {
-            size_t len = strlen(names);
-            if (len + strlen(sc[j].name) + 8 < sizeof names)
-                snprintf(names + len, sizeof names - len, "%s%s", nbad ? ", " : "", sc[j].name);
-            nbad++;
-        }
-    }
+    long nbad = bad_names(cfg, sc, n, names, sizeof names);
     free(sc);
     mw_log("nightly: %ld scenes, %ld pairs scanned, %ld already done, %ld failed, %ld without "
            "an earlier scene, %ld bad scene%s left out%s%s%s (%ld found tonight)%s", n, count[0],

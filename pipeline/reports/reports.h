@@ -1,11 +1,5 @@
-/* reports.h - the run's outputs, written whole or not at all.
- *
- * Everything is written into a private work folder inside the output folder
- * (OUTDIR/.minewatch-work-PID) and published as one set only when every
- * report is complete: the folder becomes OUTDIR/runs/RUN-ID, the symlink
- * OUTDIR/latest is swapped to it by one rename, and OUTDIR/NAME are links
- * latest/NAME.  A failed or killed run leaves the previous reports untouched
- * (a stale work folder is removed by the next run).
+/* reports.h - the run's outputs, written into the output folder's work
+ * folder (outdir.h) and published from there whole or not at all.
  */
 #ifndef MW_REPORTS_H
 #define MW_REPORTS_H
@@ -19,45 +13,7 @@
 #include "tiles.h"
 #include "audit.h"
 #include "restoration.h"
-
-typedef struct {
-    char out_dir[MW_PATH_MAX];
-    char work_dir[MW_PATH_MAX];
-    char resume_dir[MW_PATH_MAX + 32]; /* tiles of an interrupted run ("" = none) */
-    int lock_fd; /* OUTDIR itself, flock(2)ed while this run writes into it; -1: none */
-} mw_outdir;
-
-/* Create OUTDIR (and parents), lock it against other runs writing into it
- * (flock(2) on the folder, released by mw_outdir_discard or by the kernel
- * when the process ends; where the file system refuses locks on folders the
- * run goes on unlocked) and make the work folder.  0, or -1 with mw_error:
- * MW_EXIT_BUSY when another run holds OUTDIR, else MW_EXIT_OUTPUT. */
-int mw_outdir_prepare(const char *out_dir, mw_outdir *od);
-/* An output folder inside another's resume folder, work folder or run
- * folders (OUTDIR/.minewatch-resume, .minewatch-work-PID, runs/, latest),
- * which that folder's next run deletes, is refused: -1 with mw_error(code),
- * else 0. */
-int mw_outdir_check_path(const char *out_dir, int code);
-/* Path of a file name inside the work folder. */
-void mw_outdir_work_path(const mw_outdir *od, const char *name, char *buf, size_t size);
-/* A run that finished removes its resume folder, OUTDIR/.minewatch-resume
- * (od->resume_dir, "" = none: resume.h prepares it); an interrupted one
- * keeps it. */
-void mw_outdir_resume_done(mw_outdir *od);
-
-/* Whether the reports in the work folder can be published: nothing in their
- * way in OUTDIR.  0, or -1 with mw_error (MW_EXIT_OUTPUT).  A scan checks
- * before it commits its ledger, which it does before it publishes. */
-int mw_outdir_publish_check(const mw_outdir *od);
-/* Publish every entry of the work folder (files and folders alike; work
- * files, NAME.work.EXT, are dropped) in one step: fsynced, the folder
- * renamed to OUTDIR/runs/RUN-ID, OUTDIR/latest swapped to it, links
- * OUTDIR/NAME -> latest/NAME made where missing, run folders but this one and
- * the one it replaced removed.  0, or -1 with mw_error (MW_EXIT_OUTPUT). */
-int mw_outdir_publish(mw_outdir *od);
-
-/* Remove the work folder and everything in it; unlock OUTDIR. */
-void mw_outdir_discard(mw_outdir *od);
+#include "outdir.h"
 
 /* What the manifest records besides the config. */
 typedef struct {
@@ -79,6 +35,8 @@ typedef struct {
     struct mw_digests *digests; /* input checksums hashed in the background, or NULL */
     struct mw_cog_job *cog;     /* change.tif being written in the background, or NULL */
     const struct mw_county_codes_s *county_codes; /* codes.h; NULL = none */
+    const struct mw_coreg *coreg;   /* the coreg stage's result; NULL = none (off) */
+    const struct mw_survey *survey; /* the survey stage's result; NULL = none */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of
@@ -118,6 +76,15 @@ void mw_table_row(const mw_table *t, size_t i, char (*cells)[MW_CELL]);
 /* A column's title: its English name, or its Chinese one when zh is set
  * (names without one stay English). */
 const char *mw_column_title(const char *en, int zh);
+
+/* t as CSV at path (tables.c): a UTF-8 BOM when [report] csv_bom is set,
+ * Chinese titles when [report] language = zh.  0, or -1 with mw_error. */
+int mw_table_write_csv(const mw_table *t, const mw_config *cfg, const char *path);
+/* All n tables as layers of one GeoPackage at path, in one transaction, with
+ * QGIS's default styles (tables.c).  0, or -1 with mw_error. */
+int mw_tables_write_gpkg(const char *wkt, const mw_table *tables, size_t n, const char *path);
+/* manifest.json of the run at path (manifest.c).  0, or -1 with mw_error. */
+int mw_manifest_write(const mw_run *run, const char *path);
 
 /* The tables of restoration.csv, restoration_by_county.csv, licences.csv
  * (report_tables.c). */

@@ -305,8 +305,6 @@ static int known_encoding(const char *enc)
     return 1;
 }
 
-static void env_grow(OGREnvelope *a, const OGREnvelope *b);
-static int box_meets(const OGREnvelope *b, const OGREnvelope *q);
 
 static int by_fid(const void *a, const void *b)
 {
@@ -410,7 +408,7 @@ static int region_filter(OGRLayerH lyr, OGRCoordinateTransformationH to_measure,
         e->MinY -= metre;
         e->MaxX += metre;
         e->MaxY += metre;
-        env_grow(&all, e);
+        mw_env_grow(&all, e);
     }
     if (rc == 0 && (region->n > 1 || region->every_record) &&
         mw_index_build(rix, rr, region->n, sizeof *rr))
@@ -437,7 +435,7 @@ static int in_region(const mw_index *rix, const OGREnvelope *rects, OGRGeometryH
     OGR_G_GetEnvelope(g, &e);
     mw_index_query(rix, &e, 0, h);
     for (size_t k = 0; k < mw_hits_count(h, rix->n); k++)
-        if (box_meets(&rects[mw_hits_at(h, k)], &e))
+        if (mw_env_meets(&rects[mw_hits_at(h, k)], &e))
             return 1;
     return 0;
 }
@@ -450,9 +448,47 @@ static int meets_region(const mw_index *mix, const OGREnvelope *r, OGRGeometryH 
     OGR_G_GetEnvelope(g, &e);
     mw_index_query(mix, &e, 0, h);
     for (size_t k = 0; k < mw_hits_count(h, mix->n); k++)
-        if (box_meets(&r[mw_hits_at(h, k)], &e))
+        if (mw_env_meets(&r[mw_hits_at(h, k)], &e))
             return 1;
     return 0;
+}
+
+/* Room for more features in l->f (*cap of them now, zeroed beyond l->n).
+ * 0, or -1 with mw_error. */
+static int grow(mw_layer *l, size_t *cap)
+{
+    size_t ncap = *cap ? 2 * *cap : 256;
+    mw_feature *p = realloc(l->f, ncap * sizeof *p);
+    if (!p) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory");
+        return -1;
+    }
+    memset(p + *cap, 0, (ncap - *cap) * sizeof *p);
+    l->f = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* The configured fields of f into o: text (decoded from enc), and the date
+ * and number fields parsed.  0, or -1 with mw_error (an unreadable date or
+ * number: every field is still read). */
+static int read_fields(OGRFeatureH f, mw_feature *o, const mw_layer_spec *spec, const int *idx,
+                       const char *enc, mw_layer *l)
+{
+    int bad = 0;
+    for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++) {
+        int i = k < spec->nfields ? idx[k] : -1;
+        o->attr[k] = field_text(f, i, enc, &l->recoded);
+        o->day[k] = MW_NO_DATE;
+        o->num[k] = NAN;
+        if (i >= 0 && (spec->dates >> k & 1u) &&
+            field_date(f, i, o, k, spec, spec->path, l->name))
+            bad = 1;
+        if (i >= 0 && (spec->numbers >> k & 1u) &&
+            field_number(f, i, o, k, spec, spec->path, l->name))
+            bad = 1;
+    }
+    return bad ? -1 : 0;
 }
 
 int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *measure_wkt,
@@ -513,18 +549,10 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
             OGR_F_Destroy(f);
             continue;
         }
-        if (l->n == cap) {
-            size_t ncap = cap ? 2 * cap : 256;
-            mw_feature *p = realloc(l->f, ncap * sizeof *p);
-            if (!p) {
-                mw_error(MW_EXIT_INTERNAL, "out of memory");
-                OGR_F_Destroy(f);
-                bad = 1;
-                break;
-            }
-            memset(p + cap, 0, (ncap - cap) * sizeof *p);
-            l->f = p;
-            cap = ncap;
+        if (l->n == cap && grow(l, &cap)) {
+            OGR_F_Destroy(f);
+            bad = 1;
+            break;
         }
         int skip;
         OGRGeometryH sg = NULL;
@@ -543,18 +571,8 @@ int mw_layer_load(const mw_layer_spec *spec, const char *scene_wkt, const char *
             o->sgeom = sg;
             o->fid = (long long)OGR_F_GetFID(f);
             OGR_G_GetEnvelope(g, &o->env);
-            for (int k = 0; k < MW_LAYER_MAX_FIELDS; k++) {
-                int i = k < spec->nfields ? idx[k] : -1;
-                o->attr[k] = field_text(f, i, enc, &l->recoded);
-                o->day[k] = MW_NO_DATE;
-                o->num[k] = NAN;
-                if (i >= 0 && (spec->dates >> k & 1u) &&
-                    field_date(f, i, o, k, spec, path, l->name))
-                    bad = 1;
-                if (i >= 0 && (spec->numbers >> k & 1u) &&
-                    field_number(f, i, o, k, spec, path, l->name))
-                    bad = 1;
-            }
+            if (read_fields(f, o, spec, idx, enc, l))
+                bad = 1;
         } else if (!skip) {
             bad = 1;
         }
@@ -609,172 +627,6 @@ void mw_layer_free(mw_layer *l)
     l->f = NULL;
     l->n = 0;
     mw_index_free(&l->ix);
-}
-
-/* ---- the spatial index ----------------------------------------------------- */
-
-typedef struct {
-    double cx, cy;
-    uint32_t i;
-} str_item;
-
-static int by_cx(const void *a, const void *b)
-{
-    const str_item *x = a, *y = b;
-    int c = (x->cx > y->cx) - (x->cx < y->cx);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-static int by_cy(const void *a, const void *b)
-{
-    const str_item *x = a, *y = b;
-    int c = (x->cy > y->cy) - (x->cy < y->cy);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-static void env_grow(OGREnvelope *a, const OGREnvelope *b)
-{
-    a->MinX = fmin(a->MinX, b->MinX);
-    a->MinY = fmin(a->MinY, b->MinY);
-    a->MaxX = fmax(a->MaxX, b->MaxX);
-    a->MaxY = fmax(a->MaxY, b->MaxY);
-}
-
-void mw_index_free(mw_index *ix)
-{
-    for (int k = 0; k < MW_INDEX_LEVELS; k++)
-        free(ix->box[k]);
-    free(ix->item);
-    memset(ix, 0, sizeof *ix);
-}
-
-int mw_index_build(mw_index *ix, const OGREnvelope *env, size_t n, size_t stride)
-{
-    memset(ix, 0, sizeof *ix);
-    ix->n = n;
-    if (n == 0)
-        return 0;
-    if (n > UINT32_MAX) {
-        mw_error(MW_EXIT_INTERNAL, "too many features to index (%zu)", n);
-        return -1;
-    }
-    str_item *it = mw_calloc(n, sizeof *it);
-    ix->item = mw_calloc(n, sizeof *ix->item);
-    ix->box[0] = mw_calloc(n, sizeof *ix->box[0]);
-    if (!it || !ix->item || !ix->box[0]) {
-        free(it);
-        mw_index_free(ix);
-        return -1;
-    }
-#define ENV(i) ((const OGREnvelope *)((const char *)env + (i) * stride))
-    for (size_t i = 0; i < n; i++) {
-        const OGREnvelope *e = ENV(i);
-        it[i] = (str_item){0.5 * (e->MinX + e->MaxX), 0.5 * (e->MinY + e->MaxY), (uint32_t)i};
-    }
-    /* Sort-Tile-Recursive: vertical slices of about sqrt(n / M) leaves, each
-     * sorted by y */
-    qsort(it, n, sizeof *it, by_cx);
-    size_t leaves = (n + MW_INDEX_FANOUT - 1) / MW_INDEX_FANOUT;
-    size_t slices = (size_t)ceil(sqrt((double)leaves));
-    size_t per = slices * MW_INDEX_FANOUT;
-    for (size_t s = 0; s < n; s += per)
-        qsort(it + s, n - s < per ? n - s : per, sizeof *it, by_cy);
-    for (size_t i = 0; i < n; i++) {
-        ix->item[i] = it[i].i;
-        ix->box[0][i] = *ENV(it[i].i);
-    }
-#undef ENV
-    free(it);
-    ix->count[0] = n;
-    ix->levels = 1;
-    /* every level above groups M consecutive nodes of the one below */
-    while (ix->count[ix->levels - 1] > 1 && ix->levels < MW_INDEX_LEVELS) {
-        int k = ix->levels;
-        size_t below = ix->count[k - 1], m = (below + MW_INDEX_FANOUT - 1) / MW_INDEX_FANOUT;
-        if (k == MW_INDEX_LEVELS - 1)
-            m = 1; /* cannot happen below 16^11 items */
-        ix->box[k] = mw_calloc(m, sizeof *ix->box[k]);
-        if (!ix->box[k]) {
-            mw_index_free(ix);
-            return -1;
-        }
-        size_t group = k == MW_INDEX_LEVELS - 1 ? below : MW_INDEX_FANOUT;
-        for (size_t j = 0; j < m; j++) {
-            ix->box[k][j] = ix->box[k - 1][j * group];
-            for (size_t c = j * group + 1; c < below && c < (j + 1) * group; c++)
-                env_grow(&ix->box[k][j], &ix->box[k - 1][c]);
-        }
-        ix->count[k] = m;
-        ix->levels++;
-    }
-    return 0;
-}
-
-void mw_hits_free(mw_hits *h)
-{
-    free(h->i);
-    memset(h, 0, sizeof *h);
-}
-
-static void hit(mw_hits *h, uint32_t i)
-{
-    if (h->all)
-        return;
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        uint32_t *p = realloc(h->i, cap * sizeof *p);
-        if (!p) { /* stands for every item: slow, still right */
-            h->all = 1;
-            return;
-        }
-        h->i = p;
-        h->cap = cap;
-    }
-    h->i[h->n++] = i;
-}
-
-static int box_meets(const OGREnvelope *b, const OGREnvelope *q)
-{
-    return b->MinX <= q->MaxX && q->MinX <= b->MaxX && b->MinY <= q->MaxY &&
-           q->MinY <= b->MaxY;
-}
-
-static void query(const mw_index *ix, int level, size_t node, const OGREnvelope *q, mw_hits *h)
-{
-    if (level == 0) {
-        if (box_meets(&ix->box[0][node], q))
-            hit(h, ix->item[node]);
-        return;
-    }
-    if (!box_meets(&ix->box[level][node], q))
-        return;
-    size_t group = level == MW_INDEX_LEVELS - 1 ? ix->count[level - 1] : MW_INDEX_FANOUT;
-    for (size_t c = node * group; c < ix->count[level - 1] && c < (node + 1) * group; c++)
-        query(ix, level - 1, c, q, h);
-}
-
-static int by_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_hits *h)
-{
-    h->n = 0;
-    h->all = 0;
-    if (ix->levels == 0)
-        return;
-    /* grown a little more than asked: the callers' own tests decide */
-    double slack = 1e-6 * fmax(1.0, fmax(fmax(fabs(q->MinX), fabs(q->MaxX)),
-                                         fmax(fabs(q->MinY), fabs(q->MaxY))));
-    double m = margin + slack;
-    OGREnvelope g = {q->MinX - m, q->MaxX + m, q->MinY - m, q->MaxY + m};
-    int top = ix->levels - 1;
-    for (size_t j = 0; j < ix->count[top]; j++)
-        query(ix, top, j, &g, h);
-    if (!h->all && h->n > 1)
-        qsort(h->i, h->n, sizeof *h->i, by_u32);
 }
 
 static int env_meet(const OGREnvelope *a, const OGREnvelope *b)
@@ -836,6 +688,31 @@ double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *en
     if (first)
         OGR_G_DestroyGeometry(first);
     return a;
+}
+
+const mw_feature *mw_layer_best(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env,
+                                const unsigned char *want, unsigned char want_value,
+                                double *area)
+{
+    const mw_feature *best = NULL;
+    *area = 0;
+    mw_hits h = {0};
+    mw_index_query(&l->ix, env, 0, &h);
+    for (size_t k = 0; k < mw_hits_count(&h, l->n); k++) {
+        size_t i = mw_hits_at(&h, k);
+        if ((want && want[i] != want_value) || !env_meet(env, &l->f[i].env))
+            continue;
+        OGRGeometryH in = OGR_G_Intersection(g, l->f[i].geom);
+        double a = in ? OGR_G_Area(in) : 0;
+        if (in)
+            OGR_G_DestroyGeometry(in);
+        if (a > *area) {
+            *area = a;
+            best = &l->f[i];
+        }
+    }
+    mw_hits_free(&h);
+    return best;
 }
 
 int mw_layer_crs(const char *path, const char *layer, char **wkt, char **measure_wkt)

@@ -86,6 +86,9 @@ typedef struct {
  * queries (set n = 0 first; mw_hits_free at the end). */
 void mw_index_query(const mw_index *ix, const OGREnvelope *q, double margin, mw_hits *h);
 void mw_hits_free(mw_hits *h);
+/* a grown to cover b too; whether two envelopes meet (edges included) */
+void mw_env_grow(OGREnvelope *a, const OGREnvelope *b);
+int mw_env_meets(const OGREnvelope *b, const OGREnvelope *q);
 
 static inline size_t mw_hits_count(const mw_hits *h, size_t nitems)
 {
@@ -133,6 +136,12 @@ void mw_layer_free(mw_layer *l);
  * found through l's index; the parts of g in them are unioned in one cascaded
  * union, never the layer). */
 double mw_layer_overlap(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env);
+/* The feature of l whose overlap with g (envelope env) is largest, its area
+ * in *area; NULL (and 0) when none overlaps.  want: only the features i
+ * with want[i] == want_value (NULL: every one); the first of equal ones. */
+const mw_feature *mw_layer_best(const mw_layer *l, OGRGeometryH g, const OGREnvelope *env,
+                                const unsigned char *want, unsigned char want_value,
+                                double *area);
 
 /* The WKT of a layer's CRS, and of the CRS to measure it in (the licence
  * audit without imagery): the layer's own when it is projected in metres,

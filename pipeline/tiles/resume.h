@@ -31,7 +31,7 @@
 #include "config.h"
 #include "digest.h"
 #include "ingest.h"
-#include "reports.h"
+#include "outdir.h"
 
 typedef struct mw_resume mw_resume;
 
