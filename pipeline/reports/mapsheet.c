@@ -416,9 +416,11 @@ static int write_sheet_png(const sheet_ctx *c, const sheet *sh, const char *base
  * (each on its own surface, with its own pango font map) when it has two. */
 static int write_sheet(const sheet_ctx *c, const sheet *sh, const char *base)
 {
-    int threads = c->run->tiles && c->run->tiles->threads_used > 1 ? 2 : 1;
     int rc_pdf = 0, rc_png = 0;
-#pragma omp parallel sections num_threads(threads) default(none) shared(c, sh, base, rc_pdf, rc_png)
+    /* the thread count in the clause itself: a build without OpenMP (the
+     * fuzzers') has no variable left unused */
+#pragma omp parallel sections default(none) shared(c, sh, base, rc_pdf, rc_png) \
+    num_threads(c->run->tiles && c->run->tiles->threads_used > 1 ? 2 : 1)
     {
 #pragma omp section
         {
