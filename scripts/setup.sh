@@ -15,12 +15,13 @@ PACKAGES="
   libjson-c-dev
   libssl-dev
   libxlsxwriter-dev
-  chromium fonts-noto-cjk
+  chromium
   libgomp1
   clang libclang-rt-14-dev valgrind
   time linux-perf strace
   openmpi-bin libopenmpi-dev
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils libjpeg62-turbo-dev
+  libcairo2-dev libpango1.0-dev libfontconfig-dev libpng-dev libjpeg62-turbo-dev
+  fonts-noto-cjk poppler-utils
 "
 # Skip apt entirely when everything is already there (fast re-runs, offline).
 missing=""
