@@ -49,6 +49,22 @@
 
 /* A pair with no pixel valid on both dates is an input error, not an empty
  * report: all nodata, all NaN/Inf, or valid data that never overlaps. */
+/* A ledger the scan would refuse after its tile pass (another program's
+ * database, one it cannot write) refused now, before the scan's work: opened
+ * and closed again.  A path not there yet or an empty file is a new ledger,
+ * made when the patches are recorded. */
+static int check_ledger(const char *target)
+{
+    struct stat st;
+    if (!target[0] || (strncmp(target, "PG:", 3) && (stat(target, &st) != 0 || st.st_size == 0)))
+        return 0;
+    mw_ledger *l;
+    if (mw_ledger_open(target, 1, &l))
+        return -1;
+    mw_ledger_close(l);
+    return 0;
+}
+
 static int require_valid_pixels(const mw_tileset *t, const mw_scene *s)
 {
     uint64_t total = (uint64_t)s->width * (uint64_t)s->height;
@@ -265,6 +281,9 @@ static int cmd_scan(int argc, char **argv)
                                          a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||
                         mw_outdir_prepare(a.out_dir ? a.out_dir : cfg.out_dir, &od));
     od_ready = 1;
+    if (a.ledger)
+        snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
+    STAGE("ledger_check", check_ledger(cfg.ledger));
     mw_outdir_work_path(&od, "classes.work.tif", class_path, sizeof class_path);
     STAGE("ingest", mw_scene_open(&cfg, &scene));
     STAGE("resume_key", (g_resume = mw_resume_new(&cfg, &scene)) ? 0 : -1);
@@ -293,8 +312,6 @@ static int cmd_scan(int argc, char **argv)
     STAGE("restoration", mw_restoration_run(&cfg, &seen, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));
     mw_county_codes_apply(&codes, &layers, &patches, &resto);
-    if (a.ledger)
-        snprintf(cfg.ledger, sizeof cfg.ledger, "%s", a.ledger);
     if (cfg.ledger[0]) {
         STAGE("ledger_open", mw_ledger_open(cfg.ledger, 1, &ledger));
         STAGE("ledger", mw_ledger_record(ledger, &cfg, &scene, &patches));

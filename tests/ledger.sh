@@ -99,6 +99,9 @@ $MW scan configs/sample.ini -o "$TMP/other_out" -q --ledger "$TMP/other.gpkg" 2>
 t_eq "scan --ledger on a copy of layers.gpkg: exit 7" "7" "$?"
 t_eq "and one line" "1" "$(wc -l <"$TMP/other.err")"
 t_eq "and the file is left as it was" "$sum_before" "$(md5sum <"$TMP/other.gpkg")"
+$MW scan configs/sample.ini -o "$TMP/other_out" --ledger "$TMP/other.gpkg" 2>"$TMP/other.log"
+t_eq "refused before the scan's work: ledger_check is the last stage begun" "ledger_check" \
+  "$(sed -n 's/^[0-9TZ:-]* minewatch \([a-z_]*\)$/\1/p' "$TMP/other.log" | tail -1)"
 : >"$TMP/empty.gpkg"
 t_ok "an empty file becomes a ledger" $MW scan configs/sample.ini -o "$TMP/empty_out" -q --ledger "$TMP/empty.gpkg"
 t_eq "with the marker and its schema version" "2" \
