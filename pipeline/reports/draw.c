@@ -324,7 +324,12 @@ static int png_idat(const unsigned char *data, int stride, int w, int h, unsigne
             prev = cur;
             cur = t;
         }
+        /* zeroed first: isal_deflate_stateless_init leaves fields the
+         * stateless deflate reads (valgrind: "depends on uninitialised
+         * value" in isal_deflate_stateless), and a chip's bytes must not
+         * depend on what the stack held */
         struct isal_zstream zs;
+        memset(&zs, 0, sizeof zs);
         isal_deflate_stateless_init(&zs);
         zs.level = 1;
         zs.level_buf = lvl;
