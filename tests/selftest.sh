@@ -80,7 +80,8 @@ out=$(python3 scripts/check_size.py "$TMP/house" 2>&1)
 t_eq "check_size.py: a function of 124 lines fails it" "1" "$?"
 t_has "naming the function and its length" "function too_long is 124 lines (limit 120)" "$out"
 i=0; while [ $i -lt 801 ]; do echo "/* */"; i=$((i + 1)); done >>"$TMP/house/pipeline/tiles/tile_journal.c"
-t_has "check_size.py: a file over 800 lines fails it" "pipeline/tiles/tile_journal.c: 1120 lines (limit 800)" \
+t_has "check_size.py: a file over 800 lines fails it" \
+  "pipeline/tiles/tile_journal.c: $(($(wc -l <pipeline/tiles/tile_journal.c) + 801)) lines (limit 800)" \
   "$(python3 scripts/check_size.py "$TMP/house" 2>&1)"
 out=$(python3 scripts/check_deps.py 2>&1)
 t_eq "check_deps.py: every room includes only its own and the rooms below" "0" "$?"

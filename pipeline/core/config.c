@@ -380,6 +380,27 @@ int mw_config_load_mode(const char *path, mw_config *cfg, int need_scene)
     return rc;
 }
 
+/* value is one of the NULL-terminated choices; else the error line
+ * "PATH: [SECTION] KEY = 'VALUE' is not A, B or C".  0, or -1. */
+static int one_of(const char *path, const char *section, const char *key, const char *value,
+                  const char *const *choices)
+{
+    size_t n = 0;
+    for (; choices[n]; n++)
+        if (!strcmp(value, choices[n]))
+            return 0;
+    char list[128] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                 choices[i]);
+    }
+    mw_error(MW_EXIT_CONFIG, "%s: [%s] %s = '%s' is not %s", path, section, key, value, list);
+    return -1;
+}
+#define ONE_OF(section, key, value, ...) \
+    one_of(path, section, key, value, (const char *const[]){__VA_ARGS__, NULL})
+
 /* The values a key's type and range cannot check: the dates' order, the
  * words of the choice keys, the keys that go together or exclude each
  * other.  0, or -1 with mw_error naming the file. */
@@ -390,32 +411,17 @@ static int check_values(const mw_config *cfg, const char *path, int need_scene)
                  path, cfg->t2_date, cfg->t1_date);
         return -1;
     }
-    if (strcmp(cfg->language, "en") && strcmp(cfg->language, "zh")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [report] language = '%s' is not en or zh", path,
-                 cfg->language);
+    if (ONE_OF("report", "language", cfg->language, "en", "zh") ||
+        ONE_OF("report", "evidence", cfg->evidence, "on", "off"))
         return -1;
-    }
-    if (strcmp(cfg->evidence, "on") && strcmp(cfg->evidence, "off")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [report] evidence = '%s' is not on or off", path,
-                 cfg->evidence);
-        return -1;
-    }
     if (cfg->tile_size % 16) {
         mw_error(MW_EXIT_CONFIG, "%s: [tiles] size = %d is not a multiple of 16", path,
                  cfg->tile_size);
         return -1;
     }
-    if (strcmp(cfg->engine, "threshold") && strcmp(cfg->engine, "irmad")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [detect] engine = '%s' is not threshold or irmad",
-                 path, cfg->engine);
+    if (ONE_OF("detect", "engine", cfg->engine, "threshold", "irmad") ||
+        ONE_OF("survey", "coregister", cfg->coregister, "auto", "subpixel", "off"))
         return -1;
-    }
-    if (strcmp(cfg->coregister, "auto") && strcmp(cfg->coregister, "subpixel") &&
-        strcmp(cfg->coregister, "off")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [survey] coregister = '%s' is not auto, subpixel or off",
-                 path, cfg->coregister);
-        return -1;
-    }
     {
         char *end;
         double v = strtod(cfg->threshold, &end);
@@ -427,17 +433,9 @@ static int check_values(const mw_config *cfg, const char *path, int need_scene)
             return -1;
         }
     }
-    if (strcmp(cfg->objects, "test") && strcmp(cfg->objects, "mmu") &&
-        strcmp(cfg->objects, "off")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [detect] objects = '%s' is not test, mmu or off", path,
-                 cfg->objects);
+    if (ONE_OF("detect", "objects", cfg->objects, "test", "mmu", "off") ||
+        ONE_OF("bands", "cloud_test", cfg->cloud_test, "on", "off"))
         return -1;
-    }
-    if (strcmp(cfg->cloud_test, "on") && strcmp(cfg->cloud_test, "off")) {
-        mw_error(MW_EXIT_CONFIG, "%s: [bands] cloud_test = '%s' is not on or off", path,
-                 cfg->cloud_test);
-        return -1;
-    }
     if (!cfg->qa_t1[0] != !cfg->qa_t2[0]) {
         mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_t1 and qa_t2 go together (one QA raster "
                  "per date)", path);

@@ -243,16 +243,8 @@ static int label_core(const mw_survey *sv, tile_buf *b, mw_tile *t, int hx, int 
             }
             mw_comp *c = &t->comp[lab[x] - 1];
             int32_t col = t->x0 + x;
-            uint64_t idx = (uint64_t)row * (uint64_t)scene_w + (uint64_t)col;
             float dn = b->dndvi[wrow + x], db = b->dbsi[wrow + x];
-            if (idx < c->first) c->first = idx;
-            c->count++;
-            c->sum_col += col;
-            c->sum_row += row;
-            if (col < c->min_col) c->min_col = col;
-            if (col > c->max_col) c->max_col = col;
-            if (row < c->min_row) c->min_row = row;
-            if (row > c->max_row) c->max_row = row;
+            mw_comp_add_pixel(c, col, row, scene_w);
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;

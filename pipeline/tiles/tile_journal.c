@@ -203,15 +203,7 @@ static int tile_labels_match(const mw_tile *t, const uint8_t *core, uint8_t *mas
                 continue;
             mw_comp *c = &re[l - 1];
             int32_t col = t->x0 + x, row = t->y0 + y;
-            uint64_t idx = (uint64_t)row * (uint64_t)scene_w + (uint64_t)col;
-            if (idx < c->first) c->first = idx;
-            c->count++;
-            c->sum_col += col;
-            c->sum_row += row;
-            if (col < c->min_col) c->min_col = col;
-            if (col > c->max_col) c->max_col = col;
-            if (row < c->min_row) c->min_row = row;
-            if (row > c->max_row) c->max_row = row;
+            mw_comp_add_pixel(c, col, row, scene_w);
         }
     int rc = 0;
     for (uint32_t i = 0; i < t->ncomp && !rc; i++) {

@@ -118,4 +118,20 @@ int mw_tile_finish(const tile_pass *p, const mw_tile *t, const uint8_t *core,
  * 2: all have arrived; -1: error. */
 int mw_tile_take_remote(tile_pass *p, uint8_t *core, uint64_t counts[256]);
 
+/* One disturbance pixel (col, row of the scene, scene_w wide) added to its
+ * component's first pixel, count, sums and box: the tile pass, and the
+ * check of a tile loaded from a journal, count the same way. */
+static inline void mw_comp_add_pixel(mw_comp *c, int32_t col, int32_t row, int32_t scene_w)
+{
+    uint64_t idx = (uint64_t)row * (uint64_t)scene_w + (uint64_t)col;
+    if (idx < c->first) c->first = idx;
+    c->count++;
+    c->sum_col += col;
+    c->sum_row += row;
+    if (col < c->min_col) c->min_col = col;
+    if (col > c->max_col) c->max_col = col;
+    if (row < c->min_row) c->min_row = row;
+    if (row > c->max_row) c->max_row = row;
+}
+
 #endif
