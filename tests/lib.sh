@@ -1,9 +1,11 @@
 # tests/lib.sh - a minimal assertion library for the shell test scripts.
 # Each check prints "ok" or "FAIL" with its name; t_summary prints the closing
-# line "N passed, M failed" and returns non-zero if anything failed.
+# line "N passed, M failed (S s)" (S: the suite's wall seconds, for the CI
+# budget) and returns non-zero if anything failed.
 
 T_PASSED=0
 T_FAILED=0
+T_START=$(date +%s)
 # Python with GDAL's bindings and numpy: Debian's, whatever python3 is on PATH.
 PY=/usr/bin/python3
 
@@ -47,6 +49,6 @@ t_py() {
 }
 
 t_summary() {
-  echo "$T_PASSED passed, $T_FAILED failed"
+  echo "$T_PASSED passed, $T_FAILED failed ($(( $(date +%s) - T_START )) s)"
   [ "$T_FAILED" -eq 0 ]
 }
