@@ -112,8 +112,8 @@ static mw_cog_job *g_cog;
 static mw_resume *g_resume;
 
 /* Print the error line, remove the run's work folder (after the background
- * writer has stopped writing into it); under MPI with more than one rank,
- * end the whole job with the error's code (dist.h). */
+ * writer has stopped writing into it); under MPI, let the other ranks of
+ * the scan end (dist.h). */
 /* scan and licences audit without -q: a failed stage's warnings are printed
  * too, before its error line (with -q, and for the other commands, a
  * failure is its one error line) */
@@ -136,7 +136,10 @@ static int fail(const char *stage, mw_outdir *od)
         mw_outdir_discard(od);
         mw_outdir_resume_done(od);
     }
-    mw_dist_abort((int)mw_error_code());
+    if (mw_dist_rank() == 0)
+        mw_dist_release((int)mw_error_code());
+    else /* another rank fails here only when MPI does */
+        mw_dist_abort((int)mw_error_code());
     return (int)mw_error_code();
 }
 
@@ -217,8 +220,9 @@ static void note_time(mw_timings *tm, const char *name, double seconds)
     } while (0)
 
 /* An MPI rank other than 0: the scene as rank 0 reads it (its shift and
- * survey, received), then this rank's share of the tiles, sent to rank 0.
- * A failure in the tile pass is reported by rank 0, which ends the job. */
+ * survey, received), then this rank's share of the tiles, sent to rank 0,
+ * and its last message: DONE, or its failure, which rank 0 reports (the
+ * job's one error line and exit code; this rank exits 0, dist.h). */
 static int scan_worker(const scan_args *a)
 {
     mw_config cfg;
@@ -226,22 +230,30 @@ static int scan_worker(const scan_args *a)
     mw_tileset tiles = {0};
     mw_coreg coreg;
     mw_survey survey;
-    int rc = MW_OK;
     mw_set_quiet(1);
-    if (mw_dist_share(&coreg, &survey))
+    int shared = mw_dist_share(&coreg, &survey);
+    if (shared < 0)
         return fail("share", NULL);
-    if (mw_config_load(a->config, &cfg))
-        return fail("config", NULL);
-    scan_overrides(a, &cfg);
-    if (mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg))
-        rc = fail("ingest", NULL);
-    else if (mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, cfg.threads, &tiles, NULL,
-                          NULL))
-        rc = (int)mw_error_code();
+    if (shared > 0)
+        return MW_OK; /* rank 0 failed before the survey and says so */
+    int failed = mw_config_load(a->config, &cfg) != 0;
+    if (!failed) {
+        scan_overrides(a, &cfg);
+        failed = mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg) ||
+                 mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, cfg.threads, &tiles,
+                              NULL, NULL);
+    }
+    if (mw_dist_flush() && !failed) /* every tile sent has arrived */
+        failed = 1;
+    int code = failed ? (int)mw_error_code() : 0;
+    if (failed && !code)
+        code = MW_EXIT_INTERNAL;
+    if (mw_dist_end(code, failed ? mw_error_message() : ""))
+        mw_dist_abort((int)mw_error_code());
     mw_tileset_free(&tiles);
     mw_coreg_free(&coreg);
     mw_scene_free(&scene);
-    return rc;
+    return MW_OK;
 }
 
 static int cmd_scan(int argc, char **argv)
@@ -252,6 +264,7 @@ static int cmd_scan(int argc, char **argv)
         return PARSED(parsed);
     if (mw_dist_rank() != 0)
         return scan_worker(&a);
+    mw_dist_scan_begin(); /* the other ranks wait for the survey */
     mw_set_quiet(a.quiet);
     g_verbose = !a.quiet;
     mw_config cfg;

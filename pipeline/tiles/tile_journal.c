@@ -287,6 +287,11 @@ int mw_tile_take_remote(tile_pass *p, uint8_t *core, uint64_t counts[256])
         if (got == 1)
             p->remote_received++;
     }
+    if (got == 0 && mw_dist_all_ended()) { /* ended, and tiles missing */
+        mw_error(MW_EXIT_INTERNAL, "the other ranks ended with %d of their tiles not sent",
+                 p->remote_expected - p->remote_received);
+        return -1;
+    }
     if (got != 1)
         return got;
     const mw_tileset *ts = p->ts;

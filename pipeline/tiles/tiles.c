@@ -60,6 +60,13 @@ static int run_one(pass_run *pr, mw_reader *rd, tile_buf *b, mw_tile *t, carry_r
         pr->cancelled = 1;
         return 1;
     }
+    int stop_asked;
+#pragma omp critical(mw_mpi)
+    stop_asked = mw_dist_stop_asked(); /* another rank: rank 0 failed */
+    if (stop_asked) {
+#pragma omp atomic write
+        pr->cancelled = 1;
+    }
     int finished;
 #pragma omp atomic capture
     finished = ++pr->done_all;
@@ -161,13 +168,11 @@ static int finish_pass(tile_pass *pass, GDALDatasetH cds, const char *class_path
                ranks - 1);
     if (resumed)
         mw_log("resumed %d of %d tiles from an interrupted run", resumed, ts->ntiles);
-    if (rank != 0) {
+    if (rank != 0) { /* the caller's last message tells rank 0 (dist.h) */
         if (mw_dist_flush()) /* every tile on its way has arrived */
             errors++;
-        /* rank 0 reports the failure (dist.h) */
-        if (errors || cancelled)
-            mw_dist_send_error(mw_error_code(), errors ? mw_error_message()
-                                                       : "tile pass interrupted");
+        if (cancelled && !errors)
+            mw_error(MW_EXIT_INTERNAL, "tile pass interrupted");
         return errors || cancelled ? -1 : 0;
     }
     if (mw_gdal_close(cds, class_path))
@@ -178,6 +183,8 @@ static int finish_pass(tile_pass *pass, GDALDatasetH cds, const char *class_path
         mw_error(MW_EXIT_INTERNAL, "tile pass interrupted");
         return -1;
     }
+    if (mw_dist_collect()) /* the other ranks' last messages */
+        return -1;
     if (progress)
         progress(1.0, NULL, progress_arg);
     return 0;
