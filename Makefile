@@ -131,6 +131,7 @@ test: all samples unit $(BUILD)/tests/cog_check $(BUILD)/bench/gen_layers
 	BUILD=$(BUILD) tests/evidence.sh
 	BUILD=$(BUILD) tests/real_data.sh
 	$(MAKE) MPI=1 SAN=$(SAN)
+	BUILD=$(BUILD) tests/series.sh
 	BUILD=$(BUILD) tests/mpi.sh
 
 # valgrind on the sample scan: no leak definitely lost (GDAL's and libgomp's

@@ -122,6 +122,20 @@ void mw_change_u16(const uint16_t *const dn[2][4], size_t n, const mw_dn_scale s
                    const mw_thresholds *t, float *restrict dndvi, float *restrict dbsi,
                    uint8_t *restrict cls);
 
+/* Multi-date confirmation (a second look in time, as GLAD alerts confirm).
+ * looks[0..nlooks-1][i]: the classes of pixel i in the pairs (t1, look k),
+ * in date order.  A look is clear where its class is not MW_CLASS_MASKED.
+ * Walking back from the last clear look, the change looks (any class but
+ * NONE) up to the first clear look without change are the pixel's run; the
+ * change is confirmed when the run holds at least confirm clear looks (so
+ * it also holds on the last clear look, and the clear look before the run,
+ * if any, shows none).  cls[i]: the last clear look's class when confirmed;
+ * MW_CLASS_NONE when not; MW_CLASS_MASKED when no look is clear.  first[i]
+ * and count[i]: the run's first look and its clear looks (0 and 0 when not
+ * confirmed); last[i]: the last clear look.  cls may be looks[nlooks - 1]. */
+void mw_confirm(const uint8_t *const *looks, int nlooks, size_t n, int confirm,
+                uint8_t *cls, uint8_t *first, uint8_t *last, uint8_t *count);
+
 /* Binary mask of pixels equal to value. */
 void mw_mask_eq(const uint8_t *restrict cls, size_t n, uint8_t value,
                 uint8_t *restrict mask);

@@ -155,6 +155,10 @@ static void summary(const mw_run *run, const mw_outdir *od)
     printf("  scene      %d x %d px, %d tiles of %d px, %d threads\n", run->scene->width,
            run->scene->height, run->tiles->ntiles, run->tiles->size,
            run->tiles->threads_used);
+    if (run->cfg->nlooks)
+        printf("  series     %d later looks %s .. %s, a change confirmed on %d clear looks in "
+               "a row up to the last\n", run->cfg->nlooks, run->cfg->look_date[0],
+               run->cfg->t2_date, run->cfg->confirm);
     printf("  patches    %zu (%zu below the minimum mapping unit dropped), %.1f mu = %.2f ha\n",
            ps->n, ps->n_dropped, n.area_m2 / MW_M2_PER_MU, n.area_m2 / 10000.0);
     if (!ps->n) {
@@ -240,8 +244,8 @@ static int scan_worker(const scan_args *a)
     if (!failed) {
         scan_overrides(a, &cfg);
         failed = mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg) ||
-                 mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, cfg.threads, &tiles,
-                              NULL, NULL);
+                 mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, NULL, cfg.threads,
+                              &tiles, NULL, NULL);
     }
     if (mw_dist_flush() && !failed) /* every tile sent has arrived */
         failed = 1;
@@ -254,6 +258,81 @@ static int scan_worker(const scan_args *a)
     mw_coreg_free(&coreg);
     mw_scene_free(&scene);
     return MW_OK;
+}
+
+/* A series (issue 16): the earlier looks' class rasters in the work folder
+ * and what the tile pass needs to confirm over them. */
+typedef struct {
+    mw_looks looks;
+    char path[MW_LOOKS_MAX][MW_PATH_MAX + 64];
+} series_looks;
+
+/* One earlier look k of a series: the pair (t1, look k) as a scan reads it
+ * (ingest, co-registration, survey, tile pass), its classes written to
+ * out_path; it must be on the grid of scene (the last look's). */
+static int scan_look(const mw_config *cfg, int k, const mw_scene *last, const char *out_path)
+{
+    mw_config *c = malloc(sizeof *c);
+    if (!c) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for a look's configuration");
+        return -1;
+    }
+    *c = *cfg;
+    snprintf(c->t2, sizeof c->t2, "%s", cfg->look[k]);
+    snprintf(c->t2_date, sizeof c->t2_date, "%s", cfg->look_date[k]);
+    if (cfg->nlook_qa)
+        snprintf(c->qa_t2, sizeof c->qa_t2, "%s", cfg->look_qa[k]);
+    mw_scene scene = {0};
+    mw_coreg coreg = {0};
+    mw_survey survey;
+    mw_tileset tiles = {0};
+    int rc = mw_scene_open(c, &scene);
+    if (rc == 0 && (scene.width != last->width || scene.height != last->height ||
+                    memcmp(scene.gt, last->gt, sizeof scene.gt) != 0)) {
+        mw_error(MW_EXIT_RASTER, "%s: look %d of the series (%s) is not on the grid of the "
+                                 "last look (%d x %d px here, %d x %d there)", c->t2, k + 1,
+                 c->t2_date, scene.width, scene.height, last->width, last->height);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = mw_coreg_run(c, &scene, &coreg) || mw_survey_run(c, &scene, &coreg, &survey) ||
+                     mw_tiles_run(c, &scene, &coreg, &survey, NULL, NULL, out_path, c->threads,
+                                  &tiles, NULL, NULL)
+                 ? -1
+                 : 0;
+    if (rc == 0)
+        mw_log("look %d of %d (%s): %llu disturbance px before confirmation", k + 1,
+               cfg->nlooks, c->t2_date, (unsigned long long)tiles.class_count[MW_CLASS_DISTURBANCE]);
+    mw_tileset_free(&tiles);
+    mw_coreg_free(&coreg);
+    mw_scene_free(&scene);
+    free(c);
+    return rc;
+}
+
+/* Every earlier look of a series (none for a pair). */
+static int scan_looks(const mw_config *cfg, const mw_scene *scene, const mw_outdir *od,
+                      series_looks *sl)
+{
+    memset(&sl->looks, 0, sizeof sl->looks);
+    if (!cfg->nlooks)
+        return 0;
+    if (mw_dist_size() > 1) {
+        mw_error(MW_EXIT_CONFIG, "%s: a series ([scene] t2 lists %d looks) runs as one "
+                                 "process, not over MPI ranks", cfg->file, cfg->nlooks);
+        return -1;
+    }
+    sl->looks.confirm = cfg->confirm;
+    for (int k = 0; k + 1 < cfg->nlooks; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "look%02d.work.tif", k + 1);
+        mw_outdir_work_path(od, name, sl->path[k], sizeof sl->path[k]);
+        if (scan_look(cfg, k, scene, sl->path[k]))
+            return -1;
+        sl->looks.path[k] = sl->path[k];
+        sl->looks.n = k + 1;
+    }
+    return 0;
 }
 
 static int cmd_scan(int argc, char **argv)
@@ -279,6 +358,7 @@ static int cmd_scan(int argc, char **argv)
     mw_survey survey;
     mw_coreg coreg = {0};
     mw_county_codes codes = {0};
+    series_looks *sl = NULL; /* a series' earlier looks */
     memset(&layers, 0, sizeof layers);
     memset(&resto, 0, sizeof resto);
     memset(&audit, 0, sizeof audit);
@@ -308,11 +388,14 @@ static int cmd_scan(int argc, char **argv)
     STAGE("layers", mw_layers_load(&cfg, &scene, &layers));
     STAGE("county_codes", mw_county_codes_load(&cfg, &layers, &codes));
     GDALProgressFunc progress = !a.quiet && isatty(STDERR_FILENO) ? GDALTermProgress : NULL;
-    /* resuming is per process: under MPI every tile is computed again */
-    const int journaled = mw_dist_size() <= 1;
+    /* resuming is per process: under MPI every tile is computed again; a
+     * series' tiles depend on its earlier looks too: computed again */
+    const int journaled = mw_dist_size() <= 1 && !cfg.nlooks;
+    if (cfg.nlooks) /* a series: its earlier looks first */
+        STAGE("looks", (sl = calloc(1, sizeof *sl)) ? scan_looks(&cfg, &scene, &od, sl) : -1);
     STAGE("resume", mw_resume_prepare(g_resume, &od, digests, journaled));
     STAGE("space", mw_resume_check_space(&od, &scene, cfg.tile_size, journaled));
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey,
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey, sl ? &sl->looks : NULL,
                                 journaled ? od.resume_dir : NULL, class_path, cfg.threads,
                                 &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
@@ -359,6 +442,7 @@ done:
     mw_layers_free(&layers);
     mw_scene_free(&scene);
     mw_coreg_free(&coreg);
+    free(sl);
     return rc;
 }
 

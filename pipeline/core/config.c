@@ -63,6 +63,7 @@ static const key_def KEYS[] = {
     {"detect", "ndvi_gain", K_FLOAT, 0, 2, F(thr.ndvi_gain), 0, "0.2"},
     {"detect", "bsi_loss", K_FLOAT, 0, 2, F(thr.bsi_loss), 0, "0.15"},
     {"detect", "open_radius", K_INT, 0, 8, F(open_radius), 0, "1"},
+    {"detect", "confirm", K_INT, 1, MW_LOOKS_MAX, F(confirm), 0, "2"},
     {"detect", "min_area_m2", K_DOUBLE, 0, BIG, F(min_area_m2), 0, "2000"},
     {"detect", "engine", K_STRING, 0, 0, F(engine), 0, "threshold"},
     {"detect", "threshold", K_STRING, 0, 0, F(threshold), 0, "auto"},
@@ -227,9 +228,59 @@ static int valid_date(const char *s)
     return y >= 1970 && y <= 2200;
 }
 
+static int store(parse_state *st, const key_def *k, const char *text);
+
+/* [scene] t2, t2_date and [bands] qa_t2 of a series: "a;b;c", each item
+ * stored as the key's one value would be (a path resolved, a date checked)
+ * into the series' list; the key's own field keeps the last. */
+static int store_list(parse_state *st, const key_def *k, const char *text, int *count,
+                      char *list, size_t stride)
+{
+    mw_config *cfg = st->cfg;
+    char *field = (char *)cfg + k->offset;
+    *count = 0;
+    for (const char *p = text;;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && isspace((unsigned char)*p))
+            p++, len--;
+        while (len && isspace((unsigned char)p[len - 1]))
+            len--;
+        if (*count == MW_LOOKS_MAX) {
+            snprintf(st->err, sizeof st->err, "[%s] %s lists more than %d looks", k->section,
+                     k->key, MW_LOOKS_MAX);
+            return -1;
+        }
+        char item[MW_PATH_MAX];
+        if (!len || len >= sizeof item) {
+            snprintf(st->err, sizeof st->err, "[%s] %s: look %d of the list is %s", k->section,
+                     k->key, *count + 1, len ? "too long" : "empty");
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (store(st, k, item))
+            return -1;
+        snprintf(list + (size_t)(*count)++ * stride, stride, "%s", field);
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
 /* Store text (as read from the file, or a default) into the field of k. */
 static int store(parse_state *st, const key_def *k, const char *text)
 {
+    if (strchr(text, ';') && !st->profile) {
+        mw_config *c = st->cfg;
+        if (k->offset == offsetof(mw_config, t2))
+            return store_list(st, k, text, &c->nlooks, c->look[0], sizeof c->look[0]);
+        if (k->offset == offsetof(mw_config, t2_date))
+            return store_list(st, k, text, &c->nlook_dates, c->look_date[0],
+                              sizeof c->look_date[0]);
+        if (k->offset == offsetof(mw_config, qa_t2))
+            return store_list(st, k, text, &c->nlook_qa, c->look_qa[0], sizeof c->look_qa[0]);
+    }
     char *base = (char *)st->cfg;
     void *dst = base + k->offset;
     double v = 0;
@@ -404,8 +455,47 @@ static int one_of(const char *path, const char *section, const char *key, const 
 /* The values a key's type and range cannot check: the dates' order, the
  * words of the choice keys, the keys that go together or exclude each
  * other.  0, or -1 with mw_error naming the file. */
-static int check_values(const mw_config *cfg, const char *path, int need_scene)
+/* A series' lists: as many dates (and QA rasters) as looks, the dates
+ * strictly increasing; a list of one look is a pair.  0, or -1. */
+static int check_series(mw_config *cfg, const char *path)
 {
+    if (cfg->nlooks == 1)
+        cfg->nlooks = 0;
+    if (!cfg->nlooks && cfg->nlook_dates <= 1 && cfg->nlook_qa <= 1)
+        return 0;
+    if (cfg->nlook_dates != cfg->nlooks) {
+        mw_error(MW_EXIT_CONFIG, "%s: [scene] t2 lists %d look(s) but t2_date %d date(s)", path,
+                 cfg->nlooks ? cfg->nlooks : 1, cfg->nlook_dates ? cfg->nlook_dates : 1);
+        return -1;
+    }
+    if (cfg->qa_t2[0] && cfg->nlook_qa != cfg->nlooks) {
+        mw_error(MW_EXIT_CONFIG, "%s: [bands] qa_t2 lists %d raster(s) for %d looks of t2",
+                 path, cfg->nlook_qa ? cfg->nlook_qa : 1, cfg->nlooks);
+        return -1;
+    }
+    for (int k = 1; k < cfg->nlooks; k++)
+        if (strcmp(cfg->look_date[k], cfg->look_date[k - 1]) <= 0) {
+            mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after %s: the looks go in "
+                                     "date order", path, cfg->look_date[k], cfg->look_date[k - 1]);
+            return -1;
+        }
+    if (cfg->confirm > cfg->nlooks) {
+        mw_error(MW_EXIT_CONFIG, "%s: [detect] confirm = %d needs at least %d later looks "
+                                 "(t2 lists %d)", path, cfg->confirm, cfg->confirm, cfg->nlooks);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_values(mw_config *cfg, const char *path, int need_scene)
+{
+    if (check_series(cfg, path))
+        return -1;
+    if (need_scene && cfg->nlooks && strcmp(cfg->look_date[0], cfg->t1_date) <= 0) {
+        mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
+                 path, cfg->look_date[0], cfg->t1_date);
+        return -1;
+    }
     if (need_scene && strcmp(cfg->t2_date, cfg->t1_date) <= 0) {
         mw_error(MW_EXIT_CONFIG, "%s: [scene] t2_date %s is not after t1_date %s",
                  path, cfg->t2_date, cfg->t1_date);

@@ -14,6 +14,7 @@
 #include "kernels.h"
 
 #define MW_PATH_MAX 4096
+#define MW_LOOKS_MAX 12 /* later looks of a series */
 
 /* Where a vector layer is: file, layer name, text encoding of non-UTF-8
  * attributes. */
@@ -33,6 +34,13 @@ typedef struct {
                                     * [survey] defaults; "" = none */
     char area[128];                /* the area's id in the ledger; "" = the
                                     * scene's footprint */
+    /* a series (issue 16): t2 = a;b;c with t2_date = d1;d2;d3 (and qa_t2 a
+     * list alike): the later looks in date order; t2, t2_date and qa_t2
+     * then hold the last.  nlooks = 0 for a pair (one t2). */
+    int nlooks, nlook_dates, nlook_qa;
+    char look[MW_LOOKS_MAX][MW_PATH_MAX];
+    char look_date[MW_LOOKS_MAX][16];
+    char look_qa[MW_LOOKS_MAX][MW_PATH_MAX];
 
     /* [bands]: 1-based band numbers; swir1 = 0 means no SWIR band, blue = 0 no
      * blue band (the bare-soil index then goes without its blue term) */
@@ -57,6 +65,8 @@ typedef struct {
     int smooth_radius;     /* irmad: box mean of the change magnitude */
     char objects[8];       /* irmad: test | mmu | off: the change objects kept
                             * (minimum mapping unit, peak test; survey.h) */
+    int confirm;           /* a series: clear looks a change must hold on
+                            * (mw_confirm); unused for a pair */
 
     /* [survey] */
     int survey_max_pixels; /* decimated survey read budget */

@@ -31,6 +31,9 @@ void mw_comp_merge(mw_comp *a, const mw_comp *b)
     a->sum_margin += b->sum_margin;
     a->sum_ndvi2 += b->sum_ndvi2;
     a->sum_ndvi2_sq += b->sum_ndvi2_sq;
+    if (b->look_first < a->look_first) a->look_first = b->look_first;
+    if (b->look_last > a->look_last) a->look_last = b->look_last;
+    if (b->looks_max > a->looks_max) a->looks_max = b->looks_max;
 }
 
 /* Union the labels of two facing edges of neighbouring tiles. */

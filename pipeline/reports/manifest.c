@@ -150,6 +150,21 @@ static void add_head(json_object *m, const mw_run *run)
     json_object *cfg = json_object_new_object();
     mw_config_visit(run->cfg, visit_config, cfg);
     json_object_object_add(m, "config", cfg);
+    if (run->cfg->nlooks) { /* a series: every later look, in date order */
+        const mw_config *c = run->cfg;
+        json_object *se = json_object_new_object(), *looks = json_object_new_array();
+        for (int k = 0; k < c->nlooks; k++) {
+            json_object *l = json_object_new_object();
+            json_object_object_add(l, "date", json_object_new_string(c->look_date[k]));
+            json_object_object_add(l, "t2", json_object_new_string(c->look[k]));
+            if (c->nlook_qa)
+                json_object_object_add(l, "qa_t2", json_object_new_string(c->look_qa[k]));
+            json_object_array_add(looks, l);
+        }
+        json_object_object_add(se, "looks", looks);
+        json_object_object_add(se, "confirm", json_object_new_int(c->confirm));
+        json_object_object_add(m, "series", se);
+    }
 }
 
 /* Each input with its size and checksum: the dates' files (a {band}

@@ -34,8 +34,16 @@ static const mw_column COLS[] = {
     {"field_check", COL_I}, {"t1_date", COL_S}, {"t2_date", COL_S},
     {"confidence", COL_R}, {"confidence_level", COL_S}, {"masked_fraction", COL_R},
     {"change_margin", COL_R},
+    /* a series only (the pair's table ends before them) */
+    {"confirmations", COL_I}, {"first_seen", COL_S}, {"last_seen", COL_S},
 };
 #define NCOLS (sizeof COLS / sizeof COLS[0])
+#define NCOLS_SERIES 3
+/* the patch table's columns: a pair's table is the same as before series */
+static size_t patch_ncols(const mw_config *cfg)
+{
+    return cfg->nlooks ? NCOLS : NCOLS - NCOLS_SERIES;
+}
 
 typedef struct { char v[NCOLS][MW_CELL]; } row;
 
@@ -89,6 +97,13 @@ static void format_row(const mw_patch *p, const mw_config *cfg, row *r)
     S("%s", p->confidence_level);
     S("%.4f", p->masked_fraction);
     N("%.4f", p->change_margin);
+    if (cfg->nlooks) { /* the looks of a series (mw_confirm) */
+        const mw_comp *c = &p->stat;
+        int f = c->look_first, l = c->look_last;
+        S("%d", c->looks_max);
+        S("%s", f >= 0 && f < cfg->nlooks ? cfg->look_date[f] : "");
+        S("%s", l >= 0 && l < cfg->nlooks ? cfg->look_date[l] : "");
+    }
 #undef S
 #undef N
 }
@@ -131,7 +146,7 @@ static void patch_format(const mw_table *t, size_t i, char (*cells)[MW_CELL])
     if (!r)
         return;
     format_row(&c->run->patches->p[c->order[i]], c->run->cfg, r);
-    memcpy(cells, r->v, sizeof r->v);
+    memcpy(cells, r->v, t->ncols * sizeof r->v[0]);
     free(r);
 }
 
@@ -179,7 +194,8 @@ int mw_reports_write(const mw_run *run, const char *class_path, mw_outdir *od)
     patch_ctx pc = {run, order};
     mw_table tables[8];
     size_t nt = 0;
-    tables[nt++] = (mw_table){"suspects", "patches", COLS, NCOLS, run->patches->n,
+    tables[nt++] = (mw_table){"suspects", "patches", COLS, patch_ncols(run->cfg),
+                              run->patches->n,
                               patch_format, patch_geom, &pc, run->cfg};
     if (run->layers->resto.present) {
         tables[nt++] = mw_restoration_table(run->restoration, run->cfg);

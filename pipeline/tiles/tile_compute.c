@@ -32,7 +32,55 @@ void mw_tile_buf_free(tile_buf *b)
     free(b->cls); free(b->mask); free(b->tmp); free(b->tmp2); free(b->core);
     free(b->labels); free(b->parent);
     free(b->olab); free(b->opar);
+    for (int k = 0; k < MW_LOOKS_MAX; k++)
+        if (b->look_ds[k])
+            GDALClose(b->look_ds[k]);
+    free(b->look_cls); free(b->seen_first); free(b->seen_last); free(b->seen_count);
     memset(b, 0, sizeof *b);
+}
+
+int mw_tile_buf_looks(tile_buf *b, const mw_looks *looks, size_t n)
+{
+    if (!looks || !looks->n)
+        return 0;
+    for (int k = 0; k < looks->n; k++)
+        if (!(b->look_ds[k] = GDALOpenEx(looks->path[k], GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                         NULL, NULL, NULL))) {
+            mw_error(MW_EXIT_INTERNAL, "%s: cannot open an earlier look's classes",
+                     looks->path[k]);
+            return -1;
+        }
+    b->look_cls = malloc((size_t)looks->n * n);
+    b->seen_first = malloc(n);
+    b->seen_last = malloc(n);
+    b->seen_count = malloc(n);
+    if (!b->look_cls || !b->seen_first || !b->seen_last || !b->seen_count) {
+        mw_error(MW_EXIT_INTERNAL, "out of memory for the looks of a series (%zu px)", n);
+        return -1;
+    }
+    return 0;
+}
+
+/* A series: the earlier looks' classes of the window, and every pixel
+ * confirmed over them and this pass's classes (the last look). */
+static int confirm_looks(const mw_looks *looks, tile_buf *b, int hx, int hy, int ww, int wh)
+{
+    const size_t plane = (size_t)ww * (size_t)wh;
+    const uint8_t *seq[MW_LOOKS_MAX + 1];
+    for (int k = 0; k < looks->n; k++) {
+        uint8_t *dst = b->look_cls + (size_t)k * plane;
+        if (GDALRasterIO(GDALGetRasterBand(b->look_ds[k], 1), GF_Read, hx, hy, ww, wh, dst, ww,
+                         wh, GDT_Byte, 0, 0) != CE_None) {
+            mw_error(MW_EXIT_INTERNAL, "%s: cannot read an earlier look's classes",
+                     looks->path[k]);
+            return -1;
+        }
+        seq[k] = dst;
+    }
+    seq[looks->n] = b->cls;
+    mw_confirm(seq, looks->n + 1, plane, looks->confirm, b->cls, b->seen_first, b->seen_last,
+               b->seen_count);
+    return 0;
 }
 
 int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, const mw_survey *sv, size_t n,
@@ -209,9 +257,10 @@ static void clean_classes(tile_buf *b, int w, int h, int radius)
 }
 
 /* Label the disturbance pixels of the core and collect their statistics. */
-static int label_core(const mw_survey *sv, tile_buf *b, mw_tile *t, int hx, int hy,
-                      int ww, int scene_w)
+static int label_core(const mw_survey *sv, const mw_looks *looks, tile_buf *b, mw_tile *t,
+                      int hx, int hy, int ww, int scene_w)
 {
+    const int series = looks && looks->n;
     int w = t->w, h = t->h;
     int ox = t->x0 - hx, oy = t->y0 - hy; /* core offset in the window */
     for (int y = 0; y < h; y++)
@@ -228,6 +277,10 @@ static int label_core(const mw_survey *sv, tile_buf *b, mw_tile *t, int hx, int 
         t->comp[i].min_col = t->comp[i].min_row = INT32_MAX;
         t->comp[i].max_col = t->comp[i].max_row = -1;
         t->comp[i].min_dndvi = INFINITY;
+        /* a pair: its one look */
+        t->comp[i].look_first = series ? INT32_MAX : 0;
+        t->comp[i].look_last = series ? -1 : 0;
+        t->comp[i].looks_max = series ? 0 : 1;
     }
     for (int y = 0; y < h; y++) {
         const uint32_t *lab = b->labels + (size_t)y * w;
@@ -248,6 +301,13 @@ static int label_core(const mw_survey *sv, tile_buf *b, mw_tile *t, int hx, int 
             c->sum_dndvi += llrint((double)dn * MW_STAT_Q);
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
+            if (series) {
+                int32_t f = b->seen_first[wrow + x], l = b->seen_last[wrow + x];
+                int32_t n = b->seen_count[wrow + x];
+                if (f < c->look_first) c->look_first = f;
+                if (l > c->look_last) c->look_last = l;
+                if (n > c->looks_max) c->looks_max = n;
+            }
             if (sv) {
                 double m = (double)b->mag[wrow + x] / sv->threshold;
                 c->sum_margin += llrint((m < 10 ? m : 10) * MW_STAT_Q);
@@ -350,7 +410,9 @@ int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
         classify_window(cfg, s, p->sv, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
     change_objects(p->sv, b, ww, wh);
-    if (label_core(p->sv, b, t, hx, hy, ww, s->width))
+    if (p->looks && p->looks->n && confirm_looks(p->looks, b, hx, hy, ww, wh))
+        return -1;
+    if (label_core(p->sv, p->looks, b, t, hx, hy, ww, s->width))
         return -1;
 
     int ox = t->x0 - hx, oy = t->y0 - hy;

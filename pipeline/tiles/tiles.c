@@ -116,9 +116,11 @@ static void run_thread(pass_run *pr, int *errors, int *done, int *resumed,
     const size_t carry_per = (size_t)2 * halo * (size_t)(size + 2 * halo);
     carry_rows *cy = calloc((size_t)cols_max, sizeof *cy);
     float *carry_mem = calloc((size_t)cols_max * 2 * MW_NROLES * carry_per + 1, sizeof(float));
-    int ready = cy && carry_mem && mw_tile_buf_alloc(&b, pr->pass->s, pr->pass->sv, pr->win,
-                                                    pr->core) == 0 &&
-                (rd = mw_reader_new(pr->pass->s)) != NULL;
+    const int have_buf = cy && carry_mem &&
+                         mw_tile_buf_alloc(&b, pr->pass->s, pr->pass->sv, pr->win,
+                                           pr->core) == 0;
+    const int ready = have_buf && (rd = mw_reader_new(pr->pass->s)) != NULL &&
+                      mw_tile_buf_looks(&b, pr->pass->looks, pr->win) == 0;
     if (rd) /* a stripe's width, a tile row at a time (the rows above carried) */
         mw_reader_span(rd, cols_max * size + 2 * halo, size);
     for (int k = 0; cy && carry_mem && k < cols_max; k++)
@@ -145,7 +147,7 @@ static void run_thread(pass_run *pr, int *errors, int *done, int *resumed,
     if (ready)
         take_rest(pr, b.core, errors, counts);
     mw_reader_free(rd);
-    if (ready)
+    if (have_buf)
         mw_tile_buf_free(&b);
     free(cy);
     free(carry_mem);
@@ -191,8 +193,9 @@ static int finish_pass(tile_pass *pass, GDALDatasetH cds, const char *class_path
 }
 
 int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *coreg,
-                 const mw_survey *survey, const char *resume, const char *class_path,
-                 int threads, mw_tileset *ts, GDALProgressFunc progress, void *progress_arg)
+                 const mw_survey *survey, const mw_looks *looks, const char *resume,
+                 const char *class_path, int threads, mw_tileset *ts,
+                 GDALProgressFunc progress, void *progress_arg)
 {
     const mw_scene view = mw_coreg_view(scene, coreg); /* t2 as co-registered */
     const mw_scene *s = &view;
@@ -208,7 +211,8 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *co
 
     /* Under MPI each rank takes a contiguous run of the stripes (dist.h). */
     const int rank = mw_dist_rank(), ranks = mw_dist_size();
-    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts};
+    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts,
+                      .looks = looks && looks->n ? looks : NULL};
     pass_run pr = {.pass = &pass, .progress = progress, .progress_arg = progress_arg};
     pr.nstripes = mw_stripe_count(ts, s, threads * ranks);
     pr.st0 = (int)((int64_t)rank * pr.nstripes / ranks);

@@ -44,6 +44,9 @@ typedef struct {
     int64_t sum_margin;   /* sum of round(min(magnitude / threshold, 10) * MW_STAT_Q) */
     int64_t sum_ndvi2, sum_ndvi2_sq; /* sums of round(NDVI(t2) * Q), round(NDVI(t2)^2 * Q)
                                       * (engine irmad: the patch's surface now) */
+    int32_t look_first, look_last; /* a series: earliest first look and latest
+                                    * last clear look of its pixels (mw_confirm) */
+    int32_t looks_max;             /* a series: most confirmations of a pixel */
 } mw_comp;
 
 enum { MW_EDGE_TOP, MW_EDGE_BOTTOM, MW_EDGE_LEFT, MW_EDGE_RIGHT };
@@ -64,6 +67,16 @@ typedef struct {
     int remote;          /* MPI, rank 0: tiles computed by the other ranks */
 } mw_tileset;
 
+/* A series (issue 16): the class rasters of the earlier looks, each a tile
+ * pass of (t1, look k) on this grid, in date order; the pass's own classes
+ * are the last look.  Before labelling, every pixel is confirmed over the
+ * looks (mw_confirm, kernels.h) and its components carry the looks. */
+typedef struct {
+    int n;                         /* earlier looks; 0: a pair */
+    const char *path[MW_LOOKS_MAX];
+    int confirm;
+} mw_looks;
+
 /* Run the tile pass over the scene as co-registered (coreg: the coreg
  * stage's result, mw_coreg_view; NULL: the scene as opened) with the
  * survey's transformation, threshold and change objects (survey: the survey
@@ -71,12 +84,13 @@ typedef struct {
  * to class_path (a tiled GeoTIFF, created here).  threads <= 0: all cores.
  * resume_dir (NULL = none): each finished tile is saved there, and tiles
  * already saved by an interrupted run with the same inputs are loaded
- * instead of computed (the caller keys the folder to the run).  Returns 0,
- * or -1 with mw_error. */
+ * instead of computed (the caller keys the folder to the run).  looks: a
+ * series' earlier looks (NULL or n = 0: a pair).  Returns 0, or -1 with
+ * mw_error. */
 int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const struct mw_coreg *coreg,
-                 const struct mw_survey *survey, const char *resume_dir,
-                 const char *class_path, int threads, mw_tileset *out,
-                 GDALProgressFunc progress, void *progress_arg);
+                 const struct mw_survey *survey, const mw_looks *looks,
+                 const char *resume_dir, const char *class_path, int threads,
+                 mw_tileset *out, GDALProgressFunc progress, void *progress_arg);
 void mw_tileset_free(mw_tileset *ts);
 
 /* The colour table of change classes, for every writer of a class raster. */

@@ -31,6 +31,10 @@ typedef struct {
     uint8_t *cls, *mask, *tmp, *tmp2, *core;
     uint32_t *labels, *parent;
     uint32_t *olab, *opar; /* change objects: labels of the whole window */
+    /* a series: this thread's handles on the earlier looks' class rasters,
+     * their windows, and each pixel's first and last look and count */
+    GDALDatasetH look_ds[MW_LOOKS_MAX];
+    uint8_t *look_cls, *seen_first, *seen_last, *seen_count;
 } tile_buf;
 
 /* Allocate b for windows of n px and cores of core px (the survey's buffers
@@ -39,6 +43,9 @@ typedef struct {
 int mw_tile_buf_alloc(tile_buf *b, const mw_scene *s, const mw_survey *sv, size_t n,
                       size_t core);
 void mw_tile_buf_free(tile_buf *b);
+/* A series: open the earlier looks' class rasters for this thread and size
+ * their windows (n px).  0, or -1 with mw_error. */
+int mw_tile_buf_looks(tile_buf *b, const mw_looks *looks, size_t n);
 
 /* The rows a tile's window shares with the window of the tile below it in
  * the same column (2 x halo rows), kept by the thread that runs the column:
@@ -58,6 +65,7 @@ typedef struct {
     mw_tileset *ts;
     GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
     mw_journal *journal;  /* NULL: no resuming */
+    const mw_looks *looks; /* NULL: a pair */
     int remote_expected;  /* rank 0: tiles the other ranks send */
     int remote_received;
 } tile_pass;
