@@ -269,7 +269,9 @@ typedef struct {
 
 /* One earlier look k of a series: the pair (t1, look k) as a scan reads it
  * (ingest, co-registration, survey, tile pass), its classes written to
- * out_path; it must be on the grid of scene (the last look's). */
+ * out_path; it must be on the grid of scene (the last look's).  0; 1 when
+ * the survey finds fewer than 100 pixels valid on both dates (a look
+ * clouded over: left out, with a warning); or -1 with mw_error. */
 static int scan_look(const mw_config *cfg, int k, const mw_scene *last, const char *out_path)
 {
     mw_config *c = malloc(sizeof *c);
@@ -295,9 +297,19 @@ static int scan_look(const mw_config *cfg, int k, const mw_scene *last, const ch
         rc = -1;
     }
     if (rc == 0)
-        rc = mw_coreg_run(c, &scene, &coreg) || mw_survey_run(c, &scene, &coreg, &survey) ||
-                     mw_tiles_run(c, &scene, &coreg, &survey, NULL, NULL, out_path, c->threads,
-                                  &tiles, NULL, NULL)
+        rc = mw_coreg_run(c, &scene, &coreg) ? -1 : 0;
+    if (rc == 0 && mw_survey_run(c, &scene, &coreg, &survey)) {
+        rc = -1;
+        if (survey.enabled && survey.valid < 100) { /* clouded over: not a clear look */
+            mw_warn("look %d of the series (%s) left out: %s", k + 1, c->t2_date,
+                    mw_error_message());
+            mw_error_clear();
+            rc = 1;
+        }
+    }
+    if (rc == 0)
+        rc = mw_tiles_run(c, &scene, &coreg, &survey, NULL, NULL, out_path, c->threads, &tiles,
+                          NULL, NULL)
                  ? -1
                  : 0;
     if (rc == 0)
@@ -325,13 +337,22 @@ static int scan_looks(const mw_config *cfg, const mw_scene *scene, const mw_outd
     sl->looks.confirm = cfg->confirm;
     for (int k = 0; k + 1 < cfg->nlooks; k++) {
         char name[32];
+        int n = sl->looks.n;
         snprintf(name, sizeof name, "look%02d.work.tif", k + 1);
-        mw_outdir_work_path(od, name, sl->path[k], sizeof sl->path[k]);
-        if (scan_look(cfg, k, scene, sl->path[k]))
+        mw_outdir_work_path(od, name, sl->path[n], sizeof sl->path[n]);
+        int rc = scan_look(cfg, k, scene, sl->path[n]);
+        if (rc < 0)
             return -1;
-        sl->looks.path[k] = sl->path[k];
-        sl->looks.n = k + 1;
+        if (rc == 0) {
+            sl->looks.path[n] = sl->path[n];
+            sl->looks.index[n] = k;
+            sl->looks.n = n + 1;
+        }
     }
+    sl->looks.index[sl->looks.n] = cfg->nlooks - 1; /* the last look: the pass itself */
+    if (sl->looks.n + 1 < cfg->confirm)
+        mw_warn("%d of the series' %d looks are left: none can hold a change on confirm = %d "
+                "looks", sl->looks.n + 1, cfg->nlooks, cfg->confirm);
     return 0;
 }
 

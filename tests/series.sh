@@ -100,6 +100,22 @@ t_eq "a cloud on the middle look: confirmations 2 (under the cloud) and 3" "2 3"
 t_eq "a cloud on the middle look: first seen on the first look" 2024-07-20 \
   "$(col "$TMP/cloud" first_seen)"
 
+# a look clouded over (every pixel no data; the sample's threshold engine
+# masks it all): it neither breaks nor counts
+$PY - "$S/t2.tif" "$TMP/overcast.tif" <<'PY'
+import sys
+from osgeo import gdal
+ds = gdal.GetDriverByName("GTiff").CreateCopy(sys.argv[2], gdal.Open(sys.argv[1]))
+for b in range(1, ds.RasterCount + 1):
+    ds.GetRasterBand(b).Fill(0)  # the sample's nodata
+ds = None
+PY
+series overcast "$S/t2.tif;$TMP/overcast.tif;$S/t2.tif" "2024-07-20;2024-08-20;2024-09-20"
+$MW scan "$TMP/overcast.ini" -o "$TMP/overcast" 2>"$TMP/err" >/dev/null
+t_eq "a look clouded over: exits 0" 0 $?
+t_eq "a look clouded over: the 9 patches, on 2 looks from the first" "9 2 2024-07-20" \
+  "$(rows "$TMP/overcast") $(col "$TMP/overcast" confirmations) $(col "$TMP/overcast" first_seen)"
+
 # the lists must agree: one error line naming the file, exit 3
 series badn "$S/t2.tif;$S/t2.tif" "2024-08-20;2024-09-01;2024-09-20"
 $MW scan "$TMP/badn.ini" -o "$TMP/badn" -q 2>"$TMP/err"
@@ -144,6 +160,16 @@ if [ -d "$R/aurora-mine0" ]; then
   t_eq "aurora-mine0, 7 looks: disturbance px, valid px (0 %, nothing new)" \
     "0 1007" "$(frac "$TMP/aur-series/change.tif")"
   t_eq "aurora-mine0, 7 looks: no patch" 0 "$(rows "$TMP/aur-series")"
+  # a look the SCL clouds over the whole mine (2023-10-30): the survey finds
+  # fewer than 100 valid pixels; the look is left out, with a warning
+  M=$PWD/$R/aurora-mine0/monitor
+  printf '[scene]\nsensor = %s\nt1 = %s/{band}.tif\nt2 = %s;%s;%s\nt1_date = 2019-12-10\nt2_date = 2023-02-27;2023-10-30;2023-11-29\n' \
+    "$PWD/configs/sensors/sentinel2-l2a-eobrowser.ini" "$PWD/$R/aurora-mine0/baseline/101219" \
+    "$M/270223/{band}.tif" "$M/301023/{band}.tif" "$M/291123/{band}.tif" >"$TMP/aurc.ini"
+  $MW scan "$TMP/aurc.ini" -o "$TMP/aurc" >/dev/null 2>"$TMP/err"
+  t_eq "aurora-mine0, a look clouded over: exits 0" 0 $?
+  t_has "aurora-mine0, a look clouded over: left out, with a warning naming its date" \
+    "look 2 of the series (2023-10-30) left out" "$(grep 'left out' "$TMP/err")"
 else
   t_fail "aurora-mine0 is in $R"
 fi

@@ -41,7 +41,7 @@ void mw_tile_buf_free(tile_buf *b)
 
 int mw_tile_buf_looks(tile_buf *b, const mw_looks *looks, size_t n)
 {
-    if (!looks || !looks->n)
+    if (!looks)
         return 0;
     for (int k = 0; k < looks->n; k++)
         if (!(b->look_ds[k] = GDALOpenEx(looks->path[k], GDAL_OF_RASTER | GDAL_OF_READONLY,
@@ -50,7 +50,7 @@ int mw_tile_buf_looks(tile_buf *b, const mw_looks *looks, size_t n)
                      looks->path[k]);
             return -1;
         }
-    b->look_cls = malloc((size_t)looks->n * n);
+    b->look_cls = malloc((size_t)(looks->n ? looks->n : 1) * n);
     b->seen_first = malloc(n);
     b->seen_last = malloc(n);
     b->seen_count = malloc(n);
@@ -260,7 +260,7 @@ static void clean_classes(tile_buf *b, int w, int h, int radius)
 static int label_core(const mw_survey *sv, const mw_looks *looks, tile_buf *b, mw_tile *t,
                       int hx, int hy, int ww, int scene_w)
 {
-    const int series = looks && looks->n;
+    const int series = looks != NULL;
     int w = t->w, h = t->h;
     int ox = t->x0 - hx, oy = t->y0 - hy; /* core offset in the window */
     for (int y = 0; y < h; y++)
@@ -302,7 +302,8 @@ static int label_core(const mw_survey *sv, const mw_looks *looks, tile_buf *b, m
             c->sum_dbsi += llrint((double)db * MW_STAT_Q);
             if (dn < c->min_dndvi) c->min_dndvi = dn;
             if (series) {
-                int32_t f = b->seen_first[wrow + x], l = b->seen_last[wrow + x];
+                int32_t f = looks->index[b->seen_first[wrow + x]];
+                int32_t l = looks->index[b->seen_last[wrow + x]];
                 int32_t n = b->seen_count[wrow + x];
                 if (f < c->look_first) c->look_first = f;
                 if (l > c->look_last) c->look_last = l;
@@ -410,7 +411,7 @@ int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
         classify_window(cfg, s, p->sv, b, ww, wh);
     clean_classes(b, ww, wh, cfg->open_radius);
     change_objects(p->sv, b, ww, wh);
-    if (p->looks && p->looks->n && confirm_looks(p->looks, b, hx, hy, ww, wh))
+    if (p->looks && confirm_looks(p->looks, b, hx, hy, ww, wh))
         return -1;
     if (label_core(p->sv, p->looks, b, t, hx, hy, ww, s->width))
         return -1;

@@ -211,8 +211,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *co
 
     /* Under MPI each rank takes a contiguous run of the stripes (dist.h). */
     const int rank = mw_dist_rank(), ranks = mw_dist_size();
-    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts,
-                      .looks = looks && looks->n ? looks : NULL};
+    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts, .looks = looks};
     pass_run pr = {.pass = &pass, .progress = progress, .progress_arg = progress_arg};
     pr.nstripes = mw_stripe_count(ts, s, threads * ranks);
     pr.st0 = (int)((int64_t)rank * pr.nstripes / ranks);

@@ -72,8 +72,10 @@ typedef struct {
  * are the last look.  Before labelling, every pixel is confirmed over the
  * looks (mw_confirm, kernels.h) and its components carry the looks. */
 typedef struct {
-    int n;                         /* earlier looks; 0: a pair */
+    int n;                         /* earlier looks (0 when all were left out) */
     const char *path[MW_LOOKS_MAX];
+    int index[MW_LOOKS_MAX + 1];   /* the look (cfg->look_date) of each raster,
+                                    * then of the pass itself */
     int confirm;
 } mw_looks;
 
@@ -85,7 +87,7 @@ typedef struct {
  * resume_dir (NULL = none): each finished tile is saved there, and tiles
  * already saved by an interrupted run with the same inputs are loaded
  * instead of computed (the caller keys the folder to the run).  looks: a
- * series' earlier looks (NULL or n = 0: a pair).  Returns 0, or -1 with
+ * series' earlier looks (NULL: a pair).  Returns 0, or -1 with
  * mw_error. */
 int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const struct mw_coreg *coreg,
                  const struct mw_survey *survey, const mw_looks *looks,
