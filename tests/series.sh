@@ -190,6 +190,38 @@ else
   t_fail "pucallpa is in $R"
 fi
 
+# nightly with [nightly] confirm = 2: each new scene with the clear scene
+# before it as the looks, t1 the one before those.  Catalog: the sample's t1
+# (2024-05-15), t2 (2024-09-20) and t2 again as 2024-10-20: one series,
+# a -> b;c, every patch confirmed from b; a and b have too few scenes before
+# them.  With t1 again as c (the change gone): nothing confirmed.
+night() { # night NAME C_SOURCE: a catalog a, b, c and its first night
+  mkdir -p "$TMP/$1/catalog"
+  ln -s "$S/t1.tif" "$TMP/$1/catalog/scene_a.tif"
+  ln -s "$S/t2.tif" "$TMP/$1/catalog/scene_b.tif"
+  gdal_translate -q -mo ACQUISITION_DATE=2024-10-20 "$2" "$TMP/$1/catalog/scene_c.tif"
+  sed -e "s#\.\./samples/generated#$S#" -e '/^t1 *=/d' -e '/^t2 *=/d' -e '/^t1_date/d' \
+    -e '/^t2_date/d' configs/sample.ini >"$TMP/$1/nightly.ini"
+  printf '\n[nightly]\ncatalog = catalog\nstate = state\nout = reports\nconfirm = 2\n' \
+    >>"$TMP/$1/nightly.ini"
+  $MW nightly "$TMP/$1/nightly.ini" -q 2>"$TMP/$1/err"
+}
+KEY=2024-05-15_scene_a__2024-10-20_scene_c__confirm2
+night nightly "$S/t2.tif"
+t_eq "nightly, confirm = 2: exits 0" 0 $?
+t_eq "nightly, confirm = 2: one series scanned, a -> b;c" "$KEY" "$(ls "$TMP/nightly/state/done")"
+t_eq "nightly, confirm = 2: its configuration lists the looks" \
+  "t2_date = 2024-09-20;2024-10-20" "$(grep '^t2_date' "$TMP/nightly/state/configs/$KEY.ini")"
+t_eq "nightly, confirm = 2: the 9 patches, first seen on b, 2 confirmations" \
+  "9 2024-09-20 2" "$(rows "$TMP/nightly/reports/$KEY") $(col "$TMP/nightly/reports/$KEY" first_seen) $(col "$TMP/nightly/reports/$KEY" confirmations)"
+$MW nightly "$TMP/nightly/nightly.ini" -q 2>"$TMP/nightly/err2"
+t_eq "nightly, confirm = 2, second night: exits 0, nothing scanned" "0 $KEY" \
+  "$? $(ls "$TMP/nightly/state/done")"
+night flicker "$S/t1.tif"
+t_eq "nightly, confirm = 2, the change gone on c: exits 0" 0 $?
+t_eq "nightly, confirm = 2, the change gone on c: nothing confirmed" 0 \
+  "$(rows "$TMP/flicker/reports/$KEY")"
+
 # under MPI a series is refused (it runs as one process)
 if [ -x "$B/minewatch-mpi" ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

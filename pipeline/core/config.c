@@ -111,6 +111,7 @@ static const key_def KEYS[] = {
     {"nightly", "out", K_PATH, 0, 0, F(nightly_out), 0, "out/nightly"},
     {"nightly", "min_overlap", K_DOUBLE, 0, 1, F(min_overlap), 0, "0.5"},
     {"nightly", "max_cloud", K_DOUBLE, 0, 1, F(max_cloud), 0, "0.3"},
+    {"nightly", "confirm", K_INT, 1, MW_LOOKS_MAX, F(nightly_confirm), 0, "1"},
     {"report", "language", K_STRING, 0, 0, F(language), 0, "en"},
     {"report", "csv_bom", K_INT, 0, 1, F(csv_bom), 0, "1"},
     {"report", "evidence", K_STRING, 0, 0, F(evidence), 0, "on"},
@@ -656,6 +657,22 @@ int mw_config_write(const mw_config *cfg, FILE *f)
         if (strcmp(section, k->section)) {
             section = k->section;
             fprintf(f, "\n[%s]\n", section);
+        }
+        const char *list = NULL; /* a series: the key's list, joined */
+        size_t stride = 0;
+        int count = 0;
+        if (cfg->nlooks && k->offset == offsetof(mw_config, t2))
+            list = cfg->look[0], stride = sizeof cfg->look[0], count = cfg->nlooks;
+        else if (cfg->nlooks && k->offset == offsetof(mw_config, t2_date))
+            list = cfg->look_date[0], stride = sizeof cfg->look_date[0], count = cfg->nlooks;
+        else if (cfg->nlook_qa && k->offset == offsetof(mw_config, qa_t2))
+            list = cfg->look_qa[0], stride = sizeof cfg->look_qa[0], count = cfg->nlook_qa;
+        if (list) {
+            fprintf(f, "%s = ", k->key);
+            for (int j = 0; j < count; j++)
+                fprintf(f, "%s%s", j ? ";" : "", list + (size_t)j * stride);
+            fputc('\n', f);
+            continue;
         }
         switch (k->type) {
         case K_STRING:

@@ -109,6 +109,8 @@ typedef struct {
     char nightly_out[MW_PATH_MAX];
     double min_overlap;          /* footprint overlap that makes "the same area" */
     double max_cloud;            /* a scene above this cloud fraction is not clear */
+    int nightly_confirm;         /* 1: pairs; N >= 2: each new scene with the N - 1
+                                  * clear scenes before it as a series (issue 16) */
 
     /* [report] */
     char language[8]; /* en | zh: CSV header language */

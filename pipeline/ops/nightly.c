@@ -32,6 +32,16 @@ typedef struct {
     int bad;              /* found unreadable (state/bad/NAME): left out */
 } scene;
 
+/* One scan of the night. */
+typedef struct {
+    long t1, t2;
+    /* [nightly] confirm >= 2: the series' later looks in date order, the
+     * last t2, and t1 the clear scene before the first (nlooks = 0: a pair) */
+    long look[MW_LOOKS_MAX];
+    int nlooks;
+    char key[600];
+} pair;
+
 /* YYYY-MM-DD, YYYY:MM:DD or YYYYMMDD anywhere in s: 1 (out set), 0 if
  * there is none, -1 if the first is not a day of the calendar (20240230;
  * dates.c judges), its text in out. */
@@ -338,9 +348,11 @@ static int run_scan(const char *self, const char *ini, const char *out, int quie
 }
 
 /* One pair as a child `minewatch scan`; returns its exit code. */
-static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
-                     const scene *t2, const char *key, int quiet, char *err, size_t errsz)
+static int scan_pair(const mw_config *cfg, const char *self, const scene *v, const pair *p,
+                     int quiet, char *err, size_t errsz)
 {
+    const scene *t1 = &v[p->t1], *t2 = &v[p->t2];
+    const char *key = p->key;
     char ini[MW_PATH_MAX + 1024], out[MW_PATH_MAX + 1024];
     snprintf(ini, sizeof ini, "%s/configs/%s.ini", cfg->state_dir, key);
     snprintf(out, sizeof out, "%s/%s", cfg->nightly_out, key);
@@ -354,6 +366,15 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
     snprintf(c->t2, sizeof c->t2, "%s", t2->path);
     snprintf(c->t1_date, sizeof c->t1_date, "%s", t1->date);
     snprintf(c->t2_date, sizeof c->t2_date, "%s", t2->date);
+    c->nlooks = c->nlook_dates = c->nlook_qa = 0;
+    if (p->nlooks) { /* a series: the looks, confirmed on all of them */
+        c->nlooks = c->nlook_dates = p->nlooks;
+        for (int k = 0; k < p->nlooks; k++) {
+            snprintf(c->look[k], sizeof c->look[k], "%s", v[p->look[k]].path);
+            snprintf(c->look_date[k], sizeof c->look_date[k], "%s", v[p->look[k]].date);
+        }
+        c->confirm = p->nlooks;
+    }
     c->catalog[0] = '\0'; /* the child is a plain scan */
     c->area[0] = '\0';    /* each pair's area is its footprint: tiles of one
                            * date are different areas of the ledger */
@@ -366,7 +387,11 @@ static int scan_pair(const mw_config *cfg, const char *self, const scene *t1,
         mw_error(MW_EXIT_OUTPUT, "%s: cannot write: %s", ini, strerror(errno));
         return MW_EXIT_OUTPUT;
     }
-    mw_log("pair %s: %s (%s) -> %s (%s)", key, t1->name, t1->date, t2->name, t2->date);
+    if (p->nlooks)
+        mw_log("pair %s: %s (%s) -> %d looks %s (%s) .. %s (%s)", key, t1->name, t1->date,
+               p->nlooks, v[p->look[0]].name, v[p->look[0]].date, t2->name, t2->date);
+    else
+        mw_log("pair %s: %s (%s) -> %s (%s)", key, t1->name, t1->date, t2->name, t2->date);
     /* The pair's folder held by another run (exit 8): the scan of a killed
      * night still ending, or an operator's scan; waited for up to a minute. */
     for (int tries = 0;; tries++) {
@@ -477,10 +502,35 @@ static int take_lock(const mw_config *cfg, int *fd_out)
 }
 
 /* One pair to scan: indices into the catalog, and its key. */
-typedef struct {
-    long t1, t2;
-    char key[600];
-} pair;
+/* The series of scene j: its confirm - 1 earlier clear good scenes of the
+ * same area and j as the looks, t1 the one before them.  0, or -1 when the
+ * catalog does not hold that many yet. */
+static int pick_series(const mw_config *cfg, const scene *v, long j, pair *p)
+{
+    const int n = cfg->nightly_confirm;
+    long cur = j;
+    p->look[n - 1] = j;
+    for (int m = n - 2; m >= 0; m--) {
+        if ((cur = pick_t1(cfg, v, cur)) < 0)
+            return -1;
+        p->look[m] = cur;
+    }
+    if ((p->t1 = pick_t1(cfg, v, cur)) < 0)
+        return -1;
+    p->t2 = j;
+    p->nlooks = n;
+    return 0;
+}
+
+/* A series' key: its pair's, and how many looks confirm (pair_key). */
+static void series_key(const scene *v, const pair *p, char *key, size_t size)
+{
+    pair_key(v, p->t1, p->t2, key, size);
+    if (p->nlooks) {
+        size_t len = strlen(key);
+        snprintf(key + len, size - len, "__confirm%d", p->nlooks);
+    }
+}
 
 /* Rank 0: folders, the lock, the catalog and the pairs not done yet. */
 static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pairs,
@@ -513,20 +563,25 @@ static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pai
     for (long j = 0; j < *n; j++) {
         if (v[j].bad)
             continue;
-        /* the most recent earlier clear good scene of the same area */
-        long t1 = pick_t1(cfg, v, j);
-        if (t1 < 0) {
-            (*unpaired)++;
-            continue;
-        }
         pair *p = &(*pairs)[*npairs];
-        pair_key(v, t1, j, p->key, sizeof p->key);
+        memset(p, 0, sizeof *p);
+        if (cfg->nightly_confirm >= 2) { /* a series: j and the clear scenes before it */
+            if (pick_series(cfg, v, j, p)) {
+                (*unpaired)++;
+                continue;
+            }
+        } else { /* the most recent earlier clear good scene of the same area */
+            if ((p->t1 = pick_t1(cfg, v, j)) < 0) {
+                (*unpaired)++;
+                continue;
+            }
+            p->t2 = j;
+        }
+        series_key(v, p, p->key, sizeof p->key);
         if (is_done(cfg, p->key)) {
             (*skipped)++;
             continue;
         }
-        p->t1 = t1;
-        p->t2 = j;
         (*npairs)++;
     }
     return 0;
@@ -638,14 +693,16 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
         pair *p = &pairs[k];
         if (sc[p->t2].bad) /* found bad tonight, as the t1 of a pair before */
             continue;
-        if (sc[p->t1].bad) { /* found bad tonight: the last good scene instead */
-            long t1 = pick_t1(cfg, sc, p->t2);
-            if (t1 < 0) {
+        int look_bad = 0;
+        for (int m = 0; m < p->nlooks; m++)
+            look_bad |= sc[p->look[m]].bad;
+        if (sc[p->t1].bad || look_bad) { /* found bad tonight: the last good scenes instead */
+            if (p->nlooks ? pick_series(cfg, sc, p->t2, p) != 0
+                          : (p->t1 = pick_t1(cfg, sc, p->t2)) < 0) {
                 unpaired++;
                 continue;
             }
-            p->t1 = t1;
-            pair_key(sc, t1, p->t2, p->key, sizeof p->key);
+            series_key(sc, p, p->key, sizeof p->key);
             if (is_done(cfg, p->key)) {
                 count[3]++;
                 continue;
@@ -654,12 +711,14 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
         if (ranks > 1)
             mw_log("pair %s on rank %d", p->key, rank);
         char err[MW_PATH_MAX + 1024];
-        int code = scan_pair(cfg, self, &sc[p->t1], &sc[p->t2], p->key, quiet, err,
-                             sizeof err);
+        int code = scan_pair(cfg, self, sc, p, quiet, err, sizeof err);
         scene *bad = code != MW_EXIT_RASTER            ? NULL
                      : names_scene(err, &sc[p->t2]) ? &sc[p->t2]
                      : names_scene(err, &sc[p->t1]) ? &sc[p->t1]
                                                     : NULL;
+        for (int m = 0; !bad && code == MW_EXIT_RASTER && m < p->nlooks; m++)
+            if (names_scene(err, &sc[p->look[m]]))
+                bad = &sc[p->look[m]];
         if (bad) {
             mark_bad(cfg, bad, err);
             count[2]++;
