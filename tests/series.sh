@@ -48,6 +48,10 @@ t_eq "t2 twice: first seen on the first look" 2024-08-20 "$(col "$TMP/twice" fir
 t_eq "t2 twice: last seen on the last look" 2024-09-20 "$(col "$TMP/twice" last_seen)"
 t_eq "t2 twice: the pair's patches otherwise" \
   "$(cut -d, -f1-11 "$TMP/pair/suspects.csv")" "$(cut -d, -f1-11 "$TMP/twice/suspects.csv")"
+t_has "t2 twice: report.html says it is a series" \
+  "a series of 2 later looks (2024-08-20 &hellip; 2024-09-20)" "$(cat "$TMP/twice/report.html")"
+t_eq "t2 twice: report.html shows first_seen on every card" 9 \
+  "$(grep -o '<th>first_seen</th><td>2024-08-20</td>' "$TMP/twice/report.html" | wc -l)"
 t_eq "t2 twice: patches.gpkg carries confirmations" 2 \
   "$(ogrinfo -ro -q "$TMP/twice/patches.gpkg" patches -fid 1 | sed -n 's/ *confirmations (Integer64) = //p')"
 

@@ -532,6 +532,22 @@ int mw_html_write(const mw_run *run, const mw_table *tables, size_t nt, const ch
     esc(&x, run->cfg->t1_date);
     put(&x, " &rarr; ");
     esc(&x, run->cfg->t2_date);
+    if (run->cfg->nlooks) { /* a series: its looks and the confirmation */
+        const mw_config *c = run->cfg;
+        mw_text_printf(&h, " &middot; ");
+        if (x.zh)
+            mw_text_printf(&h, "多时相确认：后时相 %d 期（", c->nlooks);
+        else
+            mw_text_printf(&h, "a series of %d later looks (", c->nlooks);
+        esc(&x, c->look_date[0]);
+        put(&x, " &hellip; ");
+        esc(&x, c->t2_date);
+        if (x.zh)
+            mw_text_printf(&h, "），变化须在连续 %d 期无云观测中持续至最后一期", c->confirm);
+        else
+            mw_text_printf(&h, "), a change confirmed on %d clear looks in a row up to the last",
+                           c->confirm);
+    }
     mw_text_printf(&h, " &middot; %d &times; %d %s &middot; minewatch %s</p>\n",
                    run->scene->width, run->scene->height, TR(&x, "pixels", "像元"), mw_build_id());
     mw_text_printf(&h, "<p class=\"meta\"><a href=\"#summary\">%s</a> &middot; "
