@@ -522,6 +522,24 @@ static int pick_series(const mw_config *cfg, const scene *v, long j, pair *p)
     return 0;
 }
 
+static void series_key(const scene *v, const pair *p, char *key, size_t size);
+
+/* A scene of p found bad tonight (the t1 or a look of a pair before): the
+ * last good scenes instead.  0: p is to be scanned; -1: too few good scenes
+ * now; 1: the new pair was done already. */
+static int repick(const mw_config *cfg, const scene *v, pair *p)
+{
+    int bad = v[p->t1].bad;
+    for (int m = 0; m < p->nlooks; m++)
+        bad |= v[p->look[m]].bad;
+    if (!bad)
+        return 0;
+    if (p->nlooks ? pick_series(cfg, v, p->t2, p) != 0 : (p->t1 = pick_t1(cfg, v, p->t2)) < 0)
+        return -1;
+    series_key(v, p, p->key, sizeof p->key);
+    return is_done(cfg, p->key) ? 1 : 0;
+}
+
 /* A series' key: its pair's, and how many looks confirm (pair_key). */
 static void series_key(const scene *v, const pair *p, char *key, size_t size)
 {
@@ -693,20 +711,13 @@ int mw_nightly_run(const mw_config *cfg, const char *self, int quiet)
         pair *p = &pairs[k];
         if (sc[p->t2].bad) /* found bad tonight, as the t1 of a pair before */
             continue;
-        int look_bad = 0;
-        for (int m = 0; m < p->nlooks; m++)
-            look_bad |= sc[p->look[m]].bad;
-        if (sc[p->t1].bad || look_bad) { /* found bad tonight: the last good scenes instead */
-            if (p->nlooks ? pick_series(cfg, sc, p->t2, p) != 0
-                          : (p->t1 = pick_t1(cfg, sc, p->t2)) < 0) {
+        int again = repick(cfg, sc, p);
+        if (again) { /* no good scenes enough, or the new pair done already */
+            if (again < 0)
                 unpaired++;
-                continue;
-            }
-            series_key(sc, p, p->key, sizeof p->key);
-            if (is_done(cfg, p->key)) {
+            else
                 count[3]++;
-                continue;
-            }
+            continue;
         }
         if (ranks > 1)
             mw_log("pair %s on rank %d", p->key, rank);
