@@ -11,7 +11,7 @@ u32 0; crc = CRC-32 (zlib.crc32) of key and length (little-endian u64) then
 the payload.  ("MWJ1", the format before the CRC, is framed the same with 0
 for the CRC: read too, so that the tests can be run against older builds.)
 A payload (a packed tile): i32 x0, y0, w, h, ncomp; u64 counts[256];
-ncomp components of 88 bytes (pipeline/tiles/tiles.h mw_comp); u32 edge labels
+ncomp components of sizeof(mw_comp) bytes (pipeline/tiles/tiles.h; 120 today); u32 edge labels
 top[w], bottom[w], left[h], right[h]; the w x h class codes.
 
 MODE:
@@ -34,7 +34,7 @@ MAGICS = (0x324A574D, 0x314A574D)  # MWJ2, MWJ1
 TAIL = 0x244A574D
 HEAD = 24
 FRAME = 40
-COMP = 88
+COMP = 120  # sizeof(mw_comp) today; tile_layout measures it
 
 
 def records(path):
@@ -69,10 +69,20 @@ def fix_crc(b, at):
 
 
 def tile_layout(b, at):
-    """Offsets of the parts of the packed tile of the record at `at`."""
+    """Offsets of the parts of the packed tile of the record at `at`.  The
+    size of a component is what the record's length leaves for them (COMP
+    when it holds none), so the layout follows mw_comp as it grows."""
     p = at + HEAD
+    ln = struct.unpack_from("<IIQQ", b, at)[3]
     x0, y0, w, h, ncomp = struct.unpack_from("<5i", b, p)
-    edges = p + 20 + 256 * 8 + ncomp * COMP
+    comp = COMP
+    if ncomp > 0:
+        rest = ln - 20 - 256 * 8 - 4 * (2 * w + 2 * h) - w * h
+        if rest % ncomp:
+            sys.exit("resume_journal.py: a record of %d bytes does not hold %d components"
+                     % (ln, ncomp))
+        comp = rest // ncomp
+    edges = p + 20 + 256 * 8 + ncomp * comp
     return {"w": w, "h": h, "ncomp": ncomp, "edges": edges,
             "core": edges + 4 * (2 * w + 2 * h)}
 

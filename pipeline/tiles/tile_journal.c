@@ -86,8 +86,10 @@ static int tile_consistent(const mw_tile *t, const mw_comp *comp, uint32_t ncomp
             col > (uint64_t)c->max_col || (l > 0 && c->first <= comp[l - 1].first) ||
             core[(row - (uint64_t)t->y0) * w + (col - (uint64_t)t->x0)] != MW_CLASS_DISTURBANCE ||
             c->sum_col < c->count * c->min_col || c->sum_col > c->count * c->max_col ||
-            c->sum_row < c->count * c->min_row || c->sum_row > c->count * c->max_row)
-            return -1;
+            c->sum_row < c->count * c->min_row || c->sum_row > c->count * c->max_row ||
+            c->look_first != 0 || c->look_last != 0 || c->looks_max != 1)
+            return -1; /* (a series is neither journaled nor spread over ranks:
+                        * a tile read back is a pair's, of its one look) */
         pixels += (uint64_t)c->count;
     }
     if (pixels != cnt[MW_CLASS_DISTURBANCE])
