@@ -164,6 +164,24 @@ if [ -d "$R/aurora-mine0" ]; then
   t_eq "aurora-mine0, 7 looks: disturbance px, valid px (0 %, nothing new)" \
     "0 1007" "$(frac "$TMP/aur-series/change.tif")"
   t_eq "aurora-mine0, 7 looks: no patch" 0 "$(rows "$TMP/aur-series")"
+  # qa_t2 as a list (the SCL a file of its own per look): the same classes
+  # as the SCL read as each look's sixth band
+  AB=$PWD/$R/aurora-mine0
+  printf '[scene]\nsensor = %s\nt1 = %s/baseline/101219/{band}.tif\nt2 = %s/monitor/091222/{band}.tif;%s/monitor/291222/{band}.tif\nt1_date = 2019-12-10\nt2_date = 2022-12-09;2022-12-29\n' \
+    "$PWD/configs/sensors/sentinel2-l2a-eobrowser.ini" "$AB" "$AB" "$AB" >"$TMP/qband.ini"
+  { cat "$TMP/qband.ini"
+    printf '[bands]\nfiles = B02,B04,B08,B11,B12\nqa = 0\nqa_t1 = %s/baseline/101219/SCL.tif\n' "$AB"
+    printf 'qa_t2 = %s/monitor/091222/SCL.tif;%s/monitor/291222/SCL.tif\n' "$AB" "$AB"; } >"$TMP/qfile.ini"
+  $MW scan "$TMP/qband.ini" -o "$TMP/qband" -q 2>/dev/null
+  $MW scan "$TMP/qfile.ini" -o "$TMP/qfile" -q 2>/dev/null
+  t_eq "aurora-mine0, qa_t2 a list: exits 0" 0 $?
+  t_eq "aurora-mine0, qa_t2 a list: change.tif as with the SCL band" 0 \
+    "$(cmp -s "$TMP/qband/change.tif" "$TMP/qfile/change.tif"; echo $?)"
+  sed -e 's#^\(qa_t2 = [^;]*\);.*#\1#' "$TMP/qfile.ini" >"$TMP/qone.ini"
+  $MW scan "$TMP/qone.ini" -o "$TMP/qone" -q 2>"$TMP/err"
+  t_eq "aurora-mine0, one qa_t2 for two looks: exit 3" 3 $?
+  t_has "aurora-mine0, one qa_t2 for two looks: says so" "[bands] qa_t2 lists 1 raster(s) for 2 looks of t2" \
+    "$(cat "$TMP/err")"
   # a look the SCL clouds over the whole mine (2023-10-30): the survey finds
   # fewer than 100 valid pixels; the look is left out, with a warning
   M=$PWD/$R/aurora-mine0/monitor
