@@ -322,18 +322,22 @@ static int scan_look(const mw_config *cfg, int k, const mw_scene *last, const ch
     return rc;
 }
 
-/* Every earlier look of a series (none for a pair). */
+/* A series runs as one process: the other ranks would need its earlier
+ * looks' class rasters.  0, or -1 with mw_error (checked with the
+ * configuration, before any work). */
+static int series_one_process(const mw_config *cfg)
+{
+    if (!cfg->nlooks || mw_dist_size() <= 1)
+        return 0;
+    mw_error(MW_EXIT_CONFIG, "%s: a series ([scene] t2 lists %d looks) runs as one process, "
+                             "not over MPI ranks", cfg->file, cfg->nlooks);
+    return -1;
+}
+
+/* Every earlier look of a series into sl (zeroed). */
 static int scan_looks(const mw_config *cfg, const mw_scene *scene, const mw_outdir *od,
                       series_looks *sl)
 {
-    memset(&sl->looks, 0, sizeof sl->looks);
-    if (!cfg->nlooks)
-        return 0;
-    if (mw_dist_size() > 1) {
-        mw_error(MW_EXIT_CONFIG, "%s: a series ([scene] t2 lists %d looks) runs as one "
-                                 "process, not over MPI ranks", cfg->file, cfg->nlooks);
-        return -1;
-    }
     sl->looks.confirm = cfg->confirm;
     for (int k = 0; k + 1 < cfg->nlooks; k++) {
         char name[32];
@@ -389,7 +393,7 @@ static int cmd_scan(int argc, char **argv)
     char class_path[MW_PATH_MAX + 64];
     double t_start = mw_now();
 
-    STAGE("config", mw_config_load(a.config, &cfg));
+    STAGE("config", mw_config_load(a.config, &cfg) || series_one_process(&cfg));
     scan_overrides(&a, &cfg);
     STAGE("output", mw_outdir_check_path(a.out_dir ? a.out_dir : cfg.out_dir,
                                          a.out_dir ? MW_EXIT_USAGE : MW_EXIT_CONFIG) ||

@@ -6,9 +6,22 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-# each failing run below is repeated: three times, once in the sanitizer build
+# A failed run ends in order (dist.h), never by MPI_Abort, which Open MPI
+# 4.1 answers now and then with a crashed or hung mpirun: each failing run
+# below is repeated, three times (once in the sanitizer build), under a
+# timeout (124: it hung).
 if [ "$T_SAN" = 1 ]; then REPS=1; else REPS="1 2 3"; fi
-# codes_of C: C once per run, as the failure loops collect the exit codes
+# failing_runs ERR ARGS...: `mpirun -np 3 minewatch-mpi scan ARGS -q` once
+# per run, stderr to ERR (the last run's kept); prints the exit codes
+failing_runs() {
+  err=$1; shift; codes=""
+  for k in $REPS; do
+    timeout 120 mpirun --oversubscribe -np 3 $MPI_MW scan "$@" -q 2>"$err"
+    codes="$codes $?"
+  done
+  printf '%s' "$codes"
+}
+# codes_of C: what failing_runs prints when every run exits C
 codes_of() { for k in $REPS; do printf ' %s' "$1"; done; }
 B=${BUILD:-build}
 MW=$B/minewatch
@@ -76,13 +89,8 @@ same "$TMP/one" "$TMP/np5" "np 5, 1024 px tiles"
 
 # errors: a bad configuration fails on rank 0 before anything is shared
 printf '[scene]\nt1 = nothere.tif\n' >"$TMP/bad.ini"
-codes=""
-for k in $REPS; do
-  timeout 120 mpirun --oversubscribe -np 3 $MPI_MW scan "$TMP/bad.ini" -o "$TMP/bad" -q \
-    2>"$TMP/bad.err"
-  codes="$codes $?"
-done
-t_eq "bad configuration: exit code 3, every run" "$(codes_of 3)" "$codes"
+t_eq "bad configuration: exit code 3, every run" "$(codes_of 3)" \
+  "$(failing_runs "$TMP/bad.err" "$TMP/bad.ini" -o "$TMP/bad")"
 t_eq "bad configuration: one error line" 1 "$(grep -c '^minewatch: error:' "$TMP/bad.err")"
 
 # damage SRC DST X0 X1: DST is SRC with the blocks of every band between
@@ -113,21 +121,13 @@ PY
   sed -e "s#^t2 *=.*#t2 = $2#" -e "s#\.\./#$PWD/#g" configs/sample.ini >"${2%.tif}.ini"
 }
 
-# A failed run ends in order (dist.h), never by MPI_Abort, which Open MPI
-# 4.1 answers now and then with a crashed or hung mpirun: each failing run
-# is repeated (REPS, above), under a timeout (124: it hung).
 # A read error only rank 2 meets (t2's blocks right of x = 1536 destroyed):
 # rank 2 forwards it, rank 0 prints it and ends the job with code 4; the
 # previous reports in OUTDIR stay as they were.
 damage samples/generated/t2.tif "$TMP/t2_damaged.tif" 1536 2048
 cp -r "$TMP/np3" "$TMP/keep"
-codes=""
-for k in $REPS; do
-  timeout 120 mpirun --oversubscribe -np 3 $MPI_MW scan "$TMP/t2_damaged.ini" -o "$TMP/np3" \
-    --threads 2 -q 2>"$TMP/dmg.err"
-  codes="$codes $?"
-done
-t_eq "read error on rank 2: exit code 4, every run" "$(codes_of 4)" "$codes"
+t_eq "read error on rank 2: exit code 4, every run" "$(codes_of 4)" \
+  "$(failing_runs "$TMP/dmg.err" "$TMP/t2_damaged.ini" -o "$TMP/np3" --threads 2)"
 t_eq "read error on rank 2: one error line" 1 "$(grep -c '^minewatch: error:' "$TMP/dmg.err")"
 t_has "read error on rank 2: reported by rank 0 as rank 2's" "error: rank 2:" "$(cat "$TMP/dmg.err")"
 t_has "read error on rank 2: names the file" "t2_damaged.tif" "$(grep '^minewatch: error:' "$TMP/dmg.err")"
@@ -140,13 +140,8 @@ t_eq "after the failed run: no work folder left" "" \
 # rank 1's tiles at x = 512): it asks ranks 1 and 2 to stop, collects their
 # last messages, and ends with code 4.
 damage samples/generated/t2.tif "$TMP/t2_left.tif" 0 256
-codes=""
-for k in $REPS; do
-  timeout 120 mpirun --oversubscribe -np 3 $MPI_MW scan "$TMP/t2_left.ini" -o "$TMP/np3" \
-    --threads 2 -q 2>"$TMP/left.err"
-  codes="$codes $?"
-done
-t_eq "read error on rank 0: exit code 4, every run" "$(codes_of 4)" "$codes"
+t_eq "read error on rank 0: exit code 4, every run" "$(codes_of 4)" \
+  "$(failing_runs "$TMP/left.err" "$TMP/t2_left.ini" -o "$TMP/np3" --threads 2)"
 t_eq "read error on rank 0: one error line" 1 "$(grep -c '^minewatch: error:' "$TMP/left.err")"
 t_has "read error on rank 0: names the file" "t2_left.tif" "$(grep '^minewatch: error:' "$TMP/left.err")"
 t_eq "read error on rank 0: not another rank's" 0 "$(grep -c 'error: rank' "$TMP/left.err")"

@@ -501,13 +501,14 @@ static int take_lock(const mw_config *cfg, int *fd_out)
     return 0;
 }
 
-/* One pair to scan: indices into the catalog, and its key. */
-/* The series of scene j: its confirm - 1 earlier clear good scenes of the
- * same area and j as the looks, t1 the one before them.  0, or -1 when the
- * catalog does not hold that many yet. */
+/* What scene j is scanned against: the most recent earlier clear good
+ * scene of the same area as t1 (a pair); with [nightly] confirm = N >= 2,
+ * j and its N - 1 earlier clear good scenes as the looks and t1 the one
+ * before them (a series).  0, or -1 when the catalog does not hold that
+ * many yet. */
 static int pick_series(const mw_config *cfg, const scene *v, long j, pair *p)
 {
-    const int n = cfg->nightly_confirm;
+    const int n = cfg->nightly_confirm > 1 ? cfg->nightly_confirm : 1;
     long cur = j;
     p->look[n - 1] = j;
     for (int m = n - 2; m >= 0; m--) {
@@ -518,11 +519,19 @@ static int pick_series(const mw_config *cfg, const scene *v, long j, pair *p)
     if ((p->t1 = pick_t1(cfg, v, cur)) < 0)
         return -1;
     p->t2 = j;
-    p->nlooks = n;
+    p->nlooks = n > 1 ? n : 0;
     return 0;
 }
 
-static void series_key(const scene *v, const pair *p, char *key, size_t size);
+/* A pair's key (pair_key), and for a series how many looks confirm. */
+static void series_key(const scene *v, const pair *p, char *key, size_t size)
+{
+    pair_key(v, p->t1, p->t2, key, size);
+    if (p->nlooks) {
+        size_t len = strlen(key);
+        snprintf(key + len, size - len, "__confirm%d", p->nlooks);
+    }
+}
 
 /* A scene of p found bad tonight (the t1 or a look of a pair before): the
  * last good scenes instead.  0: p is to be scanned; -1: too few good scenes
@@ -534,20 +543,10 @@ static int repick(const mw_config *cfg, const scene *v, pair *p)
         bad |= v[p->look[m]].bad;
     if (!bad)
         return 0;
-    if (p->nlooks ? pick_series(cfg, v, p->t2, p) != 0 : (p->t1 = pick_t1(cfg, v, p->t2)) < 0)
+    if (pick_series(cfg, v, p->t2, p))
         return -1;
     series_key(v, p, p->key, sizeof p->key);
     return is_done(cfg, p->key) ? 1 : 0;
-}
-
-/* A series' key: its pair's, and how many looks confirm (pair_key). */
-static void series_key(const scene *v, const pair *p, char *key, size_t size)
-{
-    pair_key(v, p->t1, p->t2, key, size);
-    if (p->nlooks) {
-        size_t len = strlen(key);
-        snprintf(key + len, size - len, "__confirm%d", p->nlooks);
-    }
 }
 
 /* Rank 0: folders, the lock, the catalog and the pairs not done yet. */
@@ -583,17 +582,9 @@ static int plan(const mw_config *cfg, int *lock, scene **sc, long *n, pair **pai
             continue;
         pair *p = &(*pairs)[*npairs];
         memset(p, 0, sizeof *p);
-        if (cfg->nightly_confirm >= 2) { /* a series: j and the clear scenes before it */
-            if (pick_series(cfg, v, j, p)) {
-                (*unpaired)++;
-                continue;
-            }
-        } else { /* the most recent earlier clear good scene of the same area */
-            if ((p->t1 = pick_t1(cfg, v, j)) < 0) {
-                (*unpaired)++;
-                continue;
-            }
-            p->t2 = j;
+        if (pick_series(cfg, v, j, p)) {
+            (*unpaired)++;
+            continue;
         }
         series_key(v, p, p->key, sizeof p->key);
         if (is_done(cfg, p->key)) {

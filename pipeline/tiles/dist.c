@@ -261,6 +261,17 @@ int mw_dist_end(int code, const char *message)
     }
 }
 
+/* Rank 0: a FAIL message of count bytes (its code, then its error line,
+ * NUL-terminated at b[count]) from source as the error (mw_error). */
+static void report_fail(int source, const char *b, int count)
+{
+    int code = MW_EXIT_INTERNAL;
+    if (count >= (int)sizeof code)
+        memcpy(&code, b, sizeof code);
+    mw_error((mw_exit)code, "rank %d: %s", source,
+             count > (int)sizeof code ? b + sizeof code : "failed");
+}
+
 /* Rank 0: every rank's last message (tiles still on their way are dropped
  * when failed), then RELEASE to every rank.  With keep, the first FAIL, or
  * a tile after the expected ones, is the error.  0, or -1 with mw_error. */
@@ -285,11 +296,7 @@ static int collect(int keep)
         if (st.MPI_TAG == TAG_DONE || st.MPI_TAG == TAG_FAIL)
             mark_ended(st.MPI_SOURCE);
         if (keep && !ret && st.MPI_TAG == TAG_FAIL) {
-            int code = MW_EXIT_INTERNAL;
-            if (count >= (int)sizeof code)
-                memcpy(&code, b, sizeof code);
-            mw_error((mw_exit)code, "rank %d: %s", st.MPI_SOURCE,
-                     count > (int)sizeof code ? b + sizeof code : "failed");
+            report_fail(st.MPI_SOURCE, b, count);
             ret = -1;
         } else if (keep && !ret && st.MPI_TAG == TAG_TILE) {
             mw_error(MW_EXIT_INTERNAL, "rank %d sent more tiles than its stripes hold",
@@ -361,12 +368,8 @@ int mw_dist_recv_tile(void **buf, size_t *n)
         return 0;
     }
     if (st.MPI_TAG == TAG_FAIL) {
-        int code = MW_EXIT_INTERNAL;
         b[count] = '\0';
-        if (count >= (int)sizeof code)
-            memcpy(&code, b, sizeof code);
-        mw_error((mw_exit)code, "rank %d: %s", st.MPI_SOURCE,
-                 count > (int)sizeof code ? b + sizeof code : "failed");
+        report_fail(st.MPI_SOURCE, b, count);
         free(b);
         return -1;
     }

@@ -60,12 +60,14 @@ static int run_one(pass_run *pr, mw_reader *rd, tile_buf *b, mw_tile *t, carry_r
         pr->cancelled = 1;
         return 1;
     }
-    int stop_asked;
+    if (mw_dist_rank() != 0) { /* another rank: whether rank 0 failed */
+        int stop_asked;
 #pragma omp critical(mw_mpi)
-    stop_asked = mw_dist_stop_asked(); /* another rank: rank 0 failed */
-    if (stop_asked) {
+        stop_asked = mw_dist_stop_asked();
+        if (stop_asked) {
 #pragma omp atomic write
-        pr->cancelled = 1;
+            pr->cancelled = 1;
+        }
     }
     int finished;
 #pragma omp atomic capture
