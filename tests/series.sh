@@ -52,6 +52,10 @@ t_has "t2 twice: report.html says it is a series" \
   "a series of 2 later looks (2024-08-20 &hellip; 2024-09-20)" "$(cat "$TMP/twice/report.html")"
 t_eq "t2 twice: report.html shows first_seen on every card" 9 \
   "$(grep -o '<th>first_seen</th><td>2024-08-20</td>' "$TMP/twice/report.html" | wc -l)"
+t_eq "t2 twice: suspects.xlsx types first_seen and last_seen as dates, confirmations as a number" \
+  "confirmations: Integer first_seen: Date last_seen: Date" \
+  "$(ogrinfo -ro -so "$TMP/twice/suspects.xlsx" province 2>/dev/null |
+     sed -n 's/^\(confirmations\|first_seen\|last_seen\): \([A-Za-z]*\).*/\1: \2/p' | tr '\n' ' ' | sed 's/ $//')"
 t_eq "t2 twice: patches.gpkg carries confirmations" 2 \
   "$(ogrinfo -ro -q "$TMP/twice/patches.gpkg" patches -fid 1 | sed -n 's/ *confirmations (Integer64) = //p')"
 

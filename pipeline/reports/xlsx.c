@@ -14,8 +14,8 @@
 
 static int is_date_column(const char *name)
 {
-    static const char *const D[] = {"t1_date", "t2_date", "valid_from", "valid_to",
-                                    "baseline", "deadline"};
+    static const char *const D[] = {"t1_date",  "t2_date",  "valid_from", "valid_to",
+                                    "baseline", "deadline", "first_seen", "last_seen"};
     for (size_t i = 0; i < sizeof D / sizeof D[0]; i++)
         if (!strcmp(D[i], name))
             return 1;
