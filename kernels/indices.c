@@ -204,6 +204,17 @@ void mw_undiff_u16(uint16_t *v, size_t rows, size_t w, int spp)
     }
 }
 
+static inline void stretch_u8_body(const float *restrict v, size_t n, float lo, float k,
+                                   uint8_t *restrict out)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = (v[i] - lo) * k + 0.5f;
+        t = t < 1.0f ? 1.0f : t; /* NaN stays NaN: tested below */
+        t = t > 255.0f ? 255.0f : t;
+        out[i] = v[i] == v[i] ? (uint8_t)(int)t : 0;
+    }
+}
+
 /* Each kernel twice, and its dispatcher.  P: parameters, A: arguments. */
 #define MW_KERNEL(name, P, A)                                                  \
     static void name##_scalar P { name##_body A; }                            \
@@ -238,6 +249,10 @@ MW_KERNEL(change_u16, (const uint16_t *const dn[2][4], size_t n, const mw_dn_sca
                        uint8_t *restrict cls),
           (dn, n, sc, t, dndvi, dbsi, cls))
 
+MW_KERNEL(stretch_u8, (const float *restrict v, size_t n, float lo, float k,
+                       uint8_t *restrict out),
+          (v, n, lo, k, out))
+
 static const char *g_simd = "scalar";
 
 const char *mw_simd_select(int avx2)
@@ -250,6 +265,7 @@ const char *mw_simd_select(int avx2)
     diff_impl = use ? diff_avx2 : diff_scalar;
     split_u16_impl = use ? split_u16_avx2 : split_u16_scalar;
     change_u16_impl = use ? change_u16_avx2 : change_u16_scalar;
+    stretch_u8_impl = use ? stretch_u8_avx2 : stretch_u8_scalar;
     g_simd = use ? "avx2" : "scalar";
     return g_simd;
 }
@@ -276,6 +292,12 @@ void mw_change_u16(const uint16_t *const dn[2][4], size_t n, const mw_dn_scale s
                    uint8_t *restrict cls)
 {
     change_u16_impl(dn, n, sc, t, dndvi, dbsi, cls);
+}
+
+void mw_stretch_u8(const float *restrict v, size_t n, float lo, float k,
+                   uint8_t *restrict out)
+{
+    stretch_u8_impl(v, n, lo, k, out);
 }
 
 void mw_ndvi(const float *restrict red, const float *restrict nir, size_t n,

@@ -90,6 +90,12 @@ void mw_bsi_vnir(const float *restrict blue, const float *restrict green,
 void mw_diff(const float *restrict t1, const float *restrict t2, size_t n,
              float *restrict out);
 
+/* A display code of each value for the evidence chips: 0 where v is NaN
+ * (no data, masked), else (v - lo) * k + 0.5 truncated and held to
+ * 1 ... 255 (lo -> 1, lo + 255 / k and above -> 255). */
+void mw_stretch_u8(const float *restrict v, size_t n, float lo, float k,
+                   uint8_t *restrict out);
+
 /* Thresholds of the per-pixel change classes. */
 typedef struct {
     float ndvi_loss;  /* dNDVI <= -ndvi_loss   -> vegetation loss        */

@@ -1224,6 +1224,21 @@ static void test_uf_order_independent(void **state)
     assert_int_equal(runs, 120 * 32); /* 5! orders x 2^5 orientations */
 }
 
+/* mw_stretch_u8: the display codes of the chips, worked by hand (lo 0.02,
+ * hi 0.30: k = 255 / 0.28). */
+static void test_stretch_u8(void **state)
+{
+    (void)state;
+    const float lo = 0.02f, k = 255.0f / 0.28f;
+    const float v[] = {NAN, 0.02f, 0.0f, -1.0f, 0.30f, 0.9f, 0.16f, INFINITY, -INFINITY, 0.0207f};
+    /* NaN -> 0 (no data); lo and below -> 1; hi and above -> 255; the middle
+     * of the range: 0.14 * k + 0.5 = 128.0 -> 128; 0.0007 * k + 0.5 = 1.1 -> 1 */
+    const uint8_t want[] = {0, 1, 1, 1, 255, 255, 128, 255, 1, 1};
+    uint8_t out[sizeof want];
+    mw_stretch_u8(v, sizeof want, lo, k, out);
+    assert_memory_equal(out, want, sizeof want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1246,6 +1261,7 @@ int main(void)
         cmocka_unit_test(test_open_classes3_vs_reference),
         cmocka_unit_test(test_uf_hand),
         cmocka_unit_test(test_uf_order_independent),
+        cmocka_unit_test(test_stretch_u8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

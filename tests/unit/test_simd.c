@@ -40,6 +40,7 @@ static void fill(float *v, int k)
 
 typedef struct {
     float out[6][N];
+    uint8_t code[2][N]; /* mw_stretch_u8 */
 } results;
 
 static void run_all(const float *a, const float *b, const float *c, const float *d,
@@ -51,6 +52,8 @@ static void run_all(const float *a, const float *b, const float *c, const float 
     mw_diff(a, b, N, r->out[3]);
     mw_scale_u16(dn, N, 0.0001f, -0.1f, 1, 0, r->out[4]);
     mw_scale_u16(dn, N, 2.75e-5f, -0.2f, 0, 0, r->out[5]);
+    mw_stretch_u8(a, N, 0.02f, 255.0f / 0.28f, r->code[0]);
+    mw_stretch_u8(c, N, 0.5f, 1e6f, r->code[1]); /* saturates: 1 and 255 */
 }
 
 static void test_variants_identical(void **state)
