@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "chipstore.h"
 #include "cli.h"
 #include "codes.h"
 #include "config.h"
@@ -244,8 +245,8 @@ static int scan_worker(const scan_args *a)
     if (!failed) {
         scan_overrides(a, &cfg);
         failed = mw_scene_open(&cfg, &scene) || mw_dist_apply(&scene, &coreg) ||
-                 mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, NULL, cfg.threads,
-                              &tiles, NULL, NULL);
+                 mw_tiles_run(&cfg, &scene, &coreg, &survey, NULL, NULL, NULL, NULL,
+                              cfg.threads, &tiles, NULL, NULL);
     }
     if (mw_dist_flush() && !failed) /* every tile sent has arrived */
         failed = 1;
@@ -308,8 +309,8 @@ static int scan_look(const mw_config *cfg, int k, const mw_scene *last, const ch
         }
     }
     if (rc == 0)
-        rc = mw_tiles_run(c, &scene, &coreg, &survey, NULL, NULL, out_path, c->threads, &tiles,
-                          NULL, NULL)
+        rc = mw_tiles_run(c, &scene, &coreg, &survey, NULL, NULL, NULL, out_path, c->threads,
+                          &tiles, NULL, NULL)
                  ? -1
                  : 0;
     if (rc == 0)
@@ -360,6 +361,20 @@ static int scan_looks(const mw_config *cfg, const mw_scene *scene, const mw_outd
     return 0;
 }
 
+/* The chips' pixels kept by the tile pass (chipstore.h) when chips are
+ * drawn, for view (the scene as co-registered); per process: under MPI
+ * every chip reads the scene.  NULL: none (the chips read the scene; the
+ * same bytes). */
+static mw_chipstore *open_chip_store(const mw_config *cfg, const mw_scene *view,
+                                     const mw_outdir *od)
+{
+    char path[MW_PATH_MAX + 64];
+    if (strcmp(cfg->evidence, "on") || cfg->evidence_max <= 0 || mw_dist_size() > 1)
+        return NULL;
+    mw_outdir_work_path(od, "chips.work", path, sizeof path);
+    return mw_chipstore_open(view, cfg->tile_size, cfg->threads, path);
+}
+
 static int cmd_scan(int argc, char **argv)
 {
     scan_args a;
@@ -391,6 +406,8 @@ static int cmd_scan(int argc, char **argv)
     int od_ready = 0, rc = MW_OK;
     mw_timings tm = {.started_unix = (double)time(NULL)};
     char class_path[MW_PATH_MAX + 64];
+    mw_chipstore *chips = NULL; /* the chips' pixels (chipstore.h) */
+    mw_scene chip_view;
     double t_start = mw_now();
 
     STAGE("config", mw_config_load(a.config, &cfg) || series_one_process(&cfg));
@@ -420,7 +437,9 @@ static int cmd_scan(int argc, char **argv)
         STAGE("looks", (sl = calloc(1, sizeof *sl)) ? scan_looks(&cfg, &scene, &od, sl) : -1);
     STAGE("resume", mw_resume_prepare(g_resume, &od, digests, journaled));
     STAGE("space", mw_resume_check_space(&od, &scene, cfg.tile_size, journaled));
-    STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey, sl ? &sl->looks : NULL,
+    chip_view = mw_coreg_view(&scene, &coreg); /* the scene as the chips read it */
+    chips = open_chip_store(&cfg, &chip_view, &od);
+    STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey, sl ? &sl->looks : NULL, chips,
                                 journaled ? od.resume_dir : NULL, class_path, cfg.threads,
                                 &tiles, progress, NULL));
     STAGE("valid_pixels", require_valid_pixels(&tiles, &scene));
@@ -442,9 +461,11 @@ static int cmd_scan(int argc, char **argv)
     /* the tiles are all saved: the key too, if the digests were late */
     STAGE("resume_commit", mw_resume_commit(g_resume, digests));
     mw_run run = {&cfg, &seen, &tiles, &patches, &layers, &tm, &resto, &audit, digests, g_cog,
-                  &codes, coreg.enabled ? &coreg : NULL, survey.enabled ? &survey : NULL};
+                  &codes, coreg.enabled ? &coreg : NULL, survey.enabled ? &survey : NULL, chips};
     g_cog = NULL; /* the reports stage joins it */
     STAGE("reports", mw_reports_write(&run, class_path, &od));
+    mw_chipstore_close(chips); /* its file is not a report */
+    chips = NULL;
     STAGE("publish_check", mw_outdir_publish_check(&od));
     /* the ledger lasts only once the reports that show it are written */
     if (ledger)
@@ -455,6 +476,7 @@ static int cmd_scan(int argc, char **argv)
     if (!a.quiet)
         summary(&run, &od);
 done:
+    mw_chipstore_close(chips);
     mw_patchset_free(&patches);
     mw_tileset_free(&tiles);
     mw_digests_free(digests); /* before the key they write into */

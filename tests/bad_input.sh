@@ -103,6 +103,7 @@ t_eq "the folder released, a run into it succeeds" "0" \
 for f in change.tif suspects.csv licences.csv restoration.csv restoration_by_county.csv; do
   cp "$OUT/$f" "$TMP/good_$f"
 done
+cp -rL "$OUT/evidence" "$TMP/good_evidence"
 delays=$(awk 'BEGIN { srand(20261123); for (i = 0; i < 20; i++) printf "%.2f ", 0.05 + rand() * 1.5 }')
 k=0
 for delay in $delays; do
@@ -152,6 +153,9 @@ else # the machine was fast enough to finish before the kill
   t_eq "resume: nothing saved, nothing resumed" "" "$(grep resumed "$TMP/resume.err")"
 fi
 t_ok "resume: and its reports are byte-identical" cmp "$OUT/suspects.csv" "$TMP/good_suspects.csv"
+# the chips of resumed tiles read the scene (they are not in the chips'
+# store, pipeline/tiles/chipstore.h); the others come from the store
+t_ok "resume: and its 9 chips are byte-identical" diff -r "$OUT/evidence" "$TMP/good_evidence"
 t_ok "resume: the resume folder is gone after a finished run" test ! -e "$OUT/.minewatch-resume"
 
 # killed_at_end CONFIG OUT ARGS...: a run into OUT (absolute) killed by

@@ -53,6 +53,19 @@ same() {
   ogrinfo -ro -al -q "$2/patches.gpkg" | grep -v '^INFO' >"$TMP/b.txt"
   if [ -s "$TMP/a.txt" ] && cmp -s "$TMP/a.txt" "$TMP/b.txt"; then t_pass "$3: patches.gpkg features identical"
   else t_fail "$3: patches.gpkg features identical"; fi
+  same_chips "$1" "$2" "$3"
+}
+
+# same_chips DIR_A DIR_B LABEL: the same evidence chips, byte for byte.  A
+# single process reads them from the chips' store the tile pass filled
+# (pipeline/tiles/chipstore.h); under MPI there is none and every chip reads
+# its window through the reader: the two ways give the same bytes.
+same_chips() {
+  local n
+  n=$(ls "$1/evidence" 2>/dev/null | grep -c '\.png$')
+  if [ "$n" -gt 0 ] && diff -r "$1/evidence" "$2/evidence" >/dev/null; then
+    t_pass "$3: the $n evidence chips byte-identical"
+  else t_fail "$3: the evidence chips ($n) byte-identical"; fi
 }
 
 # manifest DIR KEY: a value of the manifest's "tiles" object
@@ -245,6 +258,7 @@ if [ -d "$R" ]; then
       if cmp -s "$TMP/r1_$sc/$f" "$TMP/r3_$sc/$f"; then t_pass "$sc np 3: $f byte-identical"
       else t_fail "$sc np 3: $f byte-identical"; fi
     done
+    same_chips "$TMP/r1_$sc" "$TMP/r3_$sc" "$sc np 3"
   done
   t_has "oscd-beirut: the co-registration shift was applied" '"applied":true' \
     "$(tr -d ' \n' <"$TMP/r3_oscd-beirut/manifest.json")"

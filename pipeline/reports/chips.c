@@ -16,85 +16,6 @@
 #include "mw.h"
 #include "rules.h"
 
-/* ---- the scene's stretch -------------------------------------------------- */
-
-#define NBINS 4096 /* reflectance 0..1 */
-
-static int bin_of(float v)
-{
-    int b = (int)(v * NBINS);
-    return b < 0 ? 0 : b >= NBINS ? NBINS - 1 : b;
-}
-
-int mw_stretch_scene(const mw_scene *s, mw_stretch *out)
-{
-    for (int r = 0; r < MW_NROLES; r++) {
-        out->lo[r] = 0;
-        out->hi[r] = 0.3f;
-    }
-    int win = MW_STRETCH_WIN, ww = win < s->width ? win : s->width,
-        wh = win < s->height ? win : s->height;
-    size_t npx = (size_t)ww * wh;
-    uint32_t *hist = mw_calloc((size_t)MW_NROLES * NBINS, sizeof *hist);
-    float *buf = mw_calloc(npx * MW_NROLES, sizeof *buf);
-    uint16_t *scratch = mw_calloc(npx, sizeof *scratch);
-    mw_reader *rd = mw_reader_new(s);
-    int rc = 0;
-    if (!hist || !buf || !scratch || !rd)
-        rc = -1;
-    float *planes[MW_NROLES];
-    for (int r = 0; r < MW_NROLES; r++)
-        planes[r] = buf + (size_t)r * npx;
-    for (int gy = 0; gy < MW_STRETCH_GRID && rc == 0; gy++)
-        for (int gx = 0; gx < MW_STRETCH_GRID && rc == 0; gx++) {
-            /* window centres at (g + 0.5) / G of the scene */
-            int x = (int)((gx + 0.5) * s->width / MW_STRETCH_GRID) - ww / 2;
-            int y = (int)((gy + 0.5) * s->height / MW_STRETCH_GRID) - wh / 2;
-            x = x < 0 ? 0 : x + ww > s->width ? s->width - ww : x;
-            y = y < 0 ? 0 : y + wh > s->height ? s->height - wh : y;
-            for (int d = 0; d < 2 && rc == 0; d++) {
-                if (mw_reader_read(rd, d, x, y, ww, wh, planes, scratch)) {
-                    rc = -1;
-                    break;
-                }
-                for (int r = 0; r < MW_NROLES; r++) {
-                    if (!s->band[r])
-                        continue;
-                    for (size_t i = 0; i < npx; i++)
-                        if (planes[r][i] == planes[r][i])
-                            hist[(size_t)r * NBINS + bin_of(planes[r][i])]++;
-                }
-            }
-        }
-    for (int r = 0; r < MW_NROLES && rc == 0; r++) {
-        if (!s->band[r])
-            continue;
-        const uint32_t *h = hist + (size_t)r * NBINS;
-        uint64_t tot = 0, acc = 0;
-        for (int b = 0; b < NBINS; b++)
-            tot += h[b];
-        if (!tot)
-            continue;
-        int lo = -1, hi = -1;
-        for (int b = 0; b < NBINS; b++) {
-            acc += h[b];
-            if (lo < 0 && acc * 100 >= tot) /* 1 % */
-                lo = b;
-            if (hi < 0 && acc * 1000 >= tot * 995) /* 99.5 % */
-                hi = b + 1;
-        }
-        out->lo[r] = (float)lo / NBINS;
-        out->hi[r] = (float)hi / NBINS;
-        if (out->hi[r] < out->lo[r] + 0.02f)
-            out->hi[r] = out->lo[r] + 0.02f;
-    }
-    mw_reader_free(rd);
-    free(scratch);
-    free(buf);
-    free(hist);
-    return rc;
-}
-
 /* ---- coordinates ---------------------------------------------------------- */
 
 int mw_cgcs2000_gk(double lon, double lat, int *zone, double *x, double *y)
@@ -132,57 +53,161 @@ typedef struct {
     const mw_stretch *st;
     const char *dir;
     int zh;
-    int true_colour;          /* blue, green and red present */
-    int fc[3];                /* false colour roles (r, g, b) */
+    mw_chip_bands cb;         /* what the chip shows (chipstore.h) */
+    int threads;              /* drawing the chips */
     double m_per_unit;        /* metres per map unit along x */
     OGREnvelope *lic_env, *red_env; /* scene-CRS envelopes of the features */
 } chip_ctx;
 
 typedef struct {
-    mw_reader *rd;
+    mw_reader *rd;            /* a window not in the chips' store */
     float *buf;               /* MW_NROLES planes of cap px */
     uint16_t *scratch;
     size_t cap;
+    float *wide;              /* MW_NROLES planes of a scene row (decimated windows) */
+    uint8_t *wide_codes;      /* the codes of a scene row */
+    uint8_t *codes;           /* the window's codes: 2 x nroles planes of cap */
+    uint8_t *row;             /* the store's row (mw_chipstore_read) */
     cairo_surface_t *over;    /* ARGB32 panel: chip_overlays, drawn once a chip */
+    cairo_surface_t *name[2]; /* ARGB32: the panels' names (true, false colour), drawn
+                               * once a thread (text with a halo is slow to draw) */
 } chip_buf;
+
+/* the rows of a band of chips drawn in turn (by_place): the source's tile
+ * rows, for 512-px tiles */
+#define MW_CHIP_BAND 512
 
 /* grey for no data (masked) and outside the scene */
 #define NODATA_GREY 0x5a
 #define OUTSIDE_GREY 0xc8
 
-static unsigned char stretch_px(const mw_stretch *st, int role, float v)
+/* One panel of the chip: the window's codes (one date's planes of bw x bh,
+ * chipstore.h; slot: the planes of red, green and blue), placed at (ix, iy)
+ * of an image of n x n, drawn scaled to P x P px at (X0, Y0) of the chip's
+ * pixels by nearest neighbour (panel pixel x shows image pixel
+ * floor((x + 0.5) n / P)). */
+static void fill_panel(cairo_surface_t *chip, int X0, int Y0, const uint8_t *codes,
+                       const int slot[3], int n, int ix, int iy, int bw, int bh)
 {
-    float t = (v - st->lo[role]) / (st->hi[role] - st->lo[role]) * 255.0f + 0.5f;
-    return t <= 0 ? 0 : t >= 255 ? 255 : (unsigned char)t;
-}
-
-/* The window's pixels as an RGB24 image of n x n (read at b x b, placed at
- * (ix, iy) inside it). */
-static void fill_image(cairo_surface_t *img, const mw_stretch *st, float *const planes[],
-                       const int roles[3], int n, int ix, int iy, int bw, int bh)
-{
-    unsigned char *data = cairo_image_surface_get_data(img);
-    int stride = cairo_image_surface_get_stride(img);
-    for (int y = 0; y < n; y++) {
-        uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
-        for (int x = 0; x < n; x++) {
-            int sx = x - ix, sy = y - iy;
-            uint32_t v;
-            if (sx < 0 || sy < 0 || sx >= bw || sy >= bh) {
-                v = OUTSIDE_GREY * 0x010101u;
-            } else {
-                size_t i = (size_t)sy * bw + sx;
-                float r = planes[roles[0]][i], g = planes[roles[1]][i], b = planes[roles[2]][i];
-                if (r != r || g != g || b != b)
-                    v = NODATA_GREY * 0x010101u;
-                else
-                    v = (uint32_t)stretch_px(st, roles[0], r) << 16 |
-                        (uint32_t)stretch_px(st, roles[1], g) << 8 | stretch_px(st, roles[2], b);
+    enum { P = MW_CHIP_PANEL };
+    cairo_surface_flush(chip);
+    unsigned char *data = cairo_image_surface_get_data(chip);
+    const int stride = cairo_image_surface_get_stride(chip);
+    const size_t N = (size_t)bw * bh;
+    const uint8_t *R = codes + slot[0] * N, *G = codes + slot[1] * N, *B = codes + slot[2] * N;
+    int col[P]; /* each panel column's column in the window, -1 outside */
+    for (int x = 0; x < P; x++) {
+        int sx = (int)(((2L * x + 1) * n) / (2L * P)) - ix;
+        col[x] = sx >= 0 && sx < bw ? sx : -1;
+    }
+    for (int y = 0; y < P; y++) {
+        uint32_t *row = (uint32_t *)(data + (size_t)(Y0 + y) * stride) + X0;
+        int sy = (int)(((2L * y + 1) * n) / (2L * P)) - iy;
+        if (sy < 0 || sy >= bh) {
+            for (int x = 0; x < P; x++)
+                row[x] = 0xFF000000u | OUTSIDE_GREY * 0x010101u;
+            continue;
+        }
+        const size_t i0 = (size_t)sy * bw;
+        for (int x = 0; x < P; x++) {
+            uint32_t v = OUTSIDE_GREY * 0x010101u;
+            if (col[x] >= 0) {
+                size_t i = i0 + (size_t)col[x];
+                v = !R[i] || !G[i] || !B[i] /* no data on a band */
+                        ? NODATA_GREY * 0x010101u
+                        : (uint32_t)R[i] << 16 | (uint32_t)G[i] << 8 | B[i];
             }
             row[x] = 0xFF000000u | v;
         }
     }
-    cairo_surface_mark_dirty(img);
+    cairo_surface_mark_dirty_rectangle(chip, X0, Y0, P, P);
+}
+
+/* A thread's buffers; its reader is made when a window is not in the store.
+ * 0, or -1 with mw_error (cb freed). */
+static void chip_buf_free(chip_buf *cb);
+static int chip_buf_init(chip_buf *cb, const chip_ctx *c)
+{
+    const mw_scene *s = c->run->scene;
+    memset(cb, 0, sizeof *cb);
+    cb->cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
+    cb->buf = mw_calloc(cb->cap * MW_NROLES, sizeof *cb->buf);
+    cb->scratch = mw_calloc(cb->cap, sizeof *cb->scratch);
+    cb->wide = mw_calloc((size_t)s->width * MW_NROLES, sizeof *cb->wide);
+    cb->wide_codes = mw_calloc((size_t)s->width, MW_CHIP_ROLES);
+    cb->codes = mw_calloc(cb->cap, 2 * MW_CHIP_ROLES);
+    cb->row = c->run->chips ? mw_calloc(mw_chipstore_row_bytes(c->run->chips), 1) : NULL;
+    cb->over = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, MW_CHIP_PANEL);
+    if (cb->buf && cb->scratch && cb->wide && cb->wide_codes && cb->codes &&
+        (cb->row || !c->run->chips) && cairo_surface_status(cb->over) == CAIRO_STATUS_SUCCESS)
+        return 0;
+    if (cairo_surface_status(cb->over) != CAIRO_STATUS_SUCCESS)
+        mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d px panel", MW_CHIP_PANEL);
+    chip_buf_free(cb);
+    return -1;
+}
+
+static void chip_buf_free(chip_buf *cb)
+{
+    mw_reader_free(cb->rd);
+    free(cb->buf);
+    free(cb->scratch);
+    free(cb->wide);
+    free(cb->wide_codes);
+    free(cb->codes);
+    free(cb->row);
+    cairo_surface_destroy(cb->over);
+    for (int k = 0; k < 2; k++)
+        if (cb->name[k])
+            cairo_surface_destroy(cb->name[k]);
+    memset(cb, 0, sizeof *cb);
+}
+
+/* The window's codes through the reader (a tile of it not in the store):
+ * the values the tile pass read and the samples of mw_chipstore_read, so
+ * the same codes.  0, or -1 with mw_error. */
+static int read_codes(const chip_ctx *c, chip_buf *cb, int x, int y, int w, int h, int bw,
+                      int bh, uint8_t *out)
+{
+    const int nr = c->cb.nroles;
+    const size_t n = (size_t)bw * bh;
+    if (!cb->rd) {
+        if (!(cb->rd = mw_reader_new(c->run->scene)))
+            return -1;
+        /* the chips go along a band of tile rows, left to right, their
+         * windows reaching into the tile row below, which the next band
+         * reads again: the threads' shares of the scene's tile cache
+         * together hold two tile rows of the scene (each source tile then
+         * decoded once; 4 slots a thread is all a chip needs otherwise) */
+        mw_reader_span(cb->rd, (c->run->scene->width + c->threads - 1) / c->threads,
+                       MW_CHIP_BAND);
+    }
+    for (int d = 0; d < 2; d++) {
+        uint8_t *od = out + (size_t)d * nr * n;
+        float *planes[MW_NROLES];
+        if (bw == w && bh == h) { /* the window at once */
+            for (int r = 0; r < MW_NROLES; r++)
+                planes[r] = cb->buf + (size_t)r * cb->cap;
+            if (mw_reader_read(cb->rd, d, x, y, w, h, planes, cb->scratch))
+                return -1;
+            mw_chip_codes(c->st, &c->cb, planes, n, od);
+            continue;
+        }
+        const size_t sw = (size_t)c->run->scene->width;
+        for (int r = 0; r < MW_NROLES; r++)
+            planes[r] = cb->wide + (size_t)r * sw;
+        for (int j = 0; j < bh; j++) { /* a row a sample */
+            if (mw_reader_read(cb->rd, d, x, y + mw_chip_sample(j, h, bh), w, 1, planes,
+                               cb->scratch))
+                return -1;
+            mw_chip_codes(c->st, &c->cb, planes, (size_t)w, cb->wide_codes);
+            for (int k = 0; k < nr; k++)
+                for (int i = 0; i < bw; i++)
+                    od[(size_t)k * n + (size_t)j * bw + i] =
+                        cb->wide_codes[(size_t)k * w + mw_chip_sample(i, w, bw)];
+        }
+    }
+    return 0;
 }
 
 static void thousands(char *out, size_t size, double v, int decimals)
@@ -470,6 +495,28 @@ static void chip_window(const double *gt, const mw_patch *p, int *wx, int *wy, i
     *wy = (int)floor((py0 + py1) / 2 - *n / 2.0);
 }
 
+/* A panel's name (fc: the false colour's) at its top left, on a clear
+ * surface of the panel's width.  NULL with mw_error. */
+static cairo_surface_t *panel_name(const chip_ctx *c, int fc)
+{
+    const char *name = !fc ? (c->zh ? "真彩色" : "true colour")
+                       : c->cb.fc[0] == MW_SWIR1
+                           ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
+                           : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, 32);
+    cairo_t *cr = cairo_create(s);
+    if (cairo_status(cr)) {
+        mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d x 32 image", MW_CHIP_PANEL);
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+        return NULL;
+    }
+    mw_draw_text(cr, c->run->cfg->font, 12, 1, 6, 5, MW_TOP_LEFT, INK, 2.5, 0, name, NULL, NULL);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    return s;
+}
+
 static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zone,
                      double gkx, double gky)
 {
@@ -489,13 +536,12 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
         rw = rh = 0; /* nothing of the scene (cannot happen for a patch) */
     const int P = MW_CHIP_PANEL, M = MW_CHIP_MARGIN;
     const int W = 2 * P + 3 * M, top = MW_CHIP_HEADER + 24;
-    const int nrows = c->true_colour ? 2 : 1;
+    const int nrows = c->cb.true_colour ? 2 : 1;
     const int H = top + nrows * P + (nrows - 1) * M + MW_CHIP_FOOTER + M;
     cairo_surface_t *chip = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, bn, bn);
     cairo_t *cr = cairo_create(chip);
     int rc = 0;
-    if (cairo_status(cr) || cairo_surface_status(img)) {
+    if (cairo_status(cr)) {
         mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d x %d image", W, H);
         rc = -1;
         goto out;
@@ -523,42 +569,33 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     w.m_per_px = fabs(gt[1]) * c->m_per_unit * n / P;
     overlay_panel(cb->over, c, p, &w);
 
-    for (int d = 0; d < 2; d++) {
-        /* each date read once, for both rows */
-        float *planes[MW_NROLES];
-        for (int r = 0; r < MW_NROLES; r++)
-            planes[r] = cb->buf + (size_t)r * cb->cap;
-        if (rw > 0 && mw_reader_read_buf(cb->rd, d, rx0, ry0, rw, rh, bw, bh, planes,
-                                         cb->scratch)) {
+    /* both dates' codes, from the store or else through the reader */
+    const size_t N = (size_t)bw * bh;
+    if (rw > 0) {
+        const mw_chipstore *store = c->run->chips;
+        int got = store ? mw_chipstore_read(store, rx0, ry0, rw, rh, bw, bh, cb->codes, cb->row) : 0;
+        if (!got && read_codes(c, cb, rx0, ry0, rw, rh, bw, bh, cb->codes)) {
             rc = -1;
             goto out_win;
         }
+    }
+    for (int d = 0; d < 2; d++) {
         for (int row = 0; row < nrows; row++) {
             int fc = row == nrows - 1; /* the last row is the false colour */
-            int roles[3] = {MW_RED, MW_GREEN, MW_BLUE};
-            if (fc)
-                memcpy(roles, c->fc, sizeof roles);
-            fill_image(img, c->st, planes, roles, bn, ix, iy, rw > 0 ? bw : 0, rw > 0 ? bh : 0);
-            double X0 = M + d * (P + M), Y0 = top + row * (P + M);
-            cairo_save(cr);
-            cairo_rectangle(cr, X0, Y0, P, P);
-            cairo_clip(cr);
-            cairo_translate(cr, X0, Y0);
-            cairo_scale(cr, (double)P / bn, (double)P / bn);
-            cairo_set_source_surface(cr, img, 0, 0);
-            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-            cairo_paint(cr);
-            cairo_restore(cr);
+            const int *roles = fc ? c->cb.fc : c->cb.tc;
+            int slot[3] = {c->cb.slot[roles[0]], c->cb.slot[roles[1]], c->cb.slot[roles[2]]};
+            const int X0 = M + d * (P + M), Y0 = top + row * (P + M);
+            fill_panel(chip, X0, Y0, cb->codes + (size_t)d * c->cb.nroles * N, slot, bn, ix, iy,
+                       rw > 0 ? bw : 0, rw > 0 ? bh : 0);
 
             cairo_set_source_surface(cr, cb->over, X0, Y0);
             cairo_paint(cr);
-            const char *name =
-                !fc ? (c->zh ? "真彩色" : "true colour")
-                : c->fc[0] == MW_SWIR1
-                    ? (c->zh ? "假彩色 SWIR1/NIR/红" : "false colour SWIR1/NIR/red")
-                    : (c->zh ? "假彩色 NIR/红/绿" : "false colour NIR/red/green");
-            mw_draw_text(cr, c->run->cfg->font, 12, 1, X0 + 6, Y0 + 5, MW_TOP_LEFT, INK, 2.5, 0,
-                         name, NULL, NULL);
+            if (!cb->name[fc] && !(cb->name[fc] = panel_name(c, fc))) {
+                rc = -1;
+                goto out_win;
+            }
+            cairo_set_source_surface(cr, cb->name[fc], X0, Y0);
+            cairo_paint(cr);
             cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
             cairo_set_line_width(cr, 1);
             cairo_rectangle(cr, X0 + 0.5, Y0 + 0.5, P - 1, P - 1);
@@ -579,7 +616,6 @@ out_win:
     OGR_G_DestroyGeometry(win);
 out:
     cairo_destroy(cr);
-    cairo_surface_destroy(img);
     cairo_surface_destroy(chip);
     return rc;
 }
@@ -587,7 +623,6 @@ out:
 /* qsort of chip numbers (into order) by place: the band of MW_CHIP_BAND
  * rows (the source's tile rows, for 512-px tiles) the window's top lies
  * in, then the window's left edge */
-#define MW_CHIP_BAND 512
 static const size_t *g_chip_order;
 static const mw_patchset *g_chip_ps;
 static const double *g_chip_gt;
@@ -631,15 +666,13 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     }
     if (n == 0)
         return 0;
+    /* the store's stretch, else the same computed here */
     mw_stretch st;
-    if (mw_stretch_scene(s, &st))
+    if (!run->chips && mw_stretch_scene(s, cfg->threads, &st))
         return -1;
-    chip_ctx c = {.run = run, .st = &st, .dir = dir, .zh = !strcmp(cfg->language, "zh")};
-    c.true_colour = s->band[MW_BLUE] && s->band[MW_GREEN];
-    if (s->band[MW_SWIR1])
-        c.fc[0] = MW_SWIR1, c.fc[1] = MW_NIR, c.fc[2] = MW_RED;
-    else
-        c.fc[0] = MW_NIR, c.fc[1] = MW_RED, c.fc[2] = s->band[MW_GREEN] ? MW_GREEN : MW_RED;
+    chip_ctx c = {.run = run, .st = run->chips ? mw_chipstore_stretch(run->chips) : &st,
+                  .dir = dir, .zh = !strcmp(cfg->language, "zh")};
+    mw_chip_bands_of(s, &c.cb);
     c.m_per_unit = mw_draw_m_per_unit(s->wkt, ps->p[order[0]].lat);
     c.lic_env = envelopes(&run->layers->lic);
     c.red_env = envelopes(&run->layers->redline);
@@ -673,24 +706,12 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
     }
     int threads = run->tiles && run->tiles->threads_used > 0 ? run->tiles->threads_used : 1;
     size_t done = 0;
+    c.threads = threads;
 #pragma omp parallel num_threads(threads) default(none) \
-    shared(c, s, ps, order, proc, n, zone, gx, gy, failed, threads) reduction(+ : done)
+    shared(c, s, ps, order, proc, n, zone, gx, gy, failed) reduction(+ : done)
     {
-        chip_buf cb = {0};
-        cb.cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
-        cb.rd = mw_reader_new(s);
-        cb.buf = mw_calloc(cb.cap * MW_NROLES, sizeof *cb.buf);
-        cb.scratch = mw_calloc(cb.cap, sizeof *cb.scratch);
-        cb.over = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, MW_CHIP_PANEL);
-        int ok = cb.rd && cb.buf && cb.scratch &&
-                 cairo_surface_status(cb.over) == CAIRO_STATUS_SUCCESS;
-        /* the chips go along a band of tile rows, left to right, their
-         * windows reaching into the tile row below, which the next band
-         * reads again: the threads' shares of the scene's tile cache
-         * together hold two tile rows of the scene (each source tile then
-         * decoded once; 4 slots a thread is all a chip needs otherwise) */
-        if (cb.rd)
-            mw_reader_span(cb.rd, (s->width + threads - 1) / threads, MW_CHIP_BAND);
+        chip_buf cb;
+        int ok = chip_buf_init(&cb, &c) == 0;
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
@@ -710,10 +731,7 @@ int mw_chips_write(const mw_run *run, const size_t *order, const char *dir, size
                 done++;
             }
         }
-        mw_reader_free(cb.rd);
-        free(cb.buf);
-        free(cb.scratch);
-        cairo_surface_destroy(cb.over);
+        chip_buf_free(&cb);
         mw_draw_thread_done();
     }
     free(proc);

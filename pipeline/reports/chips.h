@@ -9,9 +9,11 @@
  * its centre in CGCS2000 (3-degree Gauss-Krueger, zone-prefixed easting) and
  * WGS84.  Both dates share one stretch per band, computed once for the scene
  * (mw_stretch_scene), so a change of colour is a change on the ground.
- * Pixels are read through mw_reader (a window per chip, the scene's grid,
- * t2 normalized as the tile pass reads it); a window reaching past the
- * scene's edge is read only inside it and the rest drawn as no data.
+ * A chip's pixels come from the chips' store the tile pass filled
+ * (chipstore.h: the values the pass read, coded for display), or through
+ * mw_reader for a window that meets a tile not in the store: the same
+ * bytes.  A window reaching past the scene's edge is read only inside it
+ * and the rest drawn as outside the scene.
  * Chips are drawn by the scan's threads, one reader each; every chip depends
  * on its patch alone, so the files are the same bytes whatever the thread
  * count.
@@ -19,20 +21,8 @@
 #ifndef MW_CHIPS_H
 #define MW_CHIPS_H
 #include <stddef.h>
+#include "chipstore.h"
 #include "reports.h"
-
-/* One linear stretch per band role: reflectance lo -> 0, hi -> 255. */
-typedef struct {
-    float lo[MW_NROLES], hi[MW_NROLES];
-} mw_stretch;
-
-/* The 1st and 99.5th percentiles of each band role present, over both dates,
- * from MW_STRETCH_GRID^2 windows of MW_STRETCH_WIN px spread evenly over the
- * scene (read once per run, the same for every chip).  0, or -1 with
- * mw_error. */
-#define MW_STRETCH_GRID 8
-#define MW_STRETCH_WIN 64
-int mw_stretch_scene(const mw_scene *scene, mw_stretch *out);
 
 /* Chip size in pixels. */
 #define MW_CHIP_PANEL 300

@@ -37,6 +37,7 @@ typedef struct {
     const struct mw_county_codes_s *county_codes; /* codes.h; NULL = none */
     const struct mw_coreg *coreg;   /* the coreg stage's result; NULL = none (off) */
     const struct mw_survey *survey; /* the survey stage's result; NULL = none */
+    const struct mw_chipstore *chips; /* the chips' pixels from the tile pass; NULL = none */
 } mw_run;
 
 /* A report table: written as OUTDIR/<csv>.csv and as layer <name> of

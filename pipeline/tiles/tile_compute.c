@@ -36,6 +36,7 @@ void mw_tile_buf_free(tile_buf *b)
         if (b->look_ds[k])
             GDALClose(b->look_ds[k]);
     free(b->look_cls); free(b->seen_first); free(b->seen_last); free(b->seen_count);
+    mw_chipstore_scratch_free(&b->chip);
     memset(b, 0, sizeof *b);
 }
 
@@ -405,6 +406,11 @@ int mw_tile_process(const tile_pass *p, mw_reader *rd, tile_buf *b, mw_tile *t,
             cy->next = row + 1;
         }
     }
+    /* what the evidence chips show of the core, as read (before t2 is
+     * normalized) */
+    if (p->chips)
+        mw_chipstore_put(p->chips, &b->chip, t->x0, t->y0, t->w, t->h, raw ? NULL : b->refl,
+                         raw ? b->dn : NULL, hx, hy, ww, plane);
     if (raw)
         classify_dn(cfg, s, b, ww, wh);
     else

@@ -122,7 +122,9 @@ static void run_thread(pass_run *pr, int *errors, int *done, int *resumed,
                          mw_tile_buf_alloc(&b, pr->pass->s, pr->pass->sv, pr->win,
                                            pr->core) == 0;
     const int ready = have_buf && (rd = mw_reader_new(pr->pass->s)) != NULL &&
-                      mw_tile_buf_looks(&b, pr->pass->looks, pr->win) == 0;
+                      mw_tile_buf_looks(&b, pr->pass->looks, pr->win) == 0 &&
+                      (!pr->pass->chips ||
+                       mw_chipstore_scratch_alloc(pr->pass->chips, &b.chip) == 0);
     if (rd) /* a stripe's width, a tile row at a time (the rows above carried) */
         mw_reader_span(rd, cols_max * size + 2 * halo, size);
     for (int k = 0; cy && carry_mem && k < cols_max; k++)
@@ -195,8 +197,8 @@ static int finish_pass(tile_pass *pass, GDALDatasetH cds, const char *class_path
 }
 
 int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *coreg,
-                 const mw_survey *survey, const mw_looks *looks, const char *resume,
-                 const char *class_path, int threads, mw_tileset *ts,
+                 const mw_survey *survey, const mw_looks *looks, mw_chipstore *chips,
+                 const char *resume, const char *class_path, int threads, mw_tileset *ts,
                  GDALProgressFunc progress, void *progress_arg)
 {
     const mw_scene view = mw_coreg_view(scene, coreg); /* t2 as co-registered */
@@ -213,7 +215,7 @@ int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const mw_coreg *co
 
     /* Under MPI each rank takes a contiguous run of the stripes (dist.h). */
     const int rank = mw_dist_rank(), ranks = mw_dist_size();
-    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts, .looks = looks};
+    tile_pass pass = {.cfg = cfg, .s = s, .sv = sv, .ts = ts, .looks = looks, .chips = chips};
     pass_run pr = {.pass = &pass, .progress = progress, .progress_arg = progress_arg};
     pr.nstripes = mw_stripe_count(ts, s, threads * ranks);
     pr.st0 = (int)((int64_t)rank * pr.nstripes / ranks);

@@ -27,6 +27,7 @@
 
 struct mw_coreg;  /* coreg.h */
 struct mw_survey; /* survey.h */
+struct mw_chipstore; /* chipstore.h */
 
 /* Fixed-point scale of the index sums: integer sums are associative, so the
  * means do not depend on the tile size or the merge order. */
@@ -87,12 +88,13 @@ typedef struct {
  * resume_dir (NULL = none): each finished tile is saved there, and tiles
  * already saved by an interrupted run with the same inputs are loaded
  * instead of computed (the caller keys the folder to the run).  looks: a
- * series' earlier looks (NULL: a pair).  Returns 0, or -1 with
+ * series' earlier looks (NULL: a pair).  chips: the evidence chips' store,
+ * given each computed tile's core (NULL: none).  Returns 0, or -1 with
  * mw_error. */
 int mw_tiles_run(const mw_config *cfg, const mw_scene *scene, const struct mw_coreg *coreg,
                  const struct mw_survey *survey, const mw_looks *looks,
-                 const char *resume_dir, const char *class_path, int threads,
-                 mw_tileset *out, GDALProgressFunc progress, void *progress_arg);
+                 struct mw_chipstore *chips, const char *resume_dir, const char *class_path,
+                 int threads, mw_tileset *out, GDALProgressFunc progress, void *progress_arg);
 void mw_tileset_free(mw_tileset *ts);
 
 /* The colour table of change classes, for every writer of a class raster. */

@@ -14,6 +14,7 @@
 #include <gdal.h>
 #include <stdint.h>
 
+#include "chipstore.h"
 #include "config.h"
 #include "ingest.h"
 #include "journal.h"
@@ -35,6 +36,7 @@ typedef struct {
      * their windows, and each pixel's first and last look and count */
     GDALDatasetH look_ds[MW_LOOKS_MAX];
     uint8_t *look_cls, *seen_first, *seen_last, *seen_count;
+    mw_chipstore_scratch chip; /* the evidence chips' store (chipstore.h) */
 } tile_buf;
 
 /* Allocate b for windows of n px and cores of core px (the survey's buffers
@@ -66,6 +68,7 @@ typedef struct {
     GDALRasterBandH out;  /* rank 0: the class raster; NULL on the other ranks */
     mw_journal *journal;  /* NULL: no resuming */
     const mw_looks *looks; /* NULL: a pair */
+    mw_chipstore *chips;   /* NULL: no chip store (chipstore.h) */
     int remote_expected;  /* rank 0: tiles the other ranks send */
     int remote_received;
 } tile_pass;
