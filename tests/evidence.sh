@@ -34,6 +34,16 @@ t_ok "map sheets identical across runs and thread counts (PDF and PNG drawn at o
 $MW scan configs/sample.ini -o "$TMP/b" -q 2>"$TMP/stderr"
 t_eq "a rerun into the same folder exits 0 and keeps 9 chips" "9" "$(ls "$TMP/b/evidence" | grep -c '\.png$')"
 
+echo "== evidence: the chips' store fails part way: the same chips"
+# a file size limit of 20 MB stops the writes into the store (43 MB for the
+# sample) part way; the chips over the tiles not kept read the scene
+# (pipeline/tiles/chipstore.h), the reports themselves fit
+(ulimit -f 20000; $MW scan configs/sample.ini -o "$TMP/lim" >/dev/null 2>"$TMP/lim.err")
+t_eq "the store's writes fail: exit 0" "0" "$?"
+t_has "the store's writes fail: said in the log" \
+  ": cannot write (File too large); the chips over the tiles not kept read the scene" "$(cat "$TMP/lim.err")"
+t_ok "the store's writes fail: the same 9 chips, byte for byte" diff -r "$TMP/a/evidence" "$TMP/lim/evidence"
+
 echo "== evidence: evidence_max and evidence = off"
 cfg "$TMP/max4.ini" report.evidence_max=4
 $MW scan "$TMP/max4.ini" -o "$TMP/max4" -q 2>"$TMP/stderr"

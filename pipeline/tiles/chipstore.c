@@ -278,7 +278,7 @@ void mw_chipstore_scratch_free(mw_chipstore_scratch *sc)
 /* The file's name in a log line. */
 static const char *store_name(const mw_chipstore *cs)
 {
-    return cs->path[0] ? cs->path : "the evidence chips' store (in memory)";
+    return cs->path[0] ? cs->path : "their store (in memory)";
 }
 
 static off_t block_of(const mw_chipstore *cs, int tx, int ty)
@@ -327,8 +327,8 @@ void mw_chipstore_put(mw_chipstore *cs, mw_chipstore_scratch *sc, int x0, int y0
     if (pwrite_all(cs->fd, sc->codes, (size_t)w * h * cs->P, block_of(cs, tx, ty))) {
         const char *why = errno ? strerror(errno) : "short write";
         if (!__atomic_exchange_n(&cs->broken, 1, __ATOMIC_RELAXED))
-            mw_log("evidence chips: %s: cannot write (%s); the chips of the tiles after "
-                   "read the scene", store_name(cs), why);
+            mw_log("evidence chips: %s: cannot write (%s); the chips over the tiles not "
+                   "kept read the scene", store_name(cs), why);
         return;
     }
     cs->filled[(size_t)ty * cs->ntx + tx] = 1;
