@@ -254,7 +254,6 @@ void mw_chipstore_close(mw_chipstore *cs)
 }
 
 const mw_stretch *mw_chipstore_stretch(const mw_chipstore *cs) { return &cs->st; }
-const mw_chip_bands *mw_chipstore_bands(const mw_chipstore *cs) { return &cs->cb; }
 size_t mw_chipstore_row_bytes(const mw_chipstore *cs) { return (size_t)cs->size * cs->P; }
 
 int mw_chipstore_scratch_alloc(const mw_chipstore *cs, mw_chipstore_scratch *sc)

@@ -90,7 +90,6 @@ mw_chipstore *mw_chipstore_open(const mw_scene *s, int tile_size, int threads, c
 /* Deletes the file.  NULL-safe. */
 void mw_chipstore_close(mw_chipstore *cs);
 const mw_stretch *mw_chipstore_stretch(const mw_chipstore *cs);
-const mw_chip_bands *mw_chipstore_bands(const mw_chipstore *cs);
 
 /* Scratch of a thread putting tiles: the codes of a tile and a row of floats. */
 typedef struct {
