@@ -407,7 +407,6 @@ static int cmd_scan(int argc, char **argv)
     mw_timings tm = {.started_unix = (double)time(NULL)};
     char class_path[MW_PATH_MAX + 64];
     mw_chipstore *chips = NULL; /* the chips' pixels (chipstore.h) */
-    mw_scene chip_view;
     double t_start = mw_now();
 
     STAGE("config", mw_config_load(a.config, &cfg) || series_one_process(&cfg));
@@ -437,8 +436,10 @@ static int cmd_scan(int argc, char **argv)
         STAGE("looks", (sl = calloc(1, sizeof *sl)) ? scan_looks(&cfg, &scene, &od, sl) : -1);
     STAGE("resume", mw_resume_prepare(g_resume, &od, digests, journaled));
     STAGE("space", mw_resume_check_space(&od, &scene, cfg.tile_size, journaled));
-    chip_view = mw_coreg_view(&scene, &coreg); /* the scene as the chips read it */
-    chips = open_chip_store(&cfg, &chip_view, &od);
+    /* the chips' store, restoration and the reports read the scene as
+     * co-registered */
+    const mw_scene seen = mw_coreg_view(&scene, &coreg);
+    chips = open_chip_store(&cfg, &seen, &od);
     STAGE("tiles", mw_tiles_run(&cfg, &scene, &coreg, &survey, sl ? &sl->looks : NULL, chips,
                                 journaled ? od.resume_dir : NULL, class_path, cfg.threads,
                                 &tiles, progress, NULL));
@@ -446,8 +447,6 @@ static int cmd_scan(int argc, char **argv)
     /* change.tif, while the stages below run */
     g_cog = mw_cog_start(class_path, &od, tiles.threads_used);
     STAGE("patches", mw_patches_build(&cfg, &scene, &survey, &tiles, class_path, &patches));
-    /* restoration and the reports read the scene as co-registered */
-    const mw_scene seen = mw_coreg_view(&scene, &coreg);
     STAGE("rules", mw_rules_apply(&cfg, &scene, &layers, &patches));
     STAGE("restoration", mw_restoration_run(&cfg, &seen, &layers, class_path, &resto));
     STAGE("audit", mw_audit_run(&cfg, &layers, &patches, &audit));

@@ -60,10 +60,11 @@ typedef struct {
 } chip_ctx;
 
 typedef struct {
-    mw_reader *rd;            /* a window not in the chips' store */
+    size_t cap;               /* px of a panel */
+    /* a window not in the chips' store: made for the first one */
+    mw_reader *rd;
     float *buf;               /* MW_NROLES planes of cap px */
     uint16_t *scratch;
-    size_t cap;
     float *wide;              /* MW_NROLES planes of a scene row (decimated windows) */
     uint8_t *wide_codes;      /* the codes of a scene row */
     uint8_t *codes;           /* the window's codes: 2 x nroles planes of cap */
@@ -84,8 +85,7 @@ typedef struct {
 /* One panel of the chip: the window's codes (one date's planes of bw x bh,
  * chipstore.h; slot: the planes of red, green and blue), placed at (ix, iy)
  * of an image of n x n, drawn scaled to P x P px at (X0, Y0) of the chip's
- * pixels by nearest neighbour (panel pixel x shows image pixel
- * floor((x + 0.5) n / P)). */
+ * pixels by nearest neighbour (mw_chip_sample). */
 static void fill_panel(cairo_surface_t *chip, int X0, int Y0, const uint8_t *codes,
                        const int slot[3], int n, int ix, int iy, int bw, int bh)
 {
@@ -97,12 +97,12 @@ static void fill_panel(cairo_surface_t *chip, int X0, int Y0, const uint8_t *cod
     const uint8_t *R = codes + slot[0] * N, *G = codes + slot[1] * N, *B = codes + slot[2] * N;
     int col[P]; /* each panel column's column in the window, -1 outside */
     for (int x = 0; x < P; x++) {
-        int sx = (int)(((2L * x + 1) * n) / (2L * P)) - ix;
+        int sx = mw_chip_sample(x, n, P) - ix;
         col[x] = sx >= 0 && sx < bw ? sx : -1;
     }
     for (int y = 0; y < P; y++) {
         uint32_t *row = (uint32_t *)(data + (size_t)(Y0 + y) * stride) + X0;
-        int sy = (int)(((2L * y + 1) * n) / (2L * P)) - iy;
+        int sy = mw_chip_sample(y, n, P) - iy;
         if (sy < 0 || sy >= bh) {
             for (int x = 0; x < P; x++)
                 row[x] = 0xFF000000u | OUTSIDE_GREY * 0x010101u;
@@ -123,23 +123,18 @@ static void fill_panel(cairo_surface_t *chip, int X0, int Y0, const uint8_t *cod
     cairo_surface_mark_dirty_rectangle(chip, X0, Y0, P, P);
 }
 
-/* A thread's buffers; its reader is made when a window is not in the store.
- * 0, or -1 with mw_error (cb freed). */
+/* A thread's buffers (those of a window not in the store come with the
+ * first one, read_codes).  0, or -1 with mw_error (cb freed). */
 static void chip_buf_free(chip_buf *cb);
 static int chip_buf_init(chip_buf *cb, const chip_ctx *c)
 {
-    const mw_scene *s = c->run->scene;
     memset(cb, 0, sizeof *cb);
     cb->cap = (size_t)MW_CHIP_PANEL * MW_CHIP_PANEL;
-    cb->buf = mw_calloc(cb->cap * MW_NROLES, sizeof *cb->buf);
-    cb->scratch = mw_calloc(cb->cap, sizeof *cb->scratch);
-    cb->wide = mw_calloc((size_t)s->width * MW_NROLES, sizeof *cb->wide);
-    cb->wide_codes = mw_calloc((size_t)s->width, MW_CHIP_ROLES);
     cb->codes = mw_calloc(cb->cap, 2 * MW_CHIP_ROLES);
     cb->row = c->run->chips ? mw_calloc(mw_chipstore_row_bytes(c->run->chips), 1) : NULL;
     cb->over = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MW_CHIP_PANEL, MW_CHIP_PANEL);
-    if (cb->buf && cb->scratch && cb->wide && cb->wide_codes && cb->codes &&
-        (cb->row || !c->run->chips) && cairo_surface_status(cb->over) == CAIRO_STATUS_SUCCESS)
+    if (cb->codes && (cb->row || !c->run->chips) &&
+        cairo_surface_status(cb->over) == CAIRO_STATUS_SUCCESS)
         return 0;
     if (cairo_surface_status(cb->over) != CAIRO_STATUS_SUCCESS)
         mw_error(MW_EXIT_INTERNAL, "cairo: cannot make a %d px panel", MW_CHIP_PANEL);
@@ -169,18 +164,23 @@ static void chip_buf_free(chip_buf *cb)
 static int read_codes(const chip_ctx *c, chip_buf *cb, int x, int y, int w, int h, int bw,
                       int bh, uint8_t *out)
 {
+    const mw_scene *s = c->run->scene;
     const int nr = c->cb.nroles;
     const size_t n = (size_t)bw * bh;
     if (!cb->rd) {
-        if (!(cb->rd = mw_reader_new(c->run->scene)))
+        /* each made once, whatever failed before; freed with cb */
+        if (!(cb->buf || (cb->buf = mw_calloc(cb->cap * MW_NROLES, sizeof *cb->buf))) ||
+            !(cb->scratch || (cb->scratch = mw_calloc(cb->cap, sizeof *cb->scratch))) ||
+            !(cb->wide || (cb->wide = mw_calloc((size_t)s->width * MW_NROLES, sizeof *cb->wide))) ||
+            !(cb->wide_codes || (cb->wide_codes = mw_calloc((size_t)s->width, MW_CHIP_ROLES))) ||
+            !(cb->rd = mw_reader_new(s)))
             return -1;
         /* the chips go along a band of tile rows, left to right, their
          * windows reaching into the tile row below, which the next band
          * reads again: the threads' shares of the scene's tile cache
          * together hold two tile rows of the scene (each source tile then
          * decoded once; 4 slots a thread is all a chip needs otherwise) */
-        mw_reader_span(cb->rd, (c->run->scene->width + c->threads - 1) / c->threads,
-                       MW_CHIP_BAND);
+        mw_reader_span(cb->rd, (s->width + c->threads - 1) / c->threads, MW_CHIP_BAND);
     }
     for (int d = 0; d < 2; d++) {
         uint8_t *od = out + (size_t)d * nr * n;
@@ -193,7 +193,7 @@ static int read_codes(const chip_ctx *c, chip_buf *cb, int x, int y, int w, int 
             mw_chip_codes(c->st, &c->cb, planes, n, od);
             continue;
         }
-        const size_t sw = (size_t)c->run->scene->width;
+        const size_t sw = (size_t)s->width;
         for (int r = 0; r < MW_NROLES; r++)
             planes[r] = cb->wide + (size_t)r * sw;
         for (int j = 0; j < bh; j++) { /* a row a sample */
@@ -573,7 +573,8 @@ static int draw_chip(const chip_ctx *c, chip_buf *cb, const mw_patch *p, int zon
     const size_t N = (size_t)bw * bh;
     if (rw > 0) {
         const mw_chipstore *store = c->run->chips;
-        int got = store ? mw_chipstore_read(store, rx0, ry0, rw, rh, bw, bh, cb->codes, cb->row) : 0;
+        int got =
+            store && mw_chipstore_read(store, rx0, ry0, rw, rh, bw, bh, cb->codes, cb->row);
         if (!got && read_codes(c, cb, rx0, ry0, rw, rh, bw, bh, cb->codes)) {
             rc = -1;
             goto out_win;

@@ -68,11 +68,12 @@ void mw_chip_bands_of(const mw_scene *s, mw_chip_bands *out);
 void mw_chip_codes(const mw_stretch *st, const mw_chip_bands *cb, float *const planes[MW_NROLES],
                    size_t n, uint8_t *out);
 
-/* The source pixel of sample i of n taken from w pixels (n <= w): i itself
- * when n == w, else the nearest to the sample's centre, floor((i + 0.5) w / n). */
+/* The source pixel of sample i of n taken from w pixels (fewer or more):
+ * the nearest to the sample's centre, floor((i + 0.5) w / n); i itself when
+ * n == w. */
 static inline int mw_chip_sample(int i, int w, int n)
 {
-    return n == w ? i : (int)(((2 * (long)i + 1) * w) / (2 * (long)n));
+    return (int)(((2 * (long)i + 1) * w) / (2 * (long)n));
 }
 
 typedef struct mw_chipstore mw_chipstore;
